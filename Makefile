@@ -1,0 +1,45 @@
+# One command for each daily task. `make run` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/fuhua
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick clean
+
+setup:  ## system packages, virtualenv, requirements (skips what is already there)
+	@bash scripts/setup.sh runtime
+
+setup-dev:
+	@bash scripts/setup.sh dev
+
+run: setup  ## migrate, load the Fuhua demo, serve at http://127.0.0.1:8000 with Celery worker + beat
+	@$(PY) manage.py migrate --no-input -v0
+	@$(PY) manage.py load_demo
+	@$(PY) manage.py collectstatic --no-input -v0
+	@bash scripts/run-dev.sh
+
+test: setup-dev  ## the whole suite: SQLite (fast) then PostgreSQL + Redis + browser
+	@bash scripts/ensure-services.sh
+	@$(MAKE) --no-print-directory migrations-check lint test-sqlite test-postgres
+
+test-sqlite:
+	$(PY) -m pytest -m "not browser and not worker and not postgres" -p no:cacheprovider
+
+test-postgres:
+	DATABASE_URL=$(PG_TEST_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -p no:cacheprovider
+
+migrations-check:
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf var/ test-artifacts/

@@ -1,0 +1,14 @@
+"""Test overrides: fast hashing, isolated file storage, eager nothing."""
+
+import tempfile
+from pathlib import Path
+
+from .settings import *  # noqa: F403
+from .settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+_tmp = Path(tempfile.mkdtemp(prefix="fuhua-test-"))
+PRIVATE_MEDIA_ROOT = MEDIA_ROOT = _tmp / "private"
+STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {"location": str(MEDIA_ROOT)}}}
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,134 @@
+"""The Django admin for every model, in Chinese (the app's verbose names)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import models, services
+
+
+@admin.register(models.Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "level", "parent", "slug"]
+    search_fields = ["name", "short_name"]
+    list_filter = ["level"]
+    prepopulated_fields = {"slug": ["short_name"]}
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        services.organisation_rebuild_paths()
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role"]
+    list_filter = ["role", "organisation"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(models.Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "organisation", "user"]
+    list_filter = ["organisation"]
+    search_fields = ["name"]
+
+
+class CategoryInline(admin.TabularInline):
+    model = models.Category
+    extra = 0
+
+
+@admin.register(models.Inspection)
+class InspectionAdmin(SimpleHistoryAdmin):
+    list_display = ["team", "organisation", "onsite_start", "onsite_end", "feedback_on", "deadline"]
+    list_filter = ["organisation"]
+    inlines = [CategoryInline]
+
+
+@admin.register(models.Category)
+class CategoryAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "inspection", "position"]
+    list_filter = ["inspection"]
+
+
+class MeasureInline(admin.StackedInline):
+    model = models.Measure
+    extra = 0
+    fields = ["position", "title", "kind", "status", "due_on", "leader", "owners", "progress"]
+    filter_horizontal = ["owners"]
+
+
+@admin.register(models.Finding)
+class FindingAdmin(SimpleHistoryAdmin):
+    list_display = ["heading", "category", "position"]
+    list_filter = ["category__inspection"]
+    search_fields = ["heading", "problem"]
+    inlines = [MeasureInline]
+
+
+@admin.register(models.Measure)
+class MeasureAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "finding", "kind", "status", "due_on", "leader"]
+    list_filter = ["status", "kind", "finding__category__inspection"]
+    search_fields = ["title", "progress"]
+    filter_horizontal = ["owners"]
+    readonly_fields = ["version", "overdue_since", "stale_since", "signed_off_at", "signed_off_by"]
+
+
+@admin.register(models.ProgressEntry)
+class ProgressEntryAdmin(admin.ModelAdmin):
+    list_display = ["measure", "kind", "author", "created_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(models.Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["original_name", "measure", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["sha256", "size", "content_type"]
+
+
+@admin.register(models.SignOff)
+class SignOffAdmin(admin.ModelAdmin):
+    list_display = ["measure", "decision", "level", "decided_by", "decided_at"]
+
+
+@admin.register(models.DeadlineExtension)
+class DeadlineExtensionAdmin(admin.ModelAdmin):
+    list_display = ["measure", "old_due_on", "new_due_on", "state", "requested_by"]
+    list_filter = ["state"]
+
+
+@admin.register(models.ReCheck)
+class ReCheckAdmin(admin.ModelAdmin):
+    list_display = ["measure", "due_on", "state"]
+    list_filter = ["state"]
+
+
+@admin.register(models.Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ["measure", "step", "issued_on"]
+    list_filter = ["step"]
+
+
+@admin.register(models.Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "created_at", "read_at"]
+
+
+@admin.register(models.Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["notification", "channel", "state", "attempts", "sent_at"]
+    list_filter = ["state", "channel"]
+
+
+@admin.register(models.Bulletin)
+class BulletinAdmin(SimpleHistoryAdmin):
+    list_display = ["inspection", "issued_on"]
+
+
+@admin.register(models.BulletinVersion)
+class BulletinVersionAdmin(admin.ModelAdmin):
+    list_display = ["bulletin", "number", "published_at", "published_by", "sha256"]
+    readonly_fields = [f.name for f in models.BulletinVersion._meta.fields]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,127 @@
+"""The one place that says who may see or change what (django-rules).
+
+Views ask ``user.has_perm("rectification.<rule>", obj)`` or use the scope helpers
+below to restrict querysets; nothing else decides access.
+
+Roles (Membership.Role):
+- secretary: everything in their organisation (and its descendants), signs off, publishes;
+- member / staff / grid: read their organisation; change only measures they answer for
+  (responsible person or responsible leader);
+- supervisor: read-only over their organisation's whole subtree.
+Superusers may do everything (the admin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import rules
+from django.db.models import Q
+
+from .models import Bulletin, Evidence, Inspection, Measure, Membership, Organisation
+
+Role = Membership.Role
+_CACHE_ATTR = "_rectification_scope_cache"
+
+
+def _memberships(user) -> list[tuple[int, str, str]]:
+    """(organisation id, path, role) for each of the user's memberships, cached on the user."""
+    if not user.is_authenticated:
+        return []
+    cache = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        cache = list(user.memberships.values_list("organisation_id", "organisation__path", "role"))
+        setattr(user, _CACHE_ATTR, cache)
+    return cache
+
+
+def organisation_scope(user, roles: Iterable[str] | None = None) -> Q:
+    """A Q on Organisation selecting the organisations (and descendants) where the user
+    holds one of ``roles`` (any role when None)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    q = Q(pk__in=[])
+    for _org_id, path, role in _memberships(user):
+        if roles is None or role in roles:
+            q |= Q(path__startswith=path)
+    return q
+
+
+def visible_organisations(user):
+    return Organisation.objects.filter(organisation_scope(user))
+
+
+def visible_organisation_ids(user) -> set[int]:
+    return set(visible_organisations(user).values_list("pk", flat=True))
+
+
+def role_in(user, organisation: Organisation) -> str | None:
+    """The user's strongest role that covers ``organisation`` (own or an ancestor's)."""
+    order = [Role.SECRETARY, Role.MEMBER, Role.STAFF, Role.GRID, Role.SUPERVISOR]
+    found = {role for _id, path, role in _memberships(user) if organisation.path.startswith(path)}
+    return next((r for r in order if r in found), None)
+
+
+def measure_scope(user) -> Q:
+    """A Q on Measure: the measures the user may see."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    return Q(finding__category__inspection__organisation__in=visible_organisations(user))
+
+
+def _org_of(obj) -> Organisation:
+    if isinstance(obj, Organisation):
+        return obj
+    if isinstance(obj, Inspection):
+        return obj.organisation
+    if isinstance(obj, Bulletin):
+        return obj.inspection.organisation
+    if isinstance(obj, Evidence):
+        obj = obj.measure
+    if isinstance(obj, Measure):
+        return obj.finding.category.inspection.organisation
+    raise TypeError(f"no organisation for {type(obj).__name__}")
+
+
+@rules.predicate
+def can_read(user, obj) -> bool:
+    return obj is not None and role_in(user, _org_of(obj)) is not None
+
+
+@rules.predicate
+def is_secretary(user, obj) -> bool:
+    return obj is not None and role_in(user, _org_of(obj)) == Role.SECRETARY
+
+
+@rules.predicate
+def is_supervisor(user, obj) -> bool:
+    return obj is not None and role_in(user, _org_of(obj)) == Role.SUPERVISOR
+
+
+@rules.predicate
+def answers_for(user, measure) -> bool:
+    """Responsible person or responsible leader of the measure (through Person.user)."""
+    if measure is None or role_in(user, _org_of(measure)) in (None, Role.SUPERVISOR):
+        return False
+    if measure.leader_id and measure.leader.user_id == user.pk:
+        return True
+    return measure.owners.filter(user_id=user.pk).exists()
+
+
+@rules.predicate
+def uploaded_it(user, evidence) -> bool:
+    return evidence is not None and evidence.uploaded_by_id == user.pk
+
+
+is_admin = rules.is_superuser
+
+rules.add_perm("rectification.view_organisation", is_admin | can_read)
+rules.add_perm("rectification.view_measure", is_admin | can_read)
+rules.add_perm("rectification.change_measure", is_admin | is_secretary | answers_for)
+rules.add_perm("rectification.sign_off_measure", is_admin | is_secretary)
+rules.add_perm("rectification.manage_inspection", is_admin | is_secretary)
+rules.add_perm("rectification.view_dashboard", is_admin | can_read)
+rules.add_perm("rectification.edit_bulletin", is_admin | is_secretary)
+rules.add_perm("rectification.publish_bulletin", is_admin | is_secretary)
+rules.add_perm("rectification.delete_evidence", is_admin | is_secretary | (uploaded_it & can_read))
+rules.add_perm("rectification.decide_extension", is_admin | is_secretary)

@@ -1,0 +1,220 @@
+"""Loads the Fuhua demo data (fixtures/fuhua_2025.json).
+
+Create-only and keyed by natural keys: a second run finds everything in place and
+changes nothing, including what users edited since the first run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from ..models import (
+    Bulletin,
+    Category,
+    DeadlineExtension,
+    Finding,
+    Inspection,
+    Measure,
+    Membership,
+    Organisation,
+    Person,
+    ProgressEntry,
+    SignOff,
+)
+from .organisations import organisation_create
+
+DEMO_PASSWORD = "Fuhua@2025"
+DEFAULT_PATH = Path(settings.BASE_DIR) / "fixtures" / "fuhua_2025.json"
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, created: bool) -> None:
+        if created:
+            self.created[what] = self.created.get(what, 0) + 1
+
+    def __str__(self) -> str:
+        if not self.created:
+            return "demo data already present, nothing changed"
+        return "created " + ", ".join(f"{n} {what}" for what, n in self.created.items())
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(10, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _user(report: LoadReport, username: str, name: str, **extra):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"first_name": name, **extra})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    report.add("users", created)
+    return user
+
+
+def _organisations(report: LoadReport, rows: list[dict]) -> dict[str, Organisation]:
+    orgs: dict[str, Organisation] = {}
+    for row in rows:
+        org = Organisation.objects.filter(slug=row["slug"]).first()
+        if org is None:
+            org = organisation_create(
+                name=row["name"],
+                short_name=row["short_name"],
+                slug=row["slug"],
+                level=row["level"],
+                parent=orgs.get(row["parent"]),
+            )
+            report.add("organisations", True)
+        orgs[row["slug"]] = org
+    return orgs
+
+
+def _people(report: LoadReport, org: Organisation, rows: list[dict]) -> tuple[dict[str, Person], object]:
+    people: dict[str, Person] = {}
+    secretary = None
+    for row in rows:
+        user = None
+        if row["username"]:
+            user = _user(report, row["username"], row["name"])
+            _, created = Membership.objects.get_or_create(user=user, organisation=org, defaults={"role": row["role"]})
+            report.add("memberships", created)
+            if row["role"] == Membership.Role.SECRETARY:
+                secretary = user
+        person, created = Person.objects.get_or_create(
+            organisation=org, name=row["name"], defaults={"title": row["title"], "user": user}
+        )
+        report.add("people", created)
+        people[row["name"]] = person
+    return people, secretary
+
+
+def _measure(report: LoadReport, finding: Finding, position: int, row: dict, people, secretary) -> None:
+    if Measure.objects.filter(finding=finding, position=position).exists():
+        return
+    due = _date(row["due_on"])
+    completed = _date(row.get("completed_on"))
+    status = row["status"]
+    measure = Measure.objects.create(
+        finding=finding,
+        position=position,
+        title=row["title"],
+        progress=row["progress"],
+        kind=row["kind"],
+        status=status,
+        due_on=due,
+        original_due_on=_date(row.get("original_due_on")) or due,
+        leader=people[row["leader"]],
+        unit=row["unit"],
+        rules_made=row.get("rules_made", 0),
+        completed_on=completed,
+        signed_off_at=_at(completed) if completed else None,
+        signed_off_by=secretary if completed else None,
+        submitted_at=_at(due - dt.timedelta(days=3)) if status == Measure.Status.AWAITING_SIGN_OFF else None,
+        last_progress_at=_at(completed or finding.category.inspection.feedback_on + dt.timedelta(days=30)),
+    )
+    measure.owners.set([people[name] for name in row["owners"]])
+    report.add("measures", True)
+    if completed:
+        SignOff.objects.create(
+            measure=measure,
+            decision=SignOff.Decision.APPROVED,
+            progress_snapshot=measure.progress,
+            decided_by=secretary,
+            decided_at=_at(completed),
+        )
+        ProgressEntry.objects.create(
+            measure=measure,
+            kind=ProgressEntry.Kind.SIGN_OFF,
+            author=secretary,
+            text="同意销号。",
+            old_status=Measure.Status.AWAITING_SIGN_OFF,
+            new_status=Measure.Status.DONE,
+            created_at=_at(completed),
+        )
+    if row.get("extension_reason"):
+        DeadlineExtension.objects.create(
+            measure=measure,
+            old_due_on=measure.original_due_on,
+            new_due_on=due,
+            reason=row["extension_reason"],
+            state=DeadlineExtension.State.APPROVED,
+            requested_by=secretary,
+            decided_by=secretary,
+            decided_at=_at(measure.original_due_on - dt.timedelta(days=10)),
+            decision_note="同意延期。",
+        )
+
+
+def _inspection(report: LoadReport, org: Organisation, data: dict, people, secretary) -> Inspection:
+    spec = data["inspection"]
+    inspection, created = Inspection.objects.get_or_create(
+        organisation=org,
+        team=spec["team"],
+        feedback_on=_date(spec["feedback_on"]),
+        defaults={
+            "deployed_by": spec["deployed_by"],
+            "onsite_start": _date(spec["onsite_start"]),
+            "onsite_end": _date(spec["onsite_end"]),
+            "deadline": _date(spec["deadline"]),
+        },
+    )
+    report.add("inspections", created)
+    for c_pos, c_row in enumerate(data["categories"], start=1):
+        category, created = Category.objects.get_or_create(
+            inspection=inspection, title=c_row["title"], defaults={"position": c_pos}
+        )
+        report.add("categories", created)
+        for f_pos, f_row in enumerate(c_row["findings"], start=1):
+            finding, created = Finding.objects.get_or_create(
+                category=category,
+                heading=f_row["heading"],
+                defaults={"position": f_pos, "problem": f_row["problem"], "lead_in": f_row["lead_in"]},
+            )
+            report.add("findings", created)
+            for m_pos, m_row in enumerate(f_row["measures"], start=1):
+                _measure(report, finding, m_pos, m_row, people, secretary)
+    _, created = Bulletin.objects.get_or_create(
+        inspection=inspection,
+        defaults={
+            "section1_text": data["bulletin"]["section1_text"],
+            "section3_text": data["bulletin"]["section3_text"],
+            "issued_on": _date(data["bulletin"]["issued_on"]),
+        },
+    )
+    report.add("bulletins", created)
+    return inspection
+
+
+@transaction.atomic
+def demo_load(*, path: Path = DEFAULT_PATH, with_users: bool = True) -> LoadReport:
+    """Create whatever of the demo data is missing; return what was created."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    report = LoadReport()
+    orgs = _organisations(report, data["organisations"])
+    org = orgs[data["inspection"]["organisation"]]
+    people, secretary = _people(report, org, data["people"])
+    for row in data["supervisors"]:
+        user = _user(report, row["username"], row["name"])
+        _, created = Membership.objects.get_or_create(
+            user=user, organisation=orgs[row["organisation"]], defaults={"role": Membership.Role.SUPERVISOR}
+        )
+        report.add("memberships", created)
+    if with_users:
+        _user(report, "admin", "系统管理员", is_staff=True, is_superuser=True)
+    _inspection(report, org, data, people, secretary)
+    return report

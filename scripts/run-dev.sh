@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Serve the app at http://127.0.0.1:8000 with a Celery worker and the beat schedule
+# running beside it. Without CELERY_BROKER_URL the broker is kombu's filesystem
+# transport under var/celery: no Redis needed. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-.venv}"
+mkdir -p var/log
+"$VENV/bin/celery" -A fuhua worker --beat --concurrency 1 --loglevel INFO \
+  --schedule var/celerybeat-schedule >var/log/celery.log 2>&1 &
+celery_pid=$!
+trap 'kill $celery_pid 2>/dev/null; wait $celery_pid 2>/dev/null' EXIT INT TERM
+echo "run: Celery worker + beat running (pid $celery_pid, log var/log/celery.log)"
+echo "run: serving http://127.0.0.1:8000  (demo accounts: see README.md)"
+"$VENV/bin/python" manage.py runserver 127.0.0.1:8000 --noreload "$@"

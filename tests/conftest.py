@@ -1,0 +1,63 @@
+"""Personas shared by the whole suite.
+
+The tree: district > street > {community A, community B}.
+- secretary_a: 书记 of A; member_a: 委员 of A (a responsible leader); staff_a: 工作人员 of A;
+- staff_b: 工作人员 of B; supervisor: 巡察办 of the street (reads A and B, changes nothing).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from rectification.models import Membership
+
+from . import factories as f
+
+Role = Membership.Role
+
+
+@pytest.fixture
+def tree(db):
+    district = f.organisation(level="district", name="中共深圳市福田区委员会")
+    street = f.organisation(level="street", parent=district, name="中共深圳市福田区福田街道工作委员会")
+    a = f.organisation(parent=street, name="中共深圳市福田区福田街道福华社区委员会")
+    b = f.organisation(parent=street, name="中共深圳市福田区福田街道岗厦社区委员会")
+    return SimpleNamespace(district=district, street=street, a=a, b=b)
+
+
+@pytest.fixture
+def personas(tree):
+    p = SimpleNamespace(tree=tree)
+    p.secretary_a = f.user(username="secretary_a", organisation=tree.a, role=Role.SECRETARY, name="李书记")
+    p.member_a = f.user(username="member_a", organisation=tree.a, role=Role.MEMBER, name="王委员")
+    p.staff_a = f.user(username="staff_a", organisation=tree.a, role=Role.STAFF, name="赵敏")
+    p.staff_b = f.user(username="staff_b", organisation=tree.b, role=Role.STAFF, name="钱工")
+    p.supervisor = f.user(username="supervisor", organisation=tree.street, role=Role.SUPERVISOR, name="街道督导")
+    p.person_staff_a = f.person(organisation=tree.a, name="赵敏", user=p.staff_a)
+    p.person_member_a = f.person(organisation=tree.a, name="王委员", user=p.member_a)
+    p.person_staff_b = f.person(organisation=tree.b, name="钱工", user=p.staff_b)
+    return p
+
+
+@pytest.fixture
+def measure_a(personas):
+    """A time-bound measure of A: staff_a responsible, member_a leader."""
+    return f.measure_in(personas.tree.a, leader=personas.person_member_a, owners=[personas.person_staff_a])
+
+
+@pytest.fixture
+def measure_b(personas):
+    return f.measure_in(personas.tree.b, owners=[personas.person_staff_b])
+
+
+@pytest.fixture
+def demo(db):
+    """The Fuhua demo data, loaded through the same service as `make run`."""
+    from rectification.services.demo import demo_load
+
+    demo_load()
+    from rectification.models import Inspection
+
+    return Inspection.objects.get(organisation__slug="fuhua")

@@ -1,0 +1,53 @@
+"""The Fuhua demo data: complete, true to the seed bulletin, and idempotent."""
+
+import pytest
+from django.core.management import call_command
+
+from rectification.models import Category, Finding, Measure, Organisation, SignOff
+from rectification.services.demo import demo_load
+
+
+@pytest.mark.django_db
+def test_demo_matches_the_seed_structure(demo):
+    assert demo.organisation.name == "中共深圳市福田区福田街道福华社区委员会"
+    assert demo.team == "区委第四巡察组"
+    cats = list(Category.objects.filter(inspection=demo).order_by("position"))
+    assert [c.title for c in cats] == [
+        "关于党中央和上级各项决策部署落实情况方面",
+        "关于群众身边不正之风和腐败问题以及群众反映强烈的问题方面",
+        "关于基层党组织建设情况方面",
+    ]
+    assert [c.findings.count() for c in cats] == [8, 2, 2]
+    assert Measure.objects.filter(finding__category__inspection=demo).count() == 29
+
+
+@pytest.mark.django_db
+def test_demo_text_comes_from_the_seed(demo, settings):
+    seed = (settings.BASE_DIR / "fixtures" / "seed" / "fuhua-bulletin-2025.txt").read_text(encoding="utf-8")
+    seed = "".join(seed.split()).replace("**", "")
+    for f in Finding.objects.filter(category__inspection=demo):
+        assert f.heading in seed
+    for m in Measure.objects.filter(finding__category__inspection=demo):
+        assert m.title in seed, m.title
+        assert "".join(m.progress.split()).rstrip("。") in seed, m.title
+
+
+@pytest.mark.django_db
+def test_demo_has_a_mix_for_the_dashboard(demo):
+    statuses = set(Measure.objects.values_list("status", flat=True))
+    assert statuses == {"not_started", "in_progress", "awaiting_sign_off", "done"}
+    assert Measure.objects.filter(kind="ongoing").exists()
+    done = Measure.objects.filter(status="done")
+    assert SignOff.objects.filter(measure__in=done).count() == done.count()
+
+
+@pytest.mark.django_db
+def test_loading_twice_changes_nothing(demo, capsys):
+    counts = {m: m.objects.count() for m in (Organisation, Category, Finding, Measure, SignOff)}
+    Measure.objects.filter(pk=Measure.objects.first().pk).update(progress="用户修改过的进展")
+    report = demo_load()
+    assert not report.created
+    call_command("load_demo")
+    assert "nothing changed" in capsys.readouterr().out
+    assert {m: m.objects.count() for m in counts} == counts
+    assert Measure.objects.filter(progress="用户修改过的进展").count() == 1
