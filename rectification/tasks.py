@@ -1,0 +1,1 @@
+"""Celery tasks. Thin: each takes ids, never model instances, and calls one service."""
