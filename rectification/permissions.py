@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import rules
 from django.db.models import Q
 
-from .models import Bulletin, Evidence, Inspection, Measure, Membership, Organisation
+from .models import Bulletin, Category, Evidence, Finding, Inspection, Measure, Membership, Organisation
 
 Role = Membership.Role
 _CACHE_ATTR = "_rectification_scope_cache"
@@ -62,6 +62,14 @@ def role_in(user, organisation: Organisation) -> str | None:
     return next((r for r in order if r in found), None)
 
 
+def holds_role_somewhere(user, roles: Iterable[str]) -> bool:
+    """Whether the user holds one of ``roles`` anywhere (superusers always do); for
+    showing controls on pages that span organisations, e.g. the list's bulk bar."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(role in roles for _id, _path, role in _memberships(user))
+
+
 def measure_scope(user) -> Q:
     """A Q on Measure: the measures the user may see."""
     if getattr(user, "is_superuser", False):
@@ -74,8 +82,10 @@ def _org_of(obj) -> Organisation:
         return obj
     if isinstance(obj, Inspection):
         return obj.organisation
-    if isinstance(obj, Bulletin):
+    if isinstance(obj, Bulletin | Category):
         return obj.inspection.organisation
+    if isinstance(obj, Finding):
+        return obj.category.inspection.organisation
     if isinstance(obj, Evidence):
         obj = obj.measure
     if isinstance(obj, Measure):
@@ -120,6 +130,8 @@ rules.add_perm("rectification.view_measure", is_admin | can_read)
 rules.add_perm("rectification.change_measure", is_admin | is_secretary | answers_for)
 rules.add_perm("rectification.sign_off_measure", is_admin | is_secretary)
 rules.add_perm("rectification.manage_inspection", is_admin | is_secretary)
+# Bulk status / person / deadline changes on the measure list (structure services).
+rules.add_perm("rectification.bulk_change_measure", is_admin | is_secretary)
 rules.add_perm("rectification.view_dashboard", is_admin | can_read)
 rules.add_perm("rectification.edit_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.publish_bulletin", is_admin | is_secretary)
