@@ -209,6 +209,20 @@ class Finding(models.Model):
         return self.heading
 
 
+def overdue_q(today: dt.date) -> Q:
+    """Has a deadline, the deadline has passed, not signed off.
+
+    A Q (not only a queryset method) so that aggregates can count with exactly the
+    rule the lists filter with: ``Count("pk", filter=overdue_q(today))``.
+    """
+    return Q(due_on__lt=today) & ~Q(status=MeasureStatus.DONE)
+
+
+def due_within_q(today: dt.date, days: int) -> Q:
+    """Not done, deadline from today up to ``days`` days ahead (inclusive)."""
+    return ~Q(status=MeasureStatus.DONE) & Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
+
+
 class MeasureQuerySet(models.QuerySet):
     """Row filters that define the counting rules, shared by lists, dashboard and jobs."""
 
@@ -217,11 +231,11 @@ class MeasureQuerySet(models.QuerySet):
 
     def overdue(self, today: dt.date) -> MeasureQuerySet:
         """Has a deadline, the deadline has passed, not signed off."""
-        return self.filter(due_on__lt=today).exclude(status=MeasureStatus.DONE)
+        return self.filter(overdue_q(today))
 
     def due_within(self, today: dt.date, days: int) -> MeasureQuerySet:
         """Not done, deadline from today up to ``days`` days ahead (inclusive)."""
-        return self.open().filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
+        return self.filter(due_within_q(today, days))
 
     def in_organisations(self, organisation_ids) -> MeasureQuerySet:
         return self.filter(finding__category__inspection__organisation_id__in=organisation_ids)
