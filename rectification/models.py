@@ -606,6 +606,15 @@ class Bulletin(models.Model):
         STANDALONE = "standalone", _("独立成行")
         RUN_IN = "run_in", _("段首接排")
 
+    class ItemNumbering(models.TextChoices):
+        DOT = "dot", _("1.")
+        COMMA = "comma", _("1、")
+
+    class ZeroCounts(models.TextChoices):
+        OMIT = "omit", _("省略为零的数字")
+        ABSENT = "absent", _("写作“不存在……情况”")
+        WRITE = "write", _("照写为零")
+
     inspection = models.OneToOneField(Inspection, on_delete=models.CASCADE, related_name="bulletin")
     title = models.CharField(
         _("标题"), max_length=200, blank=True, help_text=_("留空则按“关于巡察整改进展情况的通报”生成")
@@ -621,6 +630,10 @@ class Bulletin(models.Model):
     category_heading_style = models.CharField(
         _("二级标题样式"), max_length=20, choices=HeadingStyle.choices, default=HeadingStyle.STANDALONE
     )
+    item_numbering = models.CharField(
+        _("三级标题序号"), max_length=20, choices=ItemNumbering.choices, default=ItemNumbering.DOT
+    )
+    zero_counts = models.CharField(_("统计为零时"), max_length=20, choices=ZeroCounts.choices, default=ZeroCounts.OMIT)
     signature = models.CharField(_("落款"), max_length=200, blank=True, help_text=_("留空则使用党组织全称"))
     issued_on = models.DateField(_("成文日期"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
