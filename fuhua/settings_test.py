@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .settings import *  # noqa: F403
-from .settings import STORAGES
+from .settings import AUTHENTICATION_BACKENDS, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _tmp = Path(tempfile.mkdtemp(prefix="fuhua-test-"))
@@ -12,3 +12,5 @@ PRIVATE_MEDIA_ROOT = MEDIA_ROOT = _tmp / "private"
 STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {"location": str(MEDIA_ROOT)}}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# client.login() passes no request; keep axes on for every login through a view.
+AUTHENTICATION_BACKENDS = ["fuhua.testing_auth.RequestOptionalAxesBackend", *AUTHENTICATION_BACKENDS[1:]]

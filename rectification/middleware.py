@@ -1,0 +1,60 @@
+"""Security middleware: response headers Django does not set by itself (Django 5.2 has
+no built-in CSP) and the idle timeout of logged-in sessions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+
+# Browser features the app never uses; file inputs with a camera capture are not affected.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+_SEEN_KEY = "_idle_renewed_at"
+
+
+class SecurityHeadersMiddleware:
+    """Adds Content-Security-Policy and Permissions-Policy unless a view set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.policy: str = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+class SessionIdleRenewalMiddleware:
+    """Logs a user out after SESSION_COOKIE_AGE seconds without a request.
+
+    A session expires SESSION_COOKIE_AGE after its last save. Saving it on every request
+    (SESSION_SAVE_EVERY_REQUEST) would cost a database write per page; renewing it at most
+    once per SESSION_RENEW_SECONDS gives the same idle timeout to within that interval.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.interval: int = settings.SESSION_RENEW_SECONDS
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            # Negative when the clock went backwards (e.g. a test travelled in time): no renewal.
+            if now - request.session.get(_SEEN_KEY, 0) >= self.interval:
+                request.session[_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def _stamp_new_session(sender: Any, request: HttpRequest, **kwargs: Any) -> None:
+    """The login itself saves the session, so the first page need not renew it."""
+    if request is not None and hasattr(request, "session"):
+        request.session[_SEEN_KEY] = int(time.time())
