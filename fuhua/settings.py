@@ -175,6 +175,11 @@ STORAGES = {
     },
 }
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# Ledger (整改台账) upload limits; the zip checks run before openpyxl sees the file.
+LEDGER_MAX_BYTES = env.int("LEDGER_MAX_BYTES", default=5 * 1024 * 1024)
+LEDGER_MAX_UNCOMPRESSED_BYTES = env.int("LEDGER_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024)
+LEDGER_MAX_COMPRESSION_RATIO = env.int("LEDGER_MAX_COMPRESSION_RATIO", default=100)
+LEDGER_MAX_ROWS = env.int("LEDGER_MAX_ROWS", default=5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,0 +1,425 @@
+"""Parse an uploaded ledger workbook into plain rows, collecting every problem.
+
+Nothing here raises on bad content: each problem becomes a ``Problem(sheet, row,
+column, message)`` and reading goes on, so the preview can list them all at once.
+Only the container checks (size, zip bomb, encryption, not a workbook) stop early,
+because past them there is nothing safe to read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import io
+import logging
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..models import MeasureKind
+from .format import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    HEADER_LOOKUP,
+    HEADER_SEARCH_ROWS,
+    INFO_BY_KEY,
+    INFO_LOOKUP,
+    INFO_REQUIRED,
+    KIND_WORDS,
+    SHEET_INFO,
+    SHEET_LEDGER,
+    STATUS_WORDS,
+    InspectionInfo,
+    Ledger,
+    LedgerRow,
+    Problem,
+    find_date_in,
+    normalise_header,
+    parse_date,
+    parse_word,
+    split_names,
+)
+
+logger = logging.getLogger(__name__)
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+# An encrypted OOXML file is an OLE container holding these streams (MS-OFFCRYPTO).
+ENCRYPTED_MARKERS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+MB = 1024 * 1024
+# Text limits of the model fields the cells end up in.
+MAX_LENGTHS = {"category": 300, "item": 300, "unit": 100}
+MAX_NAME = 50
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_uncompressed: int
+    max_ratio: int
+    max_rows: int
+    max_members: int = 1000
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        return cls(
+            max_bytes=settings.LEDGER_MAX_BYTES,
+            max_uncompressed=settings.LEDGER_MAX_UNCOMPRESSED_BYTES,
+            max_ratio=settings.LEDGER_MAX_COMPRESSION_RATIO,
+            max_rows=settings.LEDGER_MAX_ROWS,
+        )
+
+
+class LedgerFileError(Exception):
+    """The file cannot be opened as a ledger at all."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.problem = Problem("", None, None, message)
+
+
+def read_ledger(data: bytes, limits: Limits | None = None) -> Ledger:
+    """Bytes of an .xlsx -> a Ledger with its rows and every problem found."""
+    limits = limits or Limits.from_settings()
+    try:
+        check_container(data, limits)
+        workbook = _open(data)
+    except LedgerFileError as exc:
+        return Ledger(info=None, rows=[], problems=[exc.problem])
+    return _read_workbook(workbook, limits)
+
+
+def check_container(data: bytes, limits: Limits) -> None:
+    """Refuse what must not reach openpyxl: oversize, encrypted, not a zip, zip bombs."""
+    if not data:
+        raise LedgerFileError("文件为空。")
+    if len(data) > limits.max_bytes:
+        raise LedgerFileError(f"文件大小 {len(data) / MB:.1f} MB，超过上限 {limits.max_bytes / MB:.0f} MB。")
+    if data.startswith(OLE_MAGIC):
+        if any(marker in data for marker in ENCRYPTED_MARKERS):
+            raise LedgerFileError("工作簿设置了打开密码，无法读取。请在 Excel 中取消密码保护后另存，再重新上传。")
+        raise LedgerFileError("这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中另存为 .xlsx 格式后上传。")
+    if not data.startswith(ZIP_MAGIC):
+        raise LedgerFileError("文件不是 Excel 工作簿（.xlsx）。请上传用 Excel 或 WPS 保存的 .xlsx 文件。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LedgerFileError("文件已损坏，无法作为 .xlsx 工作簿打开。") from exc
+    _check_bomb(members, limits)
+    if "xl/workbook.xml" not in {m.filename for m in members}:
+        raise LedgerFileError("文件不是 Excel 工作簿（可能是改了扩展名的 Word 或其他文件）。请上传 .xlsx 文件。")
+
+
+def _check_bomb(members: list[zipfile.ZipInfo], limits: Limits) -> None:
+    # Declared sizes are an upper bound: zipfile stops reading a member at its declared size.
+    if len(members) > limits.max_members:
+        raise LedgerFileError(f"工作簿包含 {len(members)} 个部件，超过上限，已拒绝（疑似压缩炸弹）。")
+    total = sum(m.file_size for m in members)
+    packed = max(sum(m.compress_size for m in members), 1)
+    if total > limits.max_uncompressed:
+        raise LedgerFileError(
+            f"文件解压后达 {total / MB:.0f} MB，超过上限 {limits.max_uncompressed / MB:.0f} MB，"
+            "已拒绝（疑似压缩炸弹）。"
+        )
+    # Small files may compress well; only a large inflated size with a freak ratio is suspect.
+    if total > MB and total / packed > limits.max_ratio:
+        raise LedgerFileError(f"文件压缩比异常（{total / packed:.0f} 倍），已拒绝（疑似压缩炸弹）。")
+
+
+def _open(data: bytes) -> Workbook:
+    try:
+        return load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises many types on malformed input; all mean "unreadable"
+        logger.info("ledger workbook unreadable: %r", exc)
+        raise LedgerFileError("文件已损坏或不是有效的 .xlsx 工作簿，无法读取。") from exc
+
+
+def _find_sheet(workbook: Workbook, name: str, fragments: tuple[str, ...]) -> Worksheet | None:
+    by_name = {normalise_header(ws.title): ws for ws in workbook.worksheets}
+    if name in by_name:
+        return by_name[name]
+    return next((ws for key, ws in by_name.items() if any(f in key for f in fragments)), None)
+
+
+def _read_workbook(workbook: Workbook, limits: Limits) -> Ledger:
+    problems: list[Problem] = []
+    names = "、".join(f"「{ws.title}」" for ws in workbook.worksheets)
+    info_ws = _find_sheet(workbook, SHEET_INFO, ("巡察信息", "基本信息"))
+    ledger_ws = _find_sheet(workbook, SHEET_LEDGER, ("台账",))
+    info = None
+    if info_ws is None:
+        problems.append(Problem(SHEET_INFO, None, None, f"缺少工作表「{SHEET_INFO}」（工作簿中只有 {names}）。"))
+    else:
+        info = read_info(info_ws, problems)
+    if ledger_ws is None:
+        problems.append(Problem(SHEET_LEDGER, None, None, f"缺少工作表「{SHEET_LEDGER}」（工作簿中只有 {names}）。"))
+        return Ledger(info=info, rows=[], problems=problems)
+    rows, columns = LedgerSheetReader(ledger_ws, info, problems, limits).read()
+    return Ledger(info=info, rows=rows, problems=problems, columns=columns)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.strftime("%Y-%m-%d")
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def read_info(ws: Worksheet, problems: list[Problem]) -> InspectionInfo:
+    """Label/value rows: the first filled cell of a row is the label, the next one its value."""
+    info = InspectionInfo()
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 100)):
+        cells = [c for c in row if not _blank(c.value)]
+        key = INFO_LOOKUP.get(normalise_header(cells[0].value)) if cells else None
+        if key is None or key in info.rows:
+            continue
+        info.rows[key] = cells[0].row
+        value = cells[1].value if len(cells) > 1 else None
+        spec = INFO_BY_KEY[key]
+        if not spec.is_date:
+            setattr(info, key, cell_text(value))
+        elif not _blank(value):
+            try:
+                setattr(info, key, parse_date(value))
+            except ValueError as exc:
+                problems.append(Problem(SHEET_INFO, cells[0].row, spec.label, str(exc)))
+    _check_info(info, problems)
+    return info
+
+
+def _check_info(info: InspectionInfo, problems: list[Problem]) -> None:
+    def add(key: str, message: str) -> None:
+        problems.append(Problem(SHEET_INFO, info.rows.get(key), INFO_BY_KEY[key].label, message))
+
+    for key in INFO_REQUIRED:
+        label = INFO_BY_KEY[key].label
+        if not getattr(info, key) and not any(p.column == label for p in problems):
+            add(key, f"缺少“{label}”。")
+    for key in ("team", "deployed_by"):
+        if len(getattr(info, key)) > 100:
+            add(key, "内容过长（最多 100 字）。")
+    if info.onsite_start and info.onsite_end and info.onsite_end < info.onsite_start:
+        add("onsite_end", "巡察结束日期早于开始日期。")
+    if info.onsite_end and info.feedback_on and info.feedback_on < info.onsite_end:
+        add("feedback_on", "反馈日期早于巡察结束日期。")
+    if info.feedback_on and info.deadline and info.deadline < info.feedback_on:
+        add("deadline", "整改期限早于反馈日期。")
+
+
+class LedgerSheetReader:
+    """Reads the 「整改台账」 sheet: finds the header row, fills merged blocks, parses rows."""
+
+    def __init__(self, ws: Worksheet, info: InspectionInfo | None, problems: list[Problem], limits: Limits) -> None:
+        self.ws = ws
+        self.info = info
+        self.problems = problems
+        self.limits = limits
+        self.columns: dict[str, int] = {}  # column key -> 1-based sheet column
+        self.header_row = 0
+
+    def add(self, row: int | None, key: str | None, message: str, warning: bool = False) -> None:
+        column = COLUMN_BY_KEY[key].header if key else None
+        self.problems.append(Problem(SHEET_LEDGER, row, column, message, warning))
+
+    def read(self) -> tuple[list[LedgerRow], frozenset[str]]:
+        if not self._find_header():
+            return [], frozenset()
+        data_rows = self._data_rows()
+        if len(data_rows) > self.limits.max_rows:
+            self.add(
+                None, None, f"台账共 {len(data_rows)} 行，超过单次导入上限 {self.limits.max_rows} 行，请拆分后导入。"
+            )
+            return [], frozenset(self.columns)
+        merged = self._merged_values(data_rows)
+        rows = self._parse_rows(data_rows, merged)
+        return rows, frozenset(self.columns)
+
+    def _find_header(self) -> bool:
+        best_row, best, best_extra = 0, {}, []
+        for r, values in enumerate(self.ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
+            mapping: dict[str, int] = {}
+            extra: list[str] = []
+            for index, value in enumerate(values, start=1):
+                key = None if _blank(value) else HEADER_LOOKUP.get(normalise_header(value))
+                if key is None or key in mapping:
+                    extra.append(self._ignored_header(value, key, mapping))
+                else:
+                    mapping[key] = index
+            if len(mapping) > len(best):
+                best_row, best, best_extra = r, mapping, extra
+        required = [c for c in COLUMNS if c.required]
+        if len(best) < 2:
+            wanted = "、".join(f"「{c.header}」" for c in required)
+            self.add(None, None, f"前 {HEADER_SEARCH_ROWS} 行中未找到表头行（应包含 {wanted} 等列名）。")
+            return False
+        self.header_row, self.columns = best_row, best
+        for message in filter(None, best_extra):
+            self.add(best_row, None, message, warning=True)
+        missing = [c for c in required if c.key not in best]
+        for column in missing:
+            also = f"（也可写作：{'、'.join(column.synonyms)}）" if column.synonyms else ""
+            self.problems.append(
+                Problem(SHEET_LEDGER, best_row, column.header, f"缺少必需的列“{column.header}”{also}。")
+            )
+        return not missing
+
+    @staticmethod
+    def _ignored_header(value: object, key: str | None, mapping: dict[str, int]) -> str:
+        if _blank(value):
+            return ""
+        if key is None:
+            return f"列名“{cell_text(value)}”无法识别，该列已忽略。"
+        return f"列名“{cell_text(value)}”与第 {mapping[key]} 列重复，该列已忽略。"
+
+    def _data_rows(self) -> list[int]:
+        """Rows below the header that hold a value in a mapped column (besides 序号), in order.
+
+        Reads openpyxl's cell store directly: a sheet that declares one cell at row 1,048,576
+        must not make us walk a million empty rows."""
+        wanted = {c for k, c in self.columns.items() if k != "number"}
+        cells = self.ws._cells  # private, but the only way to visit just the cells that exist
+        return sorted(
+            {r for (r, c), cell in cells.items() if r > self.header_row and c in wanted and not _blank(cell.value)}
+        )
+
+    def _merged_values(self, data_rows: list[int]) -> dict[tuple[int, int], object]:
+        """The value of each merged block, copied to every data row and mapped column it covers."""
+        filled: dict[tuple[int, int], object] = {}
+        mapped = set(self.columns.values())
+        for rng in self.ws.merged_cells.ranges:
+            if rng.min_row <= self.header_row:
+                continue
+            top = self.ws.cell(rng.min_row, rng.min_col).value
+            start = bisect.bisect_left(data_rows, rng.min_row)
+            stop = bisect.bisect_right(data_rows, rng.max_row)
+            for col in mapped.intersection(range(rng.min_col, rng.max_col + 1)):
+                for r in data_rows[start:stop]:
+                    filled[(r, col)] = top
+        return filled
+
+    def _parse_rows(self, data_rows: list[int], merged: dict[tuple[int, int], object]) -> list[LedgerRow]:
+        rows: list[LedgerRow] = []
+        seen: dict[tuple[str, str, str], int] = {}
+        previous: LedgerRow | None = None
+        for r in data_rows:
+            raw = {key: self._value(r, col, merged) for key, col in self.columns.items()}
+            row = self._parse_row(r, raw, previous)
+            if row is None:
+                continue
+            key = ("".join(row.category.split()), "".join(row.item.split()), "".join(row.measure.split()))
+            if key in seen:
+                self.add(r, "measure", f"与第 {seen[key]} 行重复（问题类别、整改事项和整改措施都相同）。")
+            else:
+                seen[key] = r
+                rows.append(row)
+            previous = row
+        return rows
+
+    def _value(self, r: int, col: int, merged: dict[tuple[int, int], object]) -> object:
+        cell = self.ws._cells.get((r, col))  # see _data_rows
+        value = cell.value if cell is not None else None
+        return merged.get((r, col)) if _blank(value) else value
+
+    def _parse_row(self, r: int, raw: dict[str, object], previous: LedgerRow | None) -> LedgerRow | None:
+        text = {key: cell_text(value) for key, value in raw.items() if key not in ("due_on",)}
+        if not text.get("measure"):
+            self.add(r, "measure", "缺少整改措施。")
+            return None
+        # A blank category or item means "same as the row above", as people write by hand.
+        category = text.get("category") or (previous.category if previous else "")
+        item = text.get("item") or (previous.item if previous else "")
+        for key, value in (("category", category), ("item", item), ("unit", text.get("unit", ""))):
+            if not value and key != "unit":
+                self.add(r, key, f"缺少{COLUMN_BY_KEY[key].header}。")
+            if len(value) > MAX_LENGTHS[key]:
+                self.add(r, key, f"内容过长（最多 {MAX_LENGTHS[key]} 字）。")
+        kind, due_on = self._kind_and_due(r, text.get("kind", ""), raw.get("due_on"))
+        leader = self._leader(r, text.get("leader", ""))
+        owners = self._names(r, "owners", text.get("owners", ""))
+        return LedgerRow(
+            row=r,
+            category=category,
+            item=item,
+            measure=text["measure"],
+            problem=text.get("problem", ""),
+            lead_in=text.get("lead_in", ""),
+            progress=text.get("progress", ""),
+            kind=kind,
+            due_on=due_on,
+            status=self._status(r, text.get("status", "")),
+            leader=leader,
+            owners=owners,
+            unit=text.get("unit", ""),
+            note=text.get("note", ""),
+        )
+
+    def _status(self, r: int, text: str) -> str:
+        if not text:
+            return ""
+        status = parse_word(text, STATUS_WORDS)
+        if status is None:
+            self.add(r, "status", f"无法识别的整改状态“{text}”，应为 未启动、推进中、待销号 或 已完成。")
+            return ""
+        return status
+
+    def _names(self, r: int, key: str, text: str) -> list[str]:
+        names = split_names(text)
+        for name in names:
+            if len(name) > MAX_NAME:
+                self.add(r, key, f"姓名“{name[:20]}…”过长（最多 {MAX_NAME} 字），多个姓名请用顿号分隔。")
+        return [n for n in names if len(n) <= MAX_NAME]
+
+    def _leader(self, r: int, text: str) -> str:
+        names = self._names(r, "leader", text)
+        if len(names) > 1:
+            self.add(
+                r, "leader", f"责任领导只能填写一人，已取“{names[0]}”，其余（{'、'.join(names[1:])}）未导入。", True
+            )
+        return names[0] if names else ""
+
+    def _kind_and_due(self, r: int, kind_text: str, due_value: object) -> tuple[str, dt.date | None]:
+        from_column = None
+        if kind_text:
+            from_column = parse_word(kind_text, KIND_WORDS)
+            if from_column is None:
+                self.add(r, "kind", f"无法识别的整改类型“{kind_text}”，应为 立行立改、限期整改 或 长期坚持。")
+        from_due, due_on, due_ok = self._due(r, due_value)
+        if from_column and from_due and MeasureKind.ONGOING in (from_column, from_due) and from_column != from_due:
+            self.add(r, "due_on", f"完成时限写作“{cell_text(due_value)}”，与整改类型“{kind_text}”矛盾。")
+        kind = from_column or from_due or MeasureKind.TIME_BOUND
+        if kind == MeasureKind.ONGOING:
+            if due_on:
+                self.add(r, "due_on", f"长期坚持的措施不设完成时限，日期 {due_on:%Y-%m-%d} 未导入。", True)
+            return kind, None
+        if due_on is None and kind == MeasureKind.IMMEDIATE and self.info and self.info.feedback_on:
+            return kind, self.info.feedback_on  # 立行立改 without a date: due at once, on the feedback day
+        if due_on is None and due_ok:
+            self.add(r, "due_on", "缺少完成时限（限期整改须写日期，长期坚持的措施请写“长期坚持”）。")
+        return kind, due_on
+
+    def _due(self, r: int, value: object) -> tuple[str | None, dt.date | None, bool]:
+        """(kind named in the cell, date in the cell, parsed fine) for the deadline column."""
+        if _blank(value):
+            return None, None, True
+        if isinstance(value, str):
+            norm = normalise_header(value)
+            for word, kind in KIND_WORDS.items():
+                if word in norm:
+                    return kind, find_date_in(value), True
+        try:
+            return None, parse_date(value), True
+        except ValueError as exc:
+            self.add(r, "due_on", str(exc))
+            return None, None, False
