@@ -137,3 +137,21 @@ rules.add_perm("rectification.edit_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.publish_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.delete_evidence", is_admin | is_secretary | (uploaded_it & can_read))
 rules.add_perm("rectification.decide_extension", is_admin | is_secretary)
+
+
+# Dashboard roll-up: supervisors follow every organisation below the one they supervise.
+def rollup_roots(user):
+    """Organisations whose subtree the user may follow in the roll-up: those where they
+    are supervisor (superusers: the top of every tree)."""
+    if getattr(user, "is_superuser", False):
+        return Organisation.objects.filter(parent__isnull=True)
+    ids = [org_id for org_id, _path, role in _memberships(user) if role == Role.SUPERVISOR]
+    return Organisation.objects.filter(pk__in=ids)
+
+
+@rules.predicate
+def supervises_any(user) -> bool:
+    return any(role == Role.SUPERVISOR for _id, _path, role in _memberships(user))
+
+
+rules.add_perm("rectification.view_rollup", is_admin | supervises_any)
