@@ -1,0 +1,86 @@
+"""Reads for the bulletin: the draft with its inspection, the tree it is generated from,
+and the published versions (public pages)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from ..models import Bulletin, BulletinVersion, Category, Finding, Inspection, Measure, Organisation
+
+# Only what the bulletin prints or counts; the internal problem text never leaves here.
+_MEASURE_FIELDS = (
+    "id",
+    "finding_id",
+    "position",
+    "title",
+    "progress",
+    "status",
+    "kind",
+    "rules_made",
+    "money_recovered",
+    "people_handled",
+)
+_FINDING_FIELDS = ("id", "category_id", "parent_id", "position", "heading", "lead_in")
+
+
+def bulletin_categories(*, inspection_id: int) -> list[Category]:
+    """The inspection's categories in bulletin order, with findings and their measures.
+
+    Queries: 3 however large the tree (categories, findings, measures).
+    """
+    measures = Measure.objects.only(*_MEASURE_FIELDS).order_by("position", "pk")
+    findings = (
+        Finding.objects.only(*_FINDING_FIELDS)
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("measures", queryset=measures))
+    )
+    return list(
+        Category.objects.filter(inspection_id=inspection_id)
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("findings", queryset=findings))
+    )
+
+
+def bulletin_draft(*, inspection: Inspection) -> Bulletin:
+    """The inspection's bulletin draft; an unsaved default one when none was written yet.
+
+    Queries: 1.
+    """
+    bulletin = Bulletin.objects.filter(inspection=inspection).first()
+    if bulletin is None:
+        bulletin = Bulletin(inspection=inspection)
+    bulletin.inspection = inspection  # share the caller's instance (organisation loaded)
+    return bulletin
+
+
+def bulletin_versions(*, bulletin: Bulletin) -> QuerySet[BulletinVersion]:
+    """The published versions of a draft, newest first, without the heavy columns."""
+    if bulletin.pk is None:
+        return BulletinVersion.objects.none()
+    return (
+        BulletinVersion.objects.filter(bulletin=bulletin)
+        .defer("html", "pdf", "docx")
+        .select_related("published_by")
+        .order_by("-number")
+    )
+
+
+def public_versions(*, organisation: Organisation) -> QuerySet[BulletinVersion]:
+    """Every published version of the organisation's bulletins, newest inspection and
+    version first, without the heavy columns.
+
+    Queries: 1.
+    """
+    return (
+        BulletinVersion.objects.filter(bulletin__inspection__organisation=organisation)
+        .defer("html", "pdf", "docx")
+        .select_related("bulletin__inspection")
+        .order_by("-bulletin__inspection__feedback_on", "-bulletin_id", "-number")
+    )
+
+
+def public_version(*, organisation: Organisation, bulletin_id: int, number: int) -> BulletinVersion:
+    """One published version of the organisation; ``BulletinVersion.DoesNotExist`` otherwise."""
+    return BulletinVersion.objects.select_related("bulletin__inspection__organisation").get(
+        bulletin_id=bulletin_id, number=number, bulletin__inspection__organisation=organisation
+    )
