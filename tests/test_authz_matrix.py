@@ -1,0 +1,194 @@
+"""The authorisation matrix: every URL of the app × every persona → the expected answer.
+
+The URL list comes from the URL configuration itself (``get_resolver()``), so a new page
+without an entry in MATRIX fails ``test_every_url_has_an_entry``: nobody can add a page
+without deciding who may see it. Entries that name no URL any more fail too.
+
+An entry gives, per method, the expected status for the personas in PERSONAS order:
+``L`` is a redirect to the login page, a number is that status code. URL kwargs are built
+from organisation A's objects; when an entry takes objects, the same URL is also asked
+with organisation B's objects by A's staff and secretary, and must answer 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from rectification import services
+from rectification.models import Bulletin
+
+from . import factories as f
+
+PERSONAS = ("anon", "staff_a", "staff_b", "secretary_a", "supervisor")
+FOREIGN_PERSONAS = ("staff_a", "secretary_a")
+# URL namespaces with their own access control (Django's admin checks is_staff itself).
+SKIPPED_NAMESPACES = {"admin"}
+LOGIN = "L"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+Kwargs = Callable[[SimpleNamespace], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    get: str | None = None  # e.g. "L 200 404 200 200"; None: GET is not checked (say why)
+    post: str | None = None
+    kw: Kwargs | None = None  # URL kwargs from one organisation's objects
+    data: Kwargs | None = None  # POST data
+    query: Callable[[SimpleNamespace], str] | None = None  # query string for GET
+    foreign: bool = True  # B's objects give 404 to A's people (False for public pages)
+
+
+def _measure(o: SimpleNamespace) -> dict:
+    return {"pk": o.measure.pk}
+
+
+MATRIX: dict[str, Entry] = {
+    # Accounts (fuhua/urls.py).
+    "login": Entry(get="200 200 200 200 200"),
+    "logout": Entry(get="405 405 405 405 405", post="L L L L L"),  # logging out lands on the login page
+    "password_change": Entry(get="L 200 200 200 200"),
+    "password_change_done": Entry(get="L 200 200 200 200"),
+    "set_language": Entry(get="302 302 302 302 302", post="302 302 302 302 302", data=lambda o: {"language": "en"}),
+    # Core.
+    "rectification:home": Entry(get="L 200 200 200 200"),
+    "rectification:healthz": Entry(get="200 200 200 200 200", post="405 405 405 405 405"),
+}
+
+
+# ------------------------------------------------------------------ URL discovery
+
+
+def _walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace in SKIPPED_NAMESPACES:
+                continue
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            route = prefix + str(p.pattern)
+            yield (f"{namespace}{p.name}" if p.name else f"<unnamed {route}>"), route
+
+
+def discovered_urls() -> dict[str, str]:
+    return dict(_walk(get_resolver().url_patterns))
+
+
+def test_every_url_has_an_entry():
+    missing = sorted(set(discovered_urls()) - set(MATRIX))
+    assert not missing, f"URLs without an authorisation decision in tests/test_authz_matrix.py: {missing}"
+
+
+def test_every_entry_names_a_url():
+    stale = sorted(set(MATRIX) - set(discovered_urls()))
+    assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
+
+
+def test_media_files_have_no_route():
+    """Evidence lives in the private storage; nothing in the URL conf serves it directly."""
+    routes = discovered_urls().values()
+    assert not any(r.startswith(("media", "evidence-not-public", "private")) for r in routes)
+
+
+# ------------------------------------------------------------------ the world
+
+
+def _side(organisation, staff, person) -> SimpleNamespace:
+    """One organisation's objects, one of each kind that a URL can name."""
+    measure = f.measure_in(organisation, owners=[person])
+    o = SimpleNamespace(organisation=organisation, measure=measure, person=person)
+    o.finding = measure.finding
+    o.category = o.finding.category
+    o.inspection = o.category.inspection
+    (o.evidence,) = services.evidence_add(
+        measure=measure, user=staff, files=[SimpleUploadedFile("照片.png", PNG)], description=""
+    )
+    o.extension = services.extension_request(
+        measure=measure, user=staff, new_due_on=measure.due_on + dt.timedelta(days=30), reason="需要更多时间"
+    )
+    o.bulletin = Bulletin.objects.create(inspection=o.inspection)
+    return o
+
+
+@pytest.fixture
+def world(personas):
+    p, t = personas, personas.tree
+    return SimpleNamespace(
+        personas=p, a=_side(t.a, p.staff_a, p.person_staff_a), b=_side(t.b, p.staff_b, p.person_staff_b)
+    )
+
+
+# ------------------------------------------------------------------ the checks
+
+
+def _client(world, persona: str) -> Client:
+    client = Client()
+    if persona != "anon":
+        client.force_login(getattr(world.personas, persona))
+    return client
+
+
+def _answer(world, persona: str, method: str, url: str, data: dict) -> str:
+    """The response as a matrix token; each request's writes are rolled back."""
+    with transaction.atomic():
+        client = _client(world, persona)
+        response = client.post(url, data) if method == "post" else client.get(url)
+        transaction.set_rollback(True)
+    code = response.status_code
+    if code == 302 and response["Location"].startswith(reverse("login")):
+        return LOGIN
+    return str(code)
+
+
+def _url(name: str, entry: Entry, side: SimpleNamespace, method: str) -> str:
+    url = reverse(name, kwargs=entry.kw(side) if entry.kw else None)
+    if method == "get" and entry.query:
+        url += "?" + entry.query(side)
+    return url
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_matrix(name, world):
+    entry = MATRIX[name]
+    if name not in discovered_urls():
+        pytest.skip("not routed (reported by test_every_entry_names_a_url)")
+    problems = []
+    for method in ("get", "post"):
+        expected = getattr(entry, method)
+        if expected is None:
+            continue
+        data = entry.data(world.a) if entry.data else {}
+        url = _url(name, entry, world.a, method)
+        for persona, want in zip(PERSONAS, expected.split(), strict=True):
+            got = _answer(world, persona, method, url, data)
+            if got != want:
+                problems.append(f"{method.upper()} {url} as {persona}: expected {want}, got {got}")
+        if entry.kw and entry.foreign:
+            problems += _foreign_problems(world, name, entry, method, expected)
+    assert not problems, "\n".join(problems)
+
+
+def _foreign_problems(world, name: str, entry: Entry, method: str, expected: str) -> list[str]:
+    """Organisation B's objects asked for by A's people: 404, never data."""
+    url = _url(name, entry, world.b, method)
+    data = entry.data(world.b) if entry.data else {}
+    wants = dict(zip(PERSONAS, expected.split(), strict=True))
+    problems = []
+    for persona in FOREIGN_PERSONAS:
+        if wants[persona] == "405":
+            continue
+        got = _answer(world, persona, method, url, data)
+        if got != "404":
+            problems.append(f"{method.upper()} {url} (organisation B) as {persona}: expected 404, got {got}")
+    return problems
