@@ -14,3 +14,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # client.login() passes no request; keep axes on for every login through a view.
 AUTHENTICATION_BACKENDS = ["fuhua.testing_auth.RequestOptionalAxesBackend", *AUTHENTICATION_BACKENDS[1:]]
+# django-axes logs every login at INFO; tests log in hundreds of times.
+LOGGING = {**LOGGING, "loggers": {"axes": {"level": "WARNING"}}}  # noqa: F405

@@ -53,6 +53,18 @@ def _measure(o: SimpleNamespace) -> dict:
     return {"pk": o.measure.pk}
 
 
+def _inspection(o: SimpleNamespace) -> dict:
+    return {"pk": o.inspection.pk}
+
+
+def _category(o: SimpleNamespace) -> dict:
+    return {"pk": o.category.pk}
+
+
+def _finding(o: SimpleNamespace) -> dict:
+    return {"pk": o.finding.pk}
+
+
 MATRIX: dict[str, Entry] = {
     # Accounts (fuhua/urls.py).
     "login": Entry(get="200 200 200 200 200"),
@@ -63,6 +75,27 @@ MATRIX: dict[str, Entry] = {
     # Core.
     "rectification:home": Entry(get="L 200 200 200 200"),
     "rectification:healthz": Entry(get="200 200 200 200 200", post="405 405 405 405 405"),
+    # Structure editor: everyone who sees the inspection reads the tree; only the secretary
+    # edits it. Empty POSTs are invalid forms (400); moves and deletes redirect back.
+    "rectification:inspection_detail": Entry(get="L 200 404 200 200", kw=_inspection),
+    "rectification:inspection_create": Entry(get="L 403 403 200 403", post="L 403 403 400 403"),
+    "rectification:inspection_edit": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_inspection),
+    "rectification:category_create": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_inspection),
+    "rectification:category_edit": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_category),
+    "rectification:category_move": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_category),
+    "rectification:category_delete": Entry(get="L 403 404 200 403", post="L 403 404 302 403", kw=_category),
+    "rectification:finding_create": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_category),
+    "rectification:finding_edit": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_finding),
+    "rectification:finding_move": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_finding),
+    "rectification:finding_delete": Entry(get="L 403 404 200 403", post="L 403 404 302 403", kw=_finding),
+    "rectification:measure_create": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_finding),
+    "rectification:measure_edit": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_measure),
+    "rectification:measure_move": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_measure),
+    "rectification:measure_delete": Entry(get="L 403 404 200 403", post="L 403 404 302 403", kw=_measure),
+    # Bulk actions name measures in the POST body: see test_bulk_action_ignores_foreign_measures.
+    "rectification:measure_bulk": Entry(
+        get="L 405 405 405 405", post="L 403 403 302 403", data=lambda o: {"measure": o.measure.pk, "action": "due_on"}
+    ),
 }
 
 
@@ -151,6 +184,11 @@ def _answer(world, persona: str, method: str, url: str, data: dict) -> str:
     return str(code)
 
 
+def _data(entry: Entry, side: SimpleNamespace) -> dict:
+    # Never empty: views that bind forms with `request.POST or None` must see a bound, invalid form.
+    return entry.data(side) if entry.data else {"matrix": "1"}
+
+
 def _url(name: str, entry: Entry, side: SimpleNamespace, method: str) -> str:
     url = reverse(name, kwargs=entry.kw(side) if entry.kw else None)
     if method == "get" and entry.query:
@@ -168,7 +206,7 @@ def test_matrix(name, world):
         expected = getattr(entry, method)
         if expected is None:
             continue
-        data = entry.data(world.a) if entry.data else {}
+        data = _data(entry, world.a)
         url = _url(name, entry, world.a, method)
         for persona, want in zip(PERSONAS, expected.split(), strict=True):
             got = _answer(world, persona, method, url, data)
@@ -182,7 +220,7 @@ def test_matrix(name, world):
 def _foreign_problems(world, name: str, entry: Entry, method: str, expected: str) -> list[str]:
     """Organisation B's objects asked for by A's people: 404, never data."""
     url = _url(name, entry, world.b, method)
-    data = entry.data(world.b) if entry.data else {}
+    data = _data(entry, world.b)
     wants = dict(zip(PERSONAS, expected.split(), strict=True))
     problems = []
     for persona in FOREIGN_PERSONAS:
@@ -192,3 +230,14 @@ def _foreign_problems(world, name: str, entry: Entry, method: str, expected: str
         if got != "404":
             problems.append(f"{method.upper()} {url} (organisation B) as {persona}: expected 404, got {got}")
     return problems
+
+
+def test_bulk_action_ignores_foreign_measures(client, world):
+    """Bulk actions take measure ids from the body: another organisation's stay untouched."""
+    world.b.measure.refresh_from_db()
+    before = (world.b.measure.due_on, world.b.measure.version)
+    client.force_login(world.personas.secretary_a)
+    data = {"measure": [world.b.measure.pk], "action": "due_on", "due_on": "2026-01-31"}
+    client.post(reverse("rectification:measure_bulk"), data)
+    world.b.measure.refresh_from_db()
+    assert (world.b.measure.due_on, world.b.measure.version) == before
