@@ -108,14 +108,21 @@ def is_supervisor(user, obj) -> bool:
     return obj is not None and role_in(user, _org_of(obj)) == Role.SUPERVISOR
 
 
+def answering_user_ids(measure: Measure) -> set[int]:
+    """Users who answer for ``measure`` (responsible people and leader). Uses prefetched
+    ``owners`` and a select_related ``leader`` when present, so lists stay at fixed queries."""
+    ids = {person.user_id for person in measure.owners.all() if person.user_id}
+    if measure.leader_id and measure.leader.user_id:
+        ids.add(measure.leader.user_id)
+    return ids
+
+
 @rules.predicate
 def answers_for(user, measure) -> bool:
     """Responsible person or responsible leader of the measure (through Person.user)."""
     if measure is None or role_in(user, _org_of(measure)) in (None, Role.SUPERVISOR):
         return False
-    if measure.leader_id and measure.leader.user_id == user.pk:
-        return True
-    return measure.owners.filter(user_id=user.pk).exists()
+    return user.pk in answering_user_ids(measure)
 
 
 @rules.predicate
@@ -137,6 +144,13 @@ rules.add_perm("rectification.edit_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.publish_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.delete_evidence", is_admin | is_secretary | (uploaded_it & can_read))
 rules.add_perm("rectification.decide_extension", is_admin | is_secretary)
+# Measure workflow: the responsible people work the measure (progress, status, evidence,
+# extension requests); the secretary may do all of it and, alone, edits the plan itself
+# (owners, leader, deadline, title) and decides. Supervisors only read.
+rules.add_perm("rectification.edit_measure", is_admin | is_secretary)
+rules.add_perm("rectification.view_evidence", is_admin | can_read)
+rules.add_perm("rectification.add_evidence", is_admin | is_secretary | answers_for)
+rules.add_perm("rectification.request_extension", is_admin | is_secretary | answers_for)
 
 
 # Dashboard roll-up: supervisors follow every organisation below the one they supervise.

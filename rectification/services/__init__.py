@@ -4,6 +4,30 @@ Each function is named ``<entity>_<action>``, takes keyword-only arguments and r
 one transaction, so a failure leaves nothing half-written.
 """
 
+from .evidence import evidence_add, evidence_delete
+from .measures import (
+    ConflictError,
+    extension_decide,
+    extension_request,
+    measure_change_status,
+    measure_report_progress,
+    measure_send_back,
+    measure_sign_off,
+    measure_update,
+)
 from .organisations import organisation_create, organisation_rebuild_paths
 
-__all__ = ["organisation_create", "organisation_rebuild_paths"]
+__all__ = [
+    "ConflictError",
+    "evidence_add",
+    "evidence_delete",
+    "extension_decide",
+    "extension_request",
+    "measure_change_status",
+    "measure_report_progress",
+    "measure_send_back",
+    "measure_sign_off",
+    "measure_update",
+    "organisation_create",
+    "organisation_rebuild_paths",
+]
