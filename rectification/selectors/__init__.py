@@ -2,5 +2,17 @@
 where access matters and never return rows the user may not see."""
 
 from .inspections import inspection_list_for_user
+from .structure import (
+    inspection_tree,
+    organisations_for_new_inspection,
+    people_for_bulk,
+    people_for_organisation,
+)
 
-__all__ = ["inspection_list_for_user"]
+__all__ = [
+    "inspection_list_for_user",
+    "inspection_tree",
+    "organisations_for_new_inspection",
+    "people_for_bulk",
+    "people_for_organisation",
+]

@@ -16,6 +16,24 @@ from .measures import (
     measure_update,
 )
 from .organisations import organisation_create, organisation_rebuild_paths
+from .structure import (
+    category_create,
+    category_delete,
+    category_move,
+    category_update,
+    finding_create,
+    finding_delete,
+    finding_move,
+    finding_update,
+    inspection_create,
+    inspection_update,
+    measure_create,
+    measure_delete,
+    measure_edit_plan,
+    measure_move,
+    measures_bulk_update,
+    person_ensure,
+)
 
 __all__ = [
     "ConflictError",
@@ -30,4 +48,21 @@ __all__ = [
     "measure_update",
     "organisation_create",
     "organisation_rebuild_paths",
+    # structure
+    "category_create",
+    "category_delete",
+    "category_move",
+    "category_update",
+    "finding_create",
+    "finding_delete",
+    "finding_move",
+    "finding_update",
+    "inspection_create",
+    "inspection_update",
+    "measure_create",
+    "measure_delete",
+    "measure_edit_plan",
+    "measure_move",
+    "measures_bulk_update",
+    "person_ensure",
 ]

@@ -1,0 +1,513 @@
+"""Structure editing: inspections, categories, findings (with sub-problems), measures,
+their order, the people who answer for measures, and bulk changes from the measure list.
+
+Order: every level keeps compact positions 1..n inside its unique scope (categories per
+inspection, findings per category, measures per finding). Findings are numbered in
+document order: each top-level finding is followed by its sub-problems, so the flat
+position order is also the bulletin's reading order.
+
+Every row goes through ``save()`` / ``delete()`` so django-simple-history records it,
+with the acting user attached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q, QuerySet
+
+from ..models import Category, Finding, Inspection, Measure, Organisation, Person, ProgressEntry
+from ..permissions import measure_scope
+from .measures import ConflictError, measure_change_status, measure_update
+
+Direction = Literal["up", "down"]
+INSPECTION_FIELDS = ("deployed_by", "team", "onsite_start", "onsite_end", "feedback_on", "deadline")
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _save(row: models.Model, user, fields: Iterable[str] | None = None) -> None:
+    # Outside a request (shell, tasks, tests) the history middleware knows no user.
+    row._history_user = user
+    row.save(update_fields=list(fields) if fields is not None else None)
+
+
+def _delete(row: models.Model, user) -> None:
+    row._history_user = user
+    row.delete()
+
+
+def _renumber(model: type[models.Model], ordered: Sequence[models.Model | None], user) -> int | None:
+    """Give ``ordered`` (all rows of one unique scope) positions 1..n in that order.
+
+    A ``None`` in the sequence reserves a slot for a row about to be created; its
+    position is returned. Rows that move are first lifted above every position in use
+    with one UPDATE, so the unique (scope, position) constraint holds at every step;
+    only their final positions are saved through the model, so history shows the
+    real change and rows that stay put get no history entry.
+    """
+    slot = None
+    moved: list[tuple[models.Model, int]] = []
+    for position, row in enumerate(ordered, 1):
+        if row is None:
+            slot = position
+        elif row.position != position:
+            moved.append((row, position))
+    if moved:
+        offset = max((row.position for row in ordered if row is not None), default=0) + len(ordered) + 1
+        model.objects.filter(pk__in=[row.pk for row, _ in moved]).update(position=F("position") + offset)
+        for row, position in moved:
+            row.position = position
+            _save(row, user, ["position"])
+    return slot
+
+
+def _swap(rows: list, row, direction: Direction) -> list:
+    """``rows`` with ``row`` exchanged with its neighbour; refuses a move past either end."""
+    index = next(i for i, r in enumerate(rows) if r.pk == row.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(rows):
+        raise ValidationError("已经排在最前面，无法上移。" if direction == "up" else "已经排在最后面，无法下移。")
+    rows = list(rows)
+    rows[index], rows[other] = rows[other], rows[index]
+    return rows
+
+
+def _refuse_if_proven(measures: QuerySet[Measure], what: str) -> None:
+    """Evidence and sign-offs are the record of work done: never delete them in passing."""
+    proven = list(
+        measures.filter(Q(evidence__isnull=False) | Q(sign_offs__isnull=False))
+        .distinct()
+        .order_by("pk")
+        .values_list("title", flat=True)[:6]
+    )
+    if proven:
+        titles = "；".join(f"「{t[:30]}」" for t in proven[:5]) + ("等" if len(proven) > 5 else "")
+        raise ValidationError(
+            f"{what}下的整改措施已有佐证材料或销号记录，不能删除：{titles}。请先在措施页面处理后再删除。"
+        )
+
+
+def _clean_text(value: str, label: str, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError(f"请填写{label}。")
+    return value
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_ensure(*, organisation: Organisation, name: str, user=None) -> Person:
+    """The organisation's person of that name, created (without a login) if missing."""
+    name = _clean_text(name, "姓名")
+    if len(name) > Person._meta.get_field("name").max_length:
+        raise ValidationError("姓名过长。")
+    person = Person.objects.filter(organisation=organisation, name=name).first()
+    if person is None:
+        person = Person(organisation=organisation, name=name)
+        _save(person, user)
+    return person
+
+
+def _people_by_name(organisation: Organisation, names: str, user) -> list[Person]:
+    """Persons for a list of names separated by 、，, ; or spaces (new ones created)."""
+    for sep in "、，,;；\n":
+        names = names.replace(sep, " ")
+    return [person_ensure(organisation=organisation, name=n, user=user) for n in dict.fromkeys(names.split())]
+
+
+def _check_people(organisation: Organisation, people: Iterable[Person | None]) -> None:
+    if any(p is not None and p.organisation_id != organisation.pk for p in people):
+        raise ValidationError("责任人员须属于本党组织。")
+
+
+# --- inspections -------------------------------------------------------------------------
+
+
+def _check_inspection_dates(values: dict) -> None:
+    start, end, feedback, deadline = (values.get(k) for k in ("onsite_start", "onsite_end", "feedback_on", "deadline"))
+    if not (start and end and feedback):
+        raise ValidationError("请填写进驻开始、结束日期和反馈日期。")
+    if end < start:
+        raise ValidationError("进驻结束日期不能早于开始日期。")
+    if feedback < end:
+        raise ValidationError("反馈日期不能早于进驻结束日期。")
+    if deadline and deadline < feedback:
+        raise ValidationError("整改期限不能早于反馈日期。")
+
+
+@transaction.atomic
+def inspection_create(
+    *,
+    user,
+    organisation: Organisation,
+    team: str,
+    onsite_start: dt.date,
+    onsite_end: dt.date,
+    feedback_on: dt.date,
+    deployed_by: str = "区委",
+    deadline: dt.date | None = None,
+) -> Inspection:
+    values = {
+        "team": _clean_text(team, "巡察组"),
+        "deployed_by": _clean_text(deployed_by, "巡察部署单位"),
+        "onsite_start": onsite_start,
+        "onsite_end": onsite_end,
+        "feedback_on": feedback_on,
+        "deadline": deadline,
+    }
+    _check_inspection_dates(values)
+    inspection = Inspection(organisation=organisation, **values)
+    _save(inspection, user)
+    return inspection
+
+
+@transaction.atomic
+def inspection_update(*, inspection: Inspection, user, **fields) -> Inspection:
+    """Change the inspection's own facts; its organisation never changes."""
+    unknown = set(fields) - set(INSPECTION_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}")
+    values = {k: getattr(inspection, k) for k in INSPECTION_FIELDS} | fields
+    values["team"] = _clean_text(values["team"], "巡察组")
+    values["deployed_by"] = _clean_text(values["deployed_by"], "巡察部署单位")
+    _check_inspection_dates(values)
+    for key, value in values.items():
+        setattr(inspection, key, value)
+    _save(inspection, user)
+    return inspection
+
+
+# --- categories --------------------------------------------------------------------------
+
+
+def _categories(inspection: Inspection) -> list[Category]:
+    return list(Category.objects.select_for_update().filter(inspection=inspection).order_by("position", "pk"))
+
+
+def _check_category_title(inspection: Inspection, title: str, exclude_pk: int | None = None) -> str:
+    title = _clean_text(title, "问题类别")
+    if Category.objects.filter(inspection=inspection, title=title).exclude(pk=exclude_pk).exists():
+        raise ValidationError("本次巡察已有同名的问题类别。")
+    return title
+
+
+@transaction.atomic
+def category_create(*, inspection: Inspection, user, title: str) -> Category:
+    """A new category at the end of the inspection's list."""
+    Inspection.objects.select_for_update().filter(pk=inspection.pk).first()  # serialises concurrent appends
+    title = _check_category_title(inspection, title)
+    position = _renumber(Category, [*_categories(inspection), None], user)
+    category = Category(inspection=inspection, title=title, position=position)
+    _save(category, user)
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, user, title: str) -> Category:
+    category.title = _check_category_title(category.inspection, title, exclude_pk=category.pk)
+    _save(category, user, ["title"])
+    return category
+
+
+@transaction.atomic
+def category_move(*, category: Category, user, direction: Direction) -> None:
+    _renumber(Category, _swap(_categories(category.inspection), category, direction), user)
+
+
+@transaction.atomic
+def category_delete(*, category: Category, user) -> None:
+    """Deletes the category with its findings and measures, unless work is on record."""
+    _refuse_if_proven(Measure.objects.filter(finding__category=category), f"问题类别「{category.title[:30]}」")
+    inspection = category.inspection
+    _delete(category, user)
+    _renumber(Category, _categories(inspection), user)
+
+
+# --- findings ----------------------------------------------------------------------------
+
+
+def _document_order(findings: list[Finding]) -> list[Finding]:
+    """Top-level findings in order, each followed by its sub-problems in order."""
+    subs: dict[int, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.parent_id is not None:
+            subs[f.parent_id].append(f)
+    ordered: list[Finding] = []
+    for f in findings:
+        if f.parent_id is None:
+            ordered += [f, *subs.pop(f.pk, [])]
+    # Sub-problems whose parent sits elsewhere (only possible through the admin) go last.
+    return ordered + [f for rest in subs.values() for f in rest]
+
+
+def _findings(category: Category) -> list[Finding]:
+    return list(Finding.objects.select_for_update().filter(category=category).order_by("position", "pk"))
+
+
+def _check_parent(category: Category, parent: Finding | None, finding: Finding | None = None) -> None:
+    if parent is None:
+        return
+    if parent.category_id != category.pk:
+        raise ValidationError("上级事项须属于同一问题类别。")
+    if parent.parent_id is not None:
+        raise ValidationError("子问题下不能再设子问题。")
+    if finding is not None and (parent.pk == finding.pk or finding.subfindings.exists()):
+        raise ValidationError("已有子问题的事项不能再作为其他事项的子问题。")
+
+
+def _fields_of_finding(heading: str, problem: str, lead_in: str) -> dict:
+    heading = _clean_text(heading, "整改事项")
+    if len(heading) > Finding._meta.get_field("heading").max_length:
+        raise ValidationError("整改事项标题过长。")
+    return {"heading": heading, "problem": (problem or "").strip(), "lead_in": (lead_in or "").strip()}
+
+
+def _after_group(ordered: list, parent: Finding) -> int:
+    """The index just after ``parent`` and its sub-problems in document order."""
+    return 1 + max(i for i, f in enumerate(ordered) if f is not None and parent.pk in (f.pk, f.parent_id))
+
+
+@transaction.atomic
+def finding_create(
+    *, category: Category, user, heading: str, problem: str = "", lead_in: str = "", parent: Finding | None = None
+) -> Finding:
+    """A new finding at the end of the category, or at the end of ``parent``'s sub-problems."""
+    Category.objects.select_for_update().filter(pk=category.pk).first()  # serialises concurrent appends
+    _check_parent(category, parent, None)
+    values = _fields_of_finding(heading, problem, lead_in)
+    ordered: list[Finding | None] = _document_order(_findings(category))
+    ordered.insert(len(ordered) if parent is None else _after_group(ordered, parent), None)
+    position = _renumber(Finding, ordered, user)
+    finding = Finding(category=category, parent=parent, position=position, **values)
+    _save(finding, user)
+    return finding
+
+
+@transaction.atomic
+def finding_update(
+    *, finding: Finding, user, heading: str, problem: str = "", lead_in: str = "", parent: Finding | None = None
+) -> Finding:
+    """Edit the texts; a new ``parent`` moves the finding to the end of that parent's
+    sub-problems (or to the end of the category when it becomes a top-level finding)."""
+    _check_parent(finding.category, parent, finding)
+    for key, value in _fields_of_finding(heading, problem, lead_in).items():
+        setattr(finding, key, value)
+    parent_changed = finding.parent_id != (parent.pk if parent else None)
+    finding.parent = parent
+    _save(finding, user, ["heading", "problem", "lead_in", "parent"])
+    if parent_changed:
+        ordered = _document_order([f for f in _findings(finding.category) if f.pk != finding.pk])
+        ordered.insert(len(ordered) if parent is None else _after_group(ordered, parent), finding)
+        _renumber(Finding, ordered, user)
+    return finding
+
+
+@transaction.atomic
+def finding_move(*, finding: Finding, user, direction: Direction) -> None:
+    """Swap with the previous/next sibling (same parent); sub-problems travel with their finding."""
+    rows = _document_order(_findings(finding.category))
+    siblings = [f for f in rows if f.parent_id == finding.parent_id]
+    others = [f for f in rows if f.parent_id != finding.parent_id]
+    # _document_order keeps the input order within each sibling group.
+    _renumber(Finding, _document_order(_swap(siblings, finding, direction) + others), user)
+
+
+@transaction.atomic
+def finding_delete(*, finding: Finding, user) -> None:
+    """Deletes the finding, its sub-problems and their measures, unless work is on record."""
+    measures = Measure.objects.filter(Q(finding=finding) | Q(finding__parent=finding))
+    _refuse_if_proven(measures, f"整改事项「{finding.heading[:30]}」")
+    category = finding.category
+    for sub in finding.subfindings.all():
+        _delete(sub, user)
+    _delete(finding, user)
+    _renumber(Finding, _document_order(_findings(category)), user)
+
+
+# --- measures ----------------------------------------------------------------------------
+
+
+def _measures(finding: Finding) -> list[Measure]:
+    return list(Measure.objects.select_for_update().filter(finding=finding).order_by("position", "pk"))
+
+
+def _check_kind_and_deadline(kind: str, due_on: dt.date | None) -> None:
+    if kind not in Measure.Kind.values:
+        raise ValidationError("请选择整改类型。")
+    if kind == Measure.Kind.ONGOING and due_on is not None:
+        raise ValidationError("长期坚持的措施不设完成时限。")
+    if kind != Measure.Kind.ONGOING and due_on is None:
+        raise ValidationError("立行立改和限期整改的措施须填写完成时限。")
+
+
+@transaction.atomic
+def measure_create(
+    *,
+    finding: Finding,
+    user,
+    title: str,
+    kind: str = Measure.Kind.TIME_BOUND,
+    due_on: dt.date | None = None,
+    leader: Person | None = None,
+    owners: Sequence[Person] = (),
+    new_owner_names: str = "",
+    unit: str = "",
+    note: str = "",
+) -> Measure:
+    """A new measure, not started, at the end of the finding's list; people named in
+    ``new_owner_names`` are created as persons of the organisation when missing."""
+    Finding.objects.select_for_update().filter(pk=finding.pk).first()
+    organisation = finding.category.inspection.organisation
+    _check_kind_and_deadline(kind, due_on)
+    owners = list(dict.fromkeys([*owners, *_people_by_name(organisation, new_owner_names, user)]))
+    _check_people(organisation, [leader, *owners])
+    position = _renumber(Measure, [*_measures(finding), None], user)
+    measure = Measure(
+        finding=finding,
+        position=position,
+        title=_clean_text(title, "整改措施"),
+        kind=kind,
+        due_on=due_on,
+        original_due_on=due_on,
+        leader=leader,
+        unit=(unit or "").strip(),
+        note=(note or "").strip(),
+    )
+    _save(measure, user)
+    measure.owners.set(owners)
+    ProgressEntry.objects.create(measure=measure, kind=ProgressEntry.Kind.SYSTEM, author=user, text="新建整改措施")
+    return measure
+
+
+@transaction.atomic
+def measure_edit_plan(
+    *,
+    measure: Measure,
+    user,
+    expected_version: int | None,
+    owners: Sequence[Person] = (),
+    new_owner_names: str = "",
+    **fields,
+) -> Measure:
+    """The structure editor's measure form: people typed in by name are created, then the
+    workflow's ``measure_update`` applies the change (version, timeline, re-sign-off)."""
+    organisation = measure.finding.category.inspection.organisation
+    owners = list(dict.fromkeys([*owners, *_people_by_name(organisation, new_owner_names, user)]))
+    return measure_update(measure=measure, user=user, expected_version=expected_version, owners=owners, **fields)
+
+
+@transaction.atomic
+def measure_move(*, measure: Measure, user, direction: Direction) -> None:
+    """Reordering is not a change of the measure's content: its version stays."""
+    _renumber(Measure, _swap(_measures(measure.finding), measure, direction), user)
+
+
+@transaction.atomic
+def measure_delete(*, measure: Measure, user) -> None:
+    _refuse_if_proven(Measure.objects.filter(pk=measure.pk), f"整改措施「{measure.title[:30]}」")
+    finding = measure.finding
+    _delete(measure, user)
+    _renumber(Measure, _measures(finding), user)
+
+
+# --- bulk changes from the measure list --------------------------------------------------
+
+
+def _bulk_targets(user, measure_ids: Sequence[int]) -> tuple[list[Measure], list[str]]:
+    """The measures to change, locked, and errors for ids the user may not see or change."""
+    ids = list(dict.fromkeys(int(i) for i in measure_ids))
+    if not ids:
+        raise ValidationError("请先勾选要批量修改的整改措施。")
+    measures = list(
+        Measure.objects.select_for_update(of=("self",))
+        .filter(measure_scope(user), pk__in=ids)
+        .select_related("finding__category__inspection__organisation", "leader")
+        .order_by("pk")
+    )
+    errors: list[str] = []
+    missing = sorted(set(ids) - {m.pk for m in measures})
+    if missing:
+        errors.append(f"编号为 {'、'.join(map(str, missing))} 的措施不存在或无权查看")
+    errors += [f"「{m.title[:30]}」：无权批量修改" for m in measures if not user.has_perm(_BULK_PERM, m)]
+    return measures, errors
+
+
+_BULK_PERM = "rectification.bulk_change_measure"
+
+
+def _bulk_apply(measure: Measure, user, changes: dict, to_status: str | None, reason: str) -> None:
+    organisation = measure.finding.category.inspection.organisation
+    _check_people(organisation, [changes.get("leader"), *changes.get("owners", [])])
+    if "due_on" in changes and measure.kind == Measure.Kind.ONGOING:
+        raise ValidationError("长期坚持的措施不设完成时限")
+    if to_status and to_status != measure.status:
+        measure = measure_change_status(
+            measure=measure, user=user, to_status=to_status, reason=reason, expected_version=measure.version
+        )
+    todo = {k: v for k, v in changes.items() if _differs(measure, k, v)}
+    if todo:
+        measure_update(measure=measure, user=user, expected_version=measure.version, **todo)
+
+
+def _differs(measure: Measure, key: str, value) -> bool:
+    if key == "owners":
+        return {p.pk for p in measure.owners.all()} != {p.pk for p in value}
+    return getattr(measure, key) != value
+
+
+@transaction.atomic
+def measures_bulk_update(
+    *,
+    user,
+    measure_ids: Sequence[int],
+    to_status: str | None = None,
+    reason: str = "",
+    owner: Person | None = None,
+    leader: Person | None = None,
+    due_on: dt.date | None = None,
+) -> int:
+    """Apply one status / responsible person / leader / deadline change to many measures.
+
+    All or nothing: each measure goes through the workflow services (so each change is
+    versioned, on the timeline and in the history); if any measure is refused, every
+    change is rolled back and one ValidationError lists each refused measure.
+    Returns how many measures were selected.
+    """
+    changes: dict = {}
+    if owner is not None:
+        changes["owners"] = [owner]
+    if leader is not None:
+        changes["leader"] = leader
+    if due_on is not None:
+        changes["due_on"] = due_on
+    if not to_status and not changes:
+        raise ValidationError("请选择要批量修改的内容。")
+    if to_status and to_status not in Measure.Status.values:
+        raise ValidationError("无效的整改状态。")
+    measures, errors = _bulk_targets(user, measure_ids)
+    for measure in measures:
+        if not user.has_perm(_BULK_PERM, measure):
+            continue
+        try:
+            with transaction.atomic():
+                _bulk_apply(measure, user, changes, to_status, reason)
+        except (ValidationError, ConflictError, PermissionDenied) as exc:
+            errors.append(f"「{measure.title[:30]}」：{_message(exc)}")
+    if errors:
+        raise ValidationError(["未做任何修改。以下措施无法批量修改：", *errors])
+    return len(measures)
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(str(m) for m in exc.messages)
+    return str(exc) or "无权修改"
