@@ -4,10 +4,28 @@ authorisation matrix test (tests/test_authz_matrix.py) once that exists."""
 from django.urls import path
 
 from . import views
+from .views import structure as structure_views
 
 app_name = "rectification"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Structure editor (inspections, categories, items, measures) and bulk actions.
+    path("inspections/new/", structure_views.inspection_create, name="inspection_create"),
+    path("inspections/<int:pk>/", structure_views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/edit/", structure_views.inspection_edit, name="inspection_edit"),
+    path("inspections/<int:pk>/categories/new/", structure_views.category_create, name="category_create"),
+    path("inspections/categories/<int:pk>/edit/", structure_views.category_edit, name="category_edit"),
+    path("inspections/categories/<int:pk>/move/", structure_views.category_move, name="category_move"),
+    path("inspections/categories/<int:pk>/delete/", structure_views.category_delete, name="category_delete"),
+    path("inspections/categories/<int:pk>/items/new/", structure_views.finding_create, name="finding_create"),
+    path("inspections/items/<int:pk>/edit/", structure_views.finding_edit, name="finding_edit"),
+    path("inspections/items/<int:pk>/move/", structure_views.finding_move, name="finding_move"),
+    path("inspections/items/<int:pk>/delete/", structure_views.finding_delete, name="finding_delete"),
+    path("inspections/items/<int:pk>/measures/new/", structure_views.measure_create, name="measure_create"),
+    path("inspections/measures/<int:pk>/edit/", structure_views.measure_edit, name="measure_edit"),
+    path("inspections/measures/<int:pk>/move/", structure_views.measure_move, name="measure_move"),
+    path("inspections/measures/<int:pk>/delete/", structure_views.measure_delete, name="measure_delete"),
+    path("measures/bulk/", structure_views.measure_bulk, name="measure_bulk"),
 ]
