@@ -2,6 +2,7 @@
 where access matters and never return rows the user may not see."""
 
 from .inspections import inspection_list_for_user
+from .ledger import ledger_workbook_for_inspection, ledger_workbook_for_measures
 from .structure import (
     inspection_tree,
     organisations_for_new_inspection,
@@ -12,6 +13,8 @@ from .structure import (
 __all__ = [
     "inspection_list_for_user",
     "inspection_tree",
+    "ledger_workbook_for_inspection",
+    "ledger_workbook_for_measures",
     "organisations_for_new_inspection",
     "people_for_bulk",
     "people_for_organisation",

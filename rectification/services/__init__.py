@@ -5,6 +5,7 @@ one transaction, so a failure leaves nothing half-written.
 """
 
 from .evidence import evidence_add, evidence_delete
+from .ledger import LedgerPlan, ledger_import, ledger_preview
 from .measures import (
     ConflictError,
     extension_decide,
@@ -41,6 +42,9 @@ __all__ = [
     "evidence_delete",
     "extension_decide",
     "extension_request",
+    "LedgerPlan",
+    "ledger_import",
+    "ledger_preview",
     "measure_change_status",
     "measure_report_progress",
     "measure_send_back",
