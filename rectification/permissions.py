@@ -169,3 +169,22 @@ def supervises_any(user) -> bool:
 
 
 rules.add_perm("rectification.view_rollup", is_admin | supervises_any)
+
+
+# Ledger (整改台账). Only secretaries import: an import writes a whole inspection at once.
+# Everyone who reads an inspection may export it, supervisors included: the export holds the
+# internal problem wording (问题描述), which the same people already read on the measure pages;
+# it is never offered to the public.
+def ledger_import_organisations(user):
+    """Organisations the user may import a ledger into (secretary of them or an ancestor)."""
+    return Organisation.objects.filter(organisation_scope(user, roles=[Role.SECRETARY]))
+
+
+@rules.predicate
+def secretary_somewhere(user) -> bool:
+    return holds_role_somewhere(user, [Role.SECRETARY])
+
+
+rules.add_perm("rectification.import_ledger", is_admin | is_secretary)
+rules.add_perm("rectification.start_ledger_import", is_admin | secretary_somewhere)
+rules.add_perm("rectification.export_ledger", is_admin | can_read)
