@@ -48,12 +48,11 @@ from ..models import (
     Measure,
     MeasureKind,
     MeasureStatus,
-    Membership,
     Organisation,
     Person,
     ProgressEntry,
 )
-from ..permissions import organisation_scope
+from ..permissions import ledger_import_organisations
 
 
 @dataclass
@@ -211,11 +210,7 @@ class _Planner:
         if not name:
             self.error("organisation_name", "缺少“被巡察党组织”，请填写党组织全称或在导入时选择党组织。")
             return None
-        scope = (
-            Organisation.objects.all()
-            if self.user is None
-            else Organisation.objects.filter(organisation_scope(self.user, roles=[Membership.Role.SECRETARY]))
-        )
+        scope = Organisation.objects.all() if self.user is None else ledger_import_organisations(self.user)
         found = list(scope.filter(name=name)[:1]) or list(scope.filter(short_name=name)[:2])
         if len(found) != 1:
             self.error("organisation_name", f"未找到党组织“{name}”，或您不是该党组织的书记，无权导入其台账。")
