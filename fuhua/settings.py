@@ -224,9 +224,17 @@ RECTIFICATION = {
     "DUE_SOON_DAYS": env.int("DUE_SOON_DAYS", default=7),
 }
 
+# Bulletin PDFs: "auto" uses the official fonts (方正小标宋简体, 仿宋_GB2312, 黑体, 楷体_GB2312)
+# that are installed and the vendored free stand-ins for the others; "official" / "free"
+# force one set. Rendered PDFs are cached by the SHA-256 of their HTML.
+BULLETIN_FONTS = env.str("BULLETIN_FONTS", default="auto")
+BULLETIN_PDF_CACHE_DIR = Path(env.str("BULLETIN_PDF_CACHE_DIR", default=str(VAR_DIR / "cache" / "bulletin-pdf")))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every layout step at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -15,4 +15,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # client.login() passes no request; keep axes on for every login through a view.
 AUTHENTICATION_BACKENDS = ["fuhua.testing_auth.RequestOptionalAxesBackend", *AUTHENTICATION_BACKENDS[1:]]
 # django-axes logs every login at INFO; tests log in hundreds of times.
-LOGGING = {**LOGGING, "loggers": {"axes": {"level": "WARNING"}}}  # noqa: F405
+LOGGING = {**LOGGING, "loggers": {**LOGGING.get("loggers", {}), "axes": {"level": "WARNING"}}}  # noqa: F405
+BULLETIN_PDF_CACHE_DIR = _tmp / "bulletin-pdf"

@@ -1,0 +1,143 @@
+"""The document as HTML: the same page for the browser preview and for WeasyPrint.
+
+Text goes through a Django template with autoescape; the stylesheet is generated from
+layout.LAYOUT only (no user input reaches it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from .document import ROLE_BODY, Document, Heading
+from .fonts import Face, free_family, resolve_faces, role_typeface
+from .layout import LAYOUT, body_size_pt, line_pitch_pt, margins_mm
+
+TEMPLATE = "bulletin/document.html"
+
+
+def static_url(static_name: str) -> str:
+    """Root-relative URL of a static file without the manifest hash, so a frozen
+    published page keeps pointing at the same name."""
+    return urljoin("/", settings.STATIC_URL) + static_name
+
+
+def _stack(face: Face) -> str:
+    """The CSS family list: the chosen face, then the free stand-in, then system CJK."""
+    spec = LAYOUT["typefaces"][face.typeface]
+    families = [face.family, *spec["official"]] if face.source == "official" else [face.family]
+    families += [free_family(spec["free"]), *LAYOUT["fallback_families"]]
+    return ", ".join(f'"{f}"' for f in dict.fromkeys(families))
+
+
+def _font_faces() -> str:
+    """@font-face rules for the vendored free faces (also the fallbacks of official ones)."""
+    rules = {}
+    for spec in LAYOUT["typefaces"].values():
+        name = spec["free"]
+        rules[name] = (
+            f'@font-face {{ font-family: "{free_family(name)}"; '
+            f'src: url("{static_url(name)}") format("opentype"); font-weight: {spec["free_weight"]}; }}'
+        )
+    return "\n".join(rules.values())
+
+
+def role_class(role: str, bold: bool) -> str:
+    return f"{role}-b" if bold else role
+
+
+def _role_rules(faces: dict[str, Face]) -> str:
+    rules = []
+    for role in LAYOUT["roles"]:
+        for bold in (False, True):
+            face = faces[role_typeface(role, bold)]
+            rules.append(f".{role_class(role, bold)} {{ font-family: {_stack(face)}; font-weight: {face.weight}; }}")
+    return "\n".join(rules)
+
+
+def stylesheet(faces: dict[str, Face]) -> str:
+    m = margins_mm()
+    size, pitch = body_size_pt(), line_pitch_pt()
+    sig = LAYOUT["signature"]
+    num = LAYOUT["page_number"]
+    title = LAYOUT["title"]
+    page_face = faces[role_typeface("page_number", False)]
+    page_number = (
+        f'content: "{num["dash"]} " counter(page) " {num["dash"]}"; font-family: {_stack(page_face)}; '
+        f"font-weight: {page_face.weight}; font-size: {LAYOUT['sizes_pt']['page_number']}pt; line-height: 1; "
+        f"vertical-align: top; padding-top: {num['below_type_area_mm']}mm;"
+    )
+    inset = f"{num['inset_chars']}em"
+    mirror = (
+        f"@page :left {{ margin-left: {m['right']}mm; margin-right: {m['left']}mm; }}"
+        if LAYOUT["page"]["mirror_margins"]
+        else ""
+    )
+    return f"""{_font_faces()}
+@page {{ size: {LAYOUT["page"]["size"]}; margin: {m["top"]}mm {m["right"]}mm {m["bottom"]}mm {m["left"]}mm; }}
+@page :right {{ @bottom-right {{ {page_number} text-align: right; padding-right: {inset}; }} }}
+@page :left {{ @bottom-left {{ {page_number} text-align: left; padding-left: {inset}; }} }}
+{mirror}
+html {{ font-size: {size}pt; line-height: {pitch}pt; color: #000; background: #fff; }}
+body {{ margin: 0; }}
+h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {pitch}pt; font-style: normal; }}
+.doc-title {{ font-size: {LAYOUT["sizes_pt"]["title"]}pt; line-height: {pitch * title["line_pitch_lines"]:.2f}pt;
+  text-align: center; margin-bottom: {pitch * title["blank_lines_after"]:.2f}pt; }}
+.doc-title span {{ display: block; }}
+.block {{ text-indent: {LAYOUT["indent_chars"]}em; text-align: justify; }}
+.heading {{ break-after: avoid; }}
+.sig-block {{ display: table; margin: {pitch * sig["blank_lines_before"]:.2f}pt {sig["right_chars"]}em 0 auto;
+  break-before: avoid; break-inside: avoid; }}
+.sig-block p {{ text-indent: 0; white-space: nowrap; }}
+.sig-block .sig-date {{ padding-left: {sig["date_shift_chars"]}em; }}
+{_role_rules(faces)}
+@media screen {{
+  html {{ background: #e9e9e6; }}
+  .sheet {{ box-sizing: content-box; width: {LAYOUT["page"]["type_width_mm"]}mm; max-width: calc(100% - 2rem);
+    margin: 1rem auto; padding: {m["top"]}mm {m["right"]}mm {m["bottom"]}mm {m["left"]}mm; background: #fff;
+    box-shadow: 0 1px 4px rgba(0, 0, 0, .25); }}
+  @media (max-width: 800px) {{ .sheet {{ padding: 1.5rem 1rem; }} }}
+}}
+"""
+
+
+@dataclass(frozen=True)
+class _RunView:
+    cls: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _BlockView:
+    tag: str
+    cls: str
+    runs: tuple[_RunView, ...]
+
+
+def _block_view(block) -> _BlockView:
+    if isinstance(block, Heading):
+        role = block.role
+        return _BlockView(
+            f"h{block.level + 1}", f"block heading {role_class(role, False)}", (_RunView("", block.label),)
+        )
+    runs = tuple(
+        _RunView(role_class(run.role or ROLE_BODY, run.bold) if (run.role or run.bold) else "", run.text)
+        for run in block.runs
+    )
+    return _BlockView("p", f"block p-{block.kind} {ROLE_BODY}", runs)
+
+
+def render_html(document: Document, *, faces: dict[str, Face] | None = None) -> str:
+    """The complete HTML page of the document."""
+    faces = faces or resolve_faces()
+    context = {
+        "document": document,
+        "page_title": document.title.text,
+        "css": mark_safe(stylesheet(faces)),  # built from LAYOUT only, no user input
+        "blocks": [_block_view(b) for b in document.blocks],
+    }
+    return render_to_string(TEMPLATE, context)

@@ -1,0 +1,222 @@
+"""The document as PDF (WeasyPrint), with a restricted URL fetcher and a cache.
+
+WeasyPrint may only read our own static files (the vendored fonts): no network, no
+other file, no data: URL except a font. A PDF already rendered for the same HTML (same
+SHA-256, same font files) is read from a file cache under VAR_DIR instead of rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import posixpath
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+
+from .document import Document
+from .fonts import Face, MissingGlyph, missing_glyphs, resolve_faces, static_path
+from .html import render_html, static_url
+from .layout import LAYOUT
+
+logger = logging.getLogger(__name__)
+
+# Relative URLs of the HTML resolve against this; nothing answers there, the fetcher maps
+# it to static files itself.
+BASE_URL = "https://bulletin.invalid/"
+ALLOWED_STATIC_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2", ".css", ".png", ".jpg", ".svg")
+FONT_DATA_TYPES = ("data:font/", "data:application/font-", "data:application/x-font-")
+CACHE_KEEP = 200
+PAGE_NUMBER_CHARS = LAYOUT["page_number"]["dash"] + "0123456789"  # rendered PDFs kept in the file cache
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def _static_name(url: str) -> str:
+    """The static file name a URL asks for, or FetchRefused."""
+    parts = urlsplit(url)
+    prefix = static_url("")
+    if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or not parts.path.startswith(prefix):
+        raise FetchRefused(f"not one of our static files: {url[:200]}")
+    name = unquote(parts.path[len(prefix) :])
+    if posixpath.normpath(name) != name or name.startswith(("/", ".")) or "\\" in name or "\x00" in name:
+        raise FetchRefused(f"suspicious static path: {url[:200]}")
+    if not name.endswith(ALLOWED_STATIC_SUFFIXES):
+        raise FetchRefused(f"file type not served to the PDF: {url[:200]}")
+    return name
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves our static files (and font data: URLs); refuses everything else.
+        ``requested`` keeps every URL asked for, so tests can prove what was refused."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("https", "data"), allow_redirects=False)
+            self.requested: list[str] = []
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers=None):
+            self.requested.append(url)
+            try:
+                if url.startswith("data:"):
+                    if not url.lower().startswith(FONT_DATA_TYPES):
+                        raise FetchRefused("data: URL that is not a font")
+                    return super().fetch(url, headers)
+                name = _static_name(url)
+                path = static_path(name)
+                if path is None:
+                    raise FetchRefused(f"no such static file: {name}")
+                return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": _mime(name)})
+            except FetchRefused:
+                self.refused.append(url)
+                raise
+
+    return StaticOnlyFetcher
+
+
+def _mime(name: str) -> str:
+    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}.get(
+        Path(name).suffix, "font/otf"
+    )
+
+
+def make_fetcher():
+    return _fetcher_class()()
+
+
+# One fontconfig configuration per thread: loading the @font-face files costs a few
+# hundred milliseconds, reusing it makes later renders cheap. Pango is not thread-safe.
+_local = threading.local()
+
+
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    if getattr(_local, "font_config", None) is None:
+        _local.font_config = FontConfiguration()
+    return _local.font_config
+
+
+def write_pdf(html: str, *, fetcher=None) -> bytes:
+    """Render HTML to PDF bytes (no cache)."""
+    from weasyprint import HTML
+
+    fetcher = fetcher or make_fetcher()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(font_config=_font_config())
+
+
+# ---------------------------------------------------------------------------- cache
+
+
+@lru_cache(maxsize=1)
+def _fonts_fingerprint() -> str:
+    """Changes when a vendored font or WeasyPrint changes, so stale PDFs are not served."""
+    import weasyprint
+
+    digest = hashlib.sha256(weasyprint.__version__.encode())
+    for name in sorted({spec["free"] for spec in LAYOUT["typefaces"].values()}):
+        path = static_path(name)
+        stat = path.stat() if path else None
+        digest.update(f"{name}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}".encode())
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    return Path(getattr(settings, "BULLETIN_PDF_CACHE_DIR", Path(settings.VAR_DIR) / "cache" / "bulletin-pdf"))
+
+
+def _cache_path(html_sha256: str) -> Path:
+    return cache_dir() / f"{html_sha256}-{_fonts_fingerprint()}.pdf"
+
+
+def _cache_read(html_sha256: str) -> bytes | None:
+    try:
+        return _cache_path(html_sha256).read_bytes()
+    except OSError:
+        return None
+
+
+def _cache_write(html_sha256: str, pdf: bytes) -> None:
+    """Atomic write (temp file + rename), then keep only the newest CACHE_KEEP files."""
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(pdf)
+        os.replace(tmp, _cache_path(html_sha256))
+        files = sorted(directory.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:  # a cache that cannot be written only costs speed
+        logger.warning("bulletin PDF cache not written: %s", exc)
+
+
+# ---------------------------------------------------------------------------- the result
+
+
+def sha256(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+@dataclass
+class RenderResult:
+    html: str
+    pdf: bytes
+    html_sha256: str
+    pdf_sha256: str
+    cached: bool
+    seconds: float
+    missing: list[MissingGlyph] = field(default_factory=list)
+    refused_urls: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a person should know before publishing (missing glyphs, refused URLs)."""
+        notes = [str(m) for m in self.missing[:20]]
+        if len(self.missing) > 20:
+            notes.append(f"另有 {len(self.missing) - 20} 个字符缺少字形")
+        notes += [f"已拒绝加载外部资源：{url}" for url in self.refused_urls]
+        return notes
+
+
+def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, Face] | None = None) -> RenderResult:
+    """The document's HTML and PDF, with the glyph check; the PDF from the cache when the
+    same HTML was rendered before."""
+    started = time.perf_counter()
+    faces = faces or resolve_faces()
+    html = render_html(document, faces=faces)
+    html_sha = sha256(html)
+    texts = {**document.text_by_role(), ("page_number", False): PAGE_NUMBER_CHARS}
+    missing = missing_glyphs(texts, faces)
+    pdf = _cache_read(html_sha) if use_cache else None
+    cached = pdf is not None
+    refused: list[str] = []
+    if pdf is None:
+        fetcher = make_fetcher()
+        pdf = write_pdf(html, fetcher=fetcher)
+        refused = list(fetcher.refused)
+        if use_cache:
+            _cache_write(html_sha, pdf)
+    return RenderResult(
+        html=html,
+        pdf=pdf,
+        html_sha256=html_sha,
+        pdf_sha256=sha256(pdf),
+        cached=cached,
+        seconds=time.perf_counter() - started,
+        missing=missing,
+        refused_urls=refused,
+    )
