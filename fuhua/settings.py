@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "rectification.context_processors.notifications",
             ],
         },
     },
@@ -192,6 +193,11 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 NOTIFY_EMAIL_ENABLED = env.bool("NOTIFY_EMAIL_ENABLED", default=False)
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
+NOTIFY_WEBHOOK_TIMEOUT = env.float("NOTIFY_WEBHOOK_TIMEOUT", default=10)
+# A hung mail server must not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Absolute links in e-mail and webhook messages, e.g. https://zhenggai.example.gov.cn
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 
 # Celery. Without CELERY_BROKER_URL the filesystem transport needs no server at all.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -212,16 +218,43 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Keep a dead broker from holding up a save: publishing gives up quickly and the outbox
+# (rectification.Delivery) is drained later by the beat schedule and the sweep.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Times are Asia/Shanghai (CELERY_TIMEZONE). SWEEP_EVERY_SECONDS replaces the daily time
+# with a short interval, to watch the schedule fire by hand (var/log/celery.log).
+_SWEEP_EVERY = env.int("SWEEP_EVERY_SECONDS", default=0)
 CELERY_BEAT_SCHEDULE = {
     "daily-sweep": {
         "task": "rectification.tasks.daily_sweep",
-        "schedule": crontab(hour=6, minute=30),
+        "schedule": _SWEEP_EVERY or crontab(hour=6, minute=30),
+    },
+    "drain-outbox": {
+        "task": "rectification.tasks.deliver_outbox",
+        "schedule": env.int("OUTBOX_DRAIN_EVERY_SECONDS", default=60),
+    },
+    "weekly-digest": {
+        "task": "rectification.tasks.weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=8, minute=0),
     },
 }
 
 # Rectification rules that committees may tune.
 RECTIFICATION = {
     "DUE_SOON_DAYS": env.int("DUE_SOON_DAYS", default=7),
+    # The daily sweep (rectification/services/sweep.py). Offsets and grace periods count
+    # working days of the official calendar (rectification/services/workdays.py).
+    "REMIND_BEFORE_WORKDAYS": env.int("REMIND_BEFORE_WORKDAYS", default=3),
+    "OVERDUE_REMIND_EVERY_DAYS": env.int("OVERDUE_REMIND_EVERY_DAYS", default=7),
+    "ESCALATE_PERSON_AFTER_WORKDAYS": env.int("ESCALATE_PERSON_AFTER_WORKDAYS", default=1),
+    "ESCALATE_LEADER_AFTER_WORKDAYS": env.int("ESCALATE_LEADER_AFTER_WORKDAYS", default=5),
+    "ESCALATE_SECRETARY_AFTER_WORKDAYS": env.int("ESCALATE_SECRETARY_AFTER_WORKDAYS", default=10),
+    "STALE_AFTER_DAYS": env.int("STALE_AFTER_DAYS", default=30),
+    "RECHECK_AFTER_MONTHS": env.int("RECHECK_AFTER_MONTHS", default=3),
+    # The outbox: e-mail and webhook sending retries with exponential backoff, then gives up.
+    "NOTIFY_MAX_ATTEMPTS": env.int("NOTIFY_MAX_ATTEMPTS", default=5),
+    "NOTIFY_RETRY_SECONDS": env.int("NOTIFY_RETRY_SECONDS", default=60),
 }
 
 # Bulletin PDFs: "auto" uses the official fonts (方正小标宋简体, 仿宋_GB2312, 黑体, 楷体_GB2312)

@@ -17,3 +17,7 @@ AUTHENTICATION_BACKENDS = ["fuhua.testing_auth.RequestOptionalAxesBackend", *AUT
 # django-axes logs every login at INFO; tests log in hundreds of times.
 LOGGING = {**LOGGING, "loggers": {**LOGGING.get("loggers", {}), "axes": {"level": "WARNING"}}}  # noqa: F405
 BULLETIN_PDF_CACHE_DIR = _tmp / "bulletin-pdf"
+# Tasks published by tests go to an in-process queue, never to var/celery; the worker
+# tests start their own worker on Redis (TEST_REDIS_URL).
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -1,0 +1,30 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.functional import cached_property
+
+from .selectors.notifications import UNREAD_CAP, notification_unread_count
+
+
+class Bell:
+    """The top bar's unread count; queried once, and only when a template shows it."""
+
+    def __init__(self, user) -> None:
+        self._user = user
+
+    @cached_property
+    def count(self) -> int:
+        return notification_unread_count(user=self._user)
+
+    @property
+    def label(self) -> str:
+        return f"{UNREAD_CAP - 1}+" if self.count >= UNREAD_CAP else str(self.count)
+
+
+def notifications(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"bell": Bell(user)}
