@@ -125,8 +125,10 @@ def _people_by_name(organisation: Organisation, names: str, user) -> list[Person
 
 
 def _check_people(organisation: Organisation, people: Iterable[Person | None]) -> None:
-    if any(p is not None and p.organisation_id != organisation.pk for p in people):
-        raise ValidationError("责任人员须属于本党组织。")
+    # Same rule as the workflow's plan edits: the organisation's own people or its superiors'.
+    for person in people:
+        if person is not None and not organisation.path.startswith(person.organisation.path):
+            raise ValidationError(f"“{person.name}”不属于本党组织。")
 
 
 # --- inspections -------------------------------------------------------------------------
@@ -445,23 +447,14 @@ _BULK_PERM = "rectification.bulk_change_measure"
 
 
 def _bulk_apply(measure: Measure, user, changes: dict, to_status: str | None, reason: str) -> None:
-    organisation = measure.finding.category.inspection.organisation
-    _check_people(organisation, [changes.get("leader"), *changes.get("owners", [])])
-    if "due_on" in changes and measure.kind == Measure.Kind.ONGOING:
-        raise ValidationError("长期坚持的措施不设完成时限")
+    # The workflow services own the rules (transitions, people, deadlines by kind) and
+    # write the version, the timeline entry and the history row of each change.
     if to_status and to_status != measure.status:
         measure = measure_change_status(
             measure=measure, user=user, to_status=to_status, reason=reason, expected_version=measure.version
         )
-    todo = {k: v for k, v in changes.items() if _differs(measure, k, v)}
-    if todo:
-        measure_update(measure=measure, user=user, expected_version=measure.version, **todo)
-
-
-def _differs(measure: Measure, key: str, value) -> bool:
-    if key == "owners":
-        return {p.pk for p in measure.owners.all()} != {p.pk for p in value}
-    return getattr(measure, key) != value
+    if changes:
+        measure_update(measure=measure, user=user, expected_version=measure.version, **changes)
 
 
 @transaction.atomic
@@ -510,4 +503,6 @@ def measures_bulk_update(
 def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "；".join(str(m) for m in exc.messages)
+    if isinstance(exc, ConflictError):
+        return "刚被他人修改，请刷新列表后重试"
     return str(exc) or "无权修改"
