@@ -4,6 +4,7 @@ authorisation matrix test (tests/test_authz_matrix.py) once that exists."""
 from django.urls import path
 
 from . import views
+from .views import ledger as ledger_views
 from .views import structure as structure_views
 
 app_name = "rectification"
@@ -28,4 +29,10 @@ urlpatterns = [
     path("inspections/measures/<int:pk>/move/", structure_views.measure_move, name="measure_move"),
     path("inspections/measures/<int:pk>/delete/", structure_views.measure_delete, name="measure_delete"),
     path("measures/bulk/", structure_views.measure_bulk, name="measure_bulk"),
+    # Ledger (整改台账): import with preview, template, exports.
+    path("ledger/import/", ledger_views.ledger_import, name="ledger_import"),
+    path("ledger/import/<str:token>/", ledger_views.ledger_import_preview, name="ledger_import_preview"),
+    path("ledger/import/<str:token>/confirm/", ledger_views.ledger_import_confirm, name="ledger_import_confirm"),
+    path("ledger/template.xlsx", ledger_views.ledger_template, name="ledger_template"),
+    path("inspections/<int:pk>/ledger.xlsx", ledger_views.ledger_export, name="ledger_export"),
 ]
