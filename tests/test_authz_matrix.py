@@ -96,6 +96,17 @@ MATRIX: dict[str, Entry] = {
     "rectification:measure_bulk": Entry(
         get="L 405 405 405 405", post="L 403 403 302 403", data=lambda o: {"measure": o.measure.pk, "action": "due_on"}
     ),
+    # Ledger: only secretaries import (an unknown upload token is a 404 for them); everyone who
+    # reads an inspection exports it; the template is for any signed-in user.
+    "rectification:ledger_import": Entry(get="L 403 403 200 403", post="L 403 403 400 403"),
+    "rectification:ledger_import_preview": Entry(
+        get="L 403 403 404 403", post="L 405 405 405 405", kw=lambda o: {"token": "unknown"}, foreign=False
+    ),
+    "rectification:ledger_import_confirm": Entry(
+        get="L 405 405 405 405", post="L 403 403 404 403", kw=lambda o: {"token": "unknown"}, foreign=False
+    ),
+    "rectification:ledger_template": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
+    "rectification:ledger_export": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
 }
 
 

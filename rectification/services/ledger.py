@@ -34,6 +34,7 @@ from ..ledger.format import (
     INFO_BY_KEY,
     KIND_LABELS,
     SHEET_INFO,
+    SHEET_LEDGER,
     STATUS_LABELS,
     InspectionInfo,
     Ledger,
@@ -97,6 +98,10 @@ class LedgerPlan:
         return self.actions is not None and self.actions.existing_inspection
 
     @property
+    def people_count(self) -> int:
+        return len(self.new_people) + len(self.linked_people)
+
+    @property
     def row_count(self) -> int:
         return len(self.new_measures) + len(self.updated_measures) + len(self.unchanged_measures)
 
@@ -114,6 +119,8 @@ def ledger_preview(
     plan = LedgerPlan(sha256=hashlib.sha256(data).hexdigest(), problems=list(ledger.problems), info=ledger.info)
     if ledger.info is not None and ledger.rows and not ledger.errors:
         _Planner(plan, ledger, user).run(organisation, inspection)
+    elif not ledger.rows and not ledger.errors:
+        plan.problems.append(Problem(SHEET_LEDGER, None, None, "台账中没有任何整改措施（表头以下都是空行）。"))
     plan.problems.sort(key=lambda p: (p.sheet != SHEET_INFO, p.sheet, p.row or 0, p.warning))
     return plan
 
