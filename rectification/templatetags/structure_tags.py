@@ -32,6 +32,12 @@ def bulk_enabled(context) -> bool:
     return holds_role_somewhere(context["request"].user, [Membership.Role.SECRETARY])
 
 
+@register.simple_tag(takes_context=True)
+def can_create_inspection(context) -> bool:
+    """Secretaries (and admins) set up new inspections, for the organisations they run."""
+    return holds_role_somewhere(context["request"].user, [Membership.Role.SECRETARY])
+
+
 @register.inclusion_tag("rectification/_bulk_bar.html", takes_context=True)
 def bulk_bar(context) -> dict:
     """The bulk action form (one query: the people the secretary may assign)."""
