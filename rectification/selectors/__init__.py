@@ -1,6 +1,7 @@
 """Reads, one module per area; import from here. Selectors take the requesting user
 where access matters and never return rows the user may not see."""
 
+from .dashboard import dashboard_data, dashboard_organisations, rollup_rows
 from .inspections import inspection_list_for_user
 from .ledger import ledger_workbook_for_inspection, ledger_workbook_for_measures
 from .structure import (
@@ -11,6 +12,8 @@ from .structure import (
 )
 
 __all__ = [
+    "dashboard_data",
+    "dashboard_organisations",
     "inspection_list_for_user",
     "inspection_tree",
     "ledger_workbook_for_inspection",
@@ -18,4 +21,5 @@ __all__ = [
     "organisations_for_new_inspection",
     "people_for_bulk",
     "people_for_organisation",
+    "rollup_rows",
 ]
