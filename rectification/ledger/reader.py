@@ -398,6 +398,7 @@ class LedgerSheetReader:
         from_due, due_on, due_ok = self._due(r, due_value)
         if from_column and from_due and MeasureKind.ONGOING in (from_column, from_due) and from_column != from_due:
             self.add(r, "due_on", f"完成时限写作“{cell_text(due_value)}”，与整改类型“{kind_text}”矛盾。")
+            return from_column, None
         kind = from_column or from_due or MeasureKind.TIME_BOUND
         if kind == MeasureKind.ONGOING:
             if due_on:
