@@ -142,6 +142,7 @@ rules.add_perm("rectification.bulk_change_measure", is_admin | is_secretary)
 rules.add_perm("rectification.view_dashboard", is_admin | can_read)
 rules.add_perm("rectification.edit_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.publish_bulletin", is_admin | is_secretary)
+rules.add_perm("rectification.view_bulletin", is_admin | can_read)  # its published versions list
 rules.add_perm("rectification.delete_evidence", is_admin | is_secretary | (uploaded_it & can_read))
 rules.add_perm("rectification.decide_extension", is_admin | is_secretary)
 # Measure workflow: the responsible people work the measure (progress, status, evidence,

@@ -4,6 +4,7 @@ authorisation matrix test (tests/test_authz_matrix.py) once that exists."""
 from django.urls import path
 
 from . import views
+from .views import bulletins as bulletin_views
 from .views import ledger as ledger_views
 from .views import structure as structure_views
 
@@ -12,6 +13,29 @@ app_name = "rectification"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Bulletin (通报): the secretary's editor, draft PDF, publishing, versions; public pages.
+    path("bulletins/", bulletin_views.bulletin_index, name="bulletin_index"),
+    path("inspections/<int:pk>/bulletin/", bulletin_views.bulletin_edit, name="bulletin_edit"),
+    path("inspections/<int:pk>/bulletin/preview/", bulletin_views.bulletin_preview, name="bulletin_preview"),
+    path("inspections/<int:pk>/bulletin.pdf", bulletin_views.bulletin_pdf, name="bulletin_pdf"),
+    path("inspections/<int:pk>/bulletin/publish/", bulletin_views.bulletin_publish, name="bulletin_publish"),
+    path("inspections/<int:pk>/bulletin/versions/", bulletin_views.bulletin_versions, name="bulletin_versions"),
+    path("public/<slug:slug>/bulletins/", bulletin_views.public_bulletin_list, name="public_bulletin_list"),
+    path(
+        "public/<slug:slug>/bulletins/<int:bulletin_id>/",
+        bulletin_views.public_bulletin_latest,
+        name="public_bulletin_latest",
+    ),
+    path(
+        "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>/",
+        bulletin_views.public_bulletin_html,
+        name="public_bulletin_html",
+    ),
+    path(
+        "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.pdf",
+        bulletin_views.public_bulletin_pdf,
+        name="public_bulletin_pdf",
+    ),
     # Structure editor (inspections, categories, items, measures) and bulk actions.
     path("inspections/new/", structure_views.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", structure_views.inspection_detail, name="inspection_detail"),

@@ -1,6 +1,7 @@
 """Reads, one module per area; import from here. Selectors take the requesting user
 where access matters and never return rows the user may not see."""
 
+from .bulletins import bulletin_categories, bulletin_draft, bulletin_versions, public_version, public_versions
 from .dashboard import dashboard_data, dashboard_organisations, rollup_rows
 from .inspections import inspection_list_for_user
 from .ledger import ledger_workbook_for_inspection, ledger_workbook_for_measures
@@ -12,6 +13,11 @@ from .structure import (
 )
 
 __all__ = [
+    "bulletin_categories",
+    "bulletin_draft",
+    "bulletin_versions",
+    "public_version",
+    "public_versions",
     "dashboard_data",
     "dashboard_organisations",
     "inspection_list_for_user",

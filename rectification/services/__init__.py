@@ -4,6 +4,7 @@ Each function is named ``<entity>_<action>``, takes keyword-only arguments and r
 one transaction, so a failure leaves nothing half-written.
 """
 
+from .bulletins import BulletinConflictError, bulletin_publish, bulletin_update
 from .evidence import evidence_add, evidence_delete
 from .ledger import LedgerPlan, ledger_import, ledger_preview
 from .measures import (
@@ -37,6 +38,9 @@ from .structure import (
 )
 
 __all__ = [
+    "BulletinConflictError",
+    "bulletin_publish",
+    "bulletin_update",
     "ConflictError",
     "evidence_add",
     "evidence_delete",

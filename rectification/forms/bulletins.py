@@ -1,0 +1,64 @@
+"""The bulletin editor's forms. The texts are plain text (``**…**`` for bold), never HTML."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Bulletin
+
+NARRATIVE_HELP = _("每行一段；用 **…** 标出加粗的文字，例如 **（一）强化理论武装，筑牢政治根基。** 其余按原文显示。")
+
+
+class BulletinForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = Bulletin
+        fields = [
+            "title",
+            "intro",
+            "section1_heading",
+            "section1_text",
+            "section2_heading",
+            "show_statistics",
+            "statistics_text",
+            "category_heading_style",
+            "item_numbering",
+            "zero_counts",
+            "section3_heading",
+            "section3_text",
+            "signature",
+            "issued_on",
+        ]
+        labels = {
+            "title": _("标题（第二行起，第一行为党组织全称）"),
+            "category_heading_style": _("整改事项标题"),
+        }
+        help_texts = {
+            "intro": _("留空则按巡察信息生成；可用 **…** 加粗。"),
+            "section1_text": NARRATIVE_HELP,
+            "section3_text": NARRATIVE_HELP,
+            "statistics_text": _("留空则按整改数据生成（问题数、完成数、完成率、制度、资金、处理人数）。"),
+            "category_heading_style": _("独立成行：事项标题单独一行；段首接排：“1. 标题。”后接整改措施。"),
+        }
+        widgets = {
+            "title": forms.TextInput(attrs={"placeholder": "关于巡察整改进展情况的通报"}),
+            "intro": forms.Textarea(attrs={"rows": 4}),
+            "section1_text": forms.Textarea(attrs={"rows": 10}),
+            "statistics_text": forms.Textarea(attrs={"rows": 3}),
+            "section3_text": forms.Textarea(attrs={"rows": 12}),
+            "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version
+
+    def edits(self) -> dict:
+        """The cleaned editable fields, for services.bulletin_update."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PublishForm(forms.Form):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)

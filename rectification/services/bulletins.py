@@ -1,0 +1,115 @@
+"""Writes for the bulletin: edit the draft, publish a frozen version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..bulletin.document import build_document
+from ..bulletin.pdf import render_pdf
+from ..models import Bulletin, BulletinVersion, Inspection
+
+# What the secretary may edit; everything else of the row is bookkeeping.
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "intro",
+        "section1_heading",
+        "section1_text",
+        "section2_heading",
+        "section3_heading",
+        "section3_text",
+        "show_statistics",
+        "statistics_text",
+        "category_heading_style",
+        "item_numbering",
+        "zero_counts",
+        "signature",
+        "issued_on",
+    }
+)
+
+
+class BulletinConflictError(ValidationError):
+    """The draft changed since the form was shown; ``current`` is the row as saved now."""
+
+    def __init__(self, *, current: Bulletin, expected_version: int) -> None:
+        super().__init__(
+            _("通报草稿已被他人修改（当前为第 %(v)s 次修改），请刷新页面后再试。") % {"v": current.version}
+        )
+        self.current = current
+        self.expected_version = expected_version
+
+
+def _require(user, perm: str, inspection: Inspection) -> None:
+    # Views authorise first; this is the second lock for other callers.
+    if not user.has_perm(f"rectification.{perm}", inspection):
+        raise PermissionDenied(_("您没有权限进行此操作。"))
+
+
+def _locked_draft(inspection: Inspection, expected_version: int | None) -> Bulletin:
+    """The draft row locked for this transaction (created on first use); a conflict when
+    it moved past ``expected_version``."""
+    Bulletin.objects.get_or_create(inspection=inspection)
+    bulletin = Bulletin.objects.select_for_update().get(inspection=inspection)
+    bulletin.inspection = inspection
+    if expected_version is not None and bulletin.version != expected_version:
+        raise BulletinConflictError(current=bulletin, expected_version=expected_version)
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_update(*, inspection: Inspection, user, expected_version: int, **fields: Any) -> Bulletin:
+    """Save the draft's editable fields; refuses a stale form (optimistic concurrency)."""
+    _require(user, "edit_bulletin", inspection)
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    bulletin = _locked_draft(inspection, expected_version)
+    for name, value in fields.items():
+        setattr(bulletin, name, value)
+    bulletin.full_clean(validate_unique=False)
+    bulletin.version += 1
+    bulletin.save()
+    return bulletin
+
+
+def _frozen_outputs(bulletin: Bulletin, today: dt.date) -> dict[str, Any]:
+    """The files of a published version, rendered from the draft as it is now. Add a
+    writer here (e.g. .docx) and its columns are frozen with the others."""
+    result = render_pdf(build_document(bulletin, today=today))
+    return {"html": result.html, "html_sha256": result.html_sha256, "pdf": result.pdf, "sha256": result.pdf_sha256}
+
+
+def bulletin_publish(
+    *, inspection: Inspection, user, expected_version: int | None = None, today: dt.date | None = None
+) -> BulletinVersion:
+    """Freeze the current draft as the next version (1, 2, …).
+
+    Rendering happens before the transaction, so a WeasyPrint failure writes nothing;
+    the version number is taken under the draft's row lock, and a draft edited since the
+    secretary looked at it (``expected_version``) is refused rather than published unseen.
+    """
+    _require(user, "publish_bulletin", inspection)
+    today = today or timezone.localdate()
+    draft = Bulletin.objects.filter(inspection=inspection).first() or Bulletin(inspection=inspection)
+    draft.inspection = inspection
+    if expected_version is not None and draft.version != expected_version:
+        raise BulletinConflictError(current=draft, expected_version=expected_version)
+    outputs = _frozen_outputs(draft, today)
+    return _write_version(inspection, user, draft.version if draft.pk else expected_version, outputs)
+
+
+@transaction.atomic
+def _write_version(inspection: Inspection, user, rendered_version: int | None, outputs: dict) -> BulletinVersion:
+    bulletin = _locked_draft(inspection, rendered_version)
+    last = bulletin.versions.aggregate(last=Max("number"))["last"] or 0
+    return BulletinVersion.objects.create(
+        bulletin=bulletin, number=last + 1, published_by=user, published_at=timezone.now(), **outputs
+    )

@@ -1,0 +1,217 @@
+"""The bulletin: the secretary's editor with a live preview, the draft's PDF, publishing,
+the version list; and the public pages (no login) of published versions only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import selectors, services
+from ..bulletin.document import build_document
+from ..bulletin.fonts import missing_glyphs, resolve_faces
+from ..bulletin.html import render_html
+from ..bulletin.pdf import render_pdf
+from ..forms.bulletins import BulletinForm, PublishForm
+from ..models import BulletinVersion, Inspection, Organisation
+from ..permissions import visible_organisations
+from ..services.bulletins import BulletinConflictError
+
+EDIT = "rectification.edit_bulletin"
+# The bulletin's HTML is a document, not an app page: it may load our fonts and its own
+# inline style, nothing else, and runs no script.
+DOCUMENT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+def _inspection(request: HttpRequest, pk: int, perm: str) -> Inspection:
+    """The inspection if visible (else 404) and the user holds ``perm`` on it (else 403)."""
+    scoped = Inspection.objects.filter(organisation__in=visible_organisations(request.user))
+    inspection = get_object_or_404(scoped.select_related("organisation"), pk=pk)
+    if not request.user.has_perm(perm, inspection):
+        raise PermissionDenied
+    return inspection
+
+
+def _document_response(html: str) -> HttpResponse:
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = DOCUMENT_CSP
+    return response
+
+
+def _pdf_response(pdf: bytes, filename: str, etag: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["ETag"] = f'"{etag}"'
+    return response
+
+
+def _filename(inspection: Inspection, suffix: str) -> str:
+    return f"{inspection.organisation.short_name}-巡察整改进展情况通报{suffix}"
+
+
+# --- the secretary's pages -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def bulletin_index(request: HttpRequest) -> HttpResponse:
+    inspections = selectors.inspection_list_for_user(user=request.user)
+    return render(request, "bulletin/index.html", {"inspections": inspections})
+
+
+def _editor(request: HttpRequest, inspection: Inspection, form: BulletinForm, status: int = 200) -> HttpResponse:
+    saved = selectors.bulletin_draft(inspection=inspection)
+    warnings = []
+    if not form.is_bound:
+        warnings = [str(m) for m in missing_glyphs(build_document(saved).text_by_role(), resolve_faces())[:20]]
+    context = {
+        "inspection": inspection,
+        "form": form,
+        "bulletin": saved,
+        "publish_form": PublishForm(initial={"expected_version": saved.version}),
+        "versions": selectors.bulletin_versions(bulletin=saved),
+        "warnings": warnings,
+        "organisation": inspection.organisation,
+    }
+    return render(request, "bulletin/edit.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = _inspection(request, pk, EDIT)
+    form = BulletinForm(request.POST or None, instance=selectors.bulletin_draft(inspection=inspection))
+    if request.method != "POST":
+        return _editor(request, inspection, form)
+    if not form.is_valid():
+        return _editor(request, inspection, form, status=400)
+    try:
+        services.bulletin_update(
+            inspection=inspection,
+            user=request.user,
+            expected_version=form.cleaned_data["expected_version"],
+            **form.edits(),
+        )
+    except BulletinConflictError as exc:
+        form.add_error(None, exc.messages[0])
+        return _editor(request, inspection, form, status=409)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _editor(request, inspection, form, status=400)
+    messages.success(request, _("通报草稿已保存。"))
+    return redirect("rectification:bulletin_edit", pk=inspection.pk)
+
+
+@login_required
+@xframe_options_sameorigin
+@require_http_methods(["GET", "POST"])
+def bulletin_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft as HTML for the editor's frame: GET shows the saved draft, POST the form's
+    unsaved values (nothing is written)."""
+    inspection = _inspection(request, pk, EDIT)
+    bulletin = selectors.bulletin_draft(inspection=inspection)
+    if request.method == "POST":
+        form = BulletinForm(request.POST, instance=bulletin)
+        if not form.is_valid():
+            return render(request, "bulletin/preview_invalid.html", {"form": form}, status=400)
+        bulletin = form.instance
+    return _document_response(render_html(build_document(bulletin, today=timezone.localdate())))
+
+
+@login_required
+@require_GET
+def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft as PDF, from the cache when this content was rendered before."""
+    inspection = _inspection(request, pk, EDIT)
+    document = build_document(selectors.bulletin_draft(inspection=inspection), today=timezone.localdate())
+    result = render_pdf(document)
+    response = _pdf_response(result.pdf, _filename(inspection, "（草稿）.pdf"), result.pdf_sha256)
+    response["X-Bulletin-Cache"] = "hit" if result.cached else "miss"
+    return response
+
+
+@login_required
+@require_POST
+def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = _inspection(request, pk, "rectification.publish_bulletin")
+    form = PublishForm(request.POST)
+    expected = form.cleaned_data["expected_version"] if form.is_valid() else None
+    try:
+        version = services.bulletin_publish(
+            inspection=inspection, user=request.user, expected_version=expected, today=timezone.localdate()
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已发布第 %(n)s 版，公开网址已生效。") % {"n": version.number})
+    return redirect("rectification:bulletin_edit", pk=inspection.pk)
+
+
+@login_required
+@require_GET
+def bulletin_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = _inspection(request, pk, "rectification.view_bulletin")
+    bulletin = selectors.bulletin_draft(inspection=inspection)
+    context = {
+        "inspection": inspection,
+        "organisation": inspection.organisation,
+        "versions": selectors.bulletin_versions(bulletin=bulletin),
+        "can_edit": request.user.has_perm(EDIT, inspection),
+    }
+    return render(request, "bulletin/versions.html", context)
+
+
+# --- public pages (no login): published versions only ----------------------------------
+
+
+def _organisation(slug: str) -> Organisation:
+    return get_object_or_404(Organisation, slug=slug)
+
+
+@require_GET
+def public_bulletin_list(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = _organisation(slug)
+    versions = selectors.public_versions(organisation=organisation)
+    return render(request, "bulletin/public_list.html", {"organisation": organisation, "versions": versions})
+
+
+@require_GET
+def public_bulletin_latest(request: HttpRequest, slug: str, bulletin_id: int) -> HttpResponse:
+    """The newest published version of a bulletin (a stable "current" address)."""
+    organisation = _organisation(slug)
+    latest = selectors.public_versions(organisation=organisation).filter(bulletin_id=bulletin_id).first()
+    if latest is None:
+        raise Http404
+    return redirect("rectification:public_bulletin_html", slug=slug, bulletin_id=bulletin_id, number=latest.number)
+
+
+def _public_version(slug: str, bulletin_id: int, number: int) -> BulletinVersion:
+    try:
+        return selectors.public_version(organisation=_organisation(slug), bulletin_id=bulletin_id, number=number)
+    except BulletinVersion.DoesNotExist:
+        raise Http404 from None
+
+
+@require_GET
+def public_bulletin_html(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
+    version = _public_version(slug, bulletin_id, number)
+    response = _document_response(version.html)
+    response["ETag"] = f'"{version.html_sha256}"'
+    return response
+
+
+@require_GET
+def public_bulletin_pdf(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
+    version = _public_version(slug, bulletin_id, number)
+    inspection = version.bulletin.inspection
+    return _pdf_response(bytes(version.pdf), _filename(inspection, f"（第{version.number}版）.pdf"), version.sha256)
