@@ -7,8 +7,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.template import Context, Template
-from django.test import RequestFactory
 from django.urls import reverse
 
 from rectification import services
@@ -213,18 +211,16 @@ def test_bulk_view_refuses_non_secretaries_and_unsafe_redirects(client, personas
     assert "evil" not in response["Location"]
 
 
-# ------------------------------------------------------------------ the bulk bar
-
-
-BAR = Template("{% load structure_tags %}{% bulk_enabled as on %}{% if on %}{% bulk_bar %}{% endif %}")
+# ------------------------------------------------------------------ the bulk bar on the list
 
 
 @pytest.mark.parametrize(("who", "shown"), [("secretary_a", True), ("staff_a", False), ("supervisor", False)])
-def test_bulk_bar_is_for_secretaries_only(personas, who, shown):
-    request = RequestFactory().get("/measures/?status=in_progress")
-    request.user = getattr(personas, who)
-    html = BAR.render(Context({"request": request, "csrf_token": "t"}))
-    assert ('id="bulk-form"' in html) is shown
+def test_bulk_bar_is_for_secretaries_only(client, personas, three, who, shown):
+    client.force_login(getattr(personas, who))
+    body = client.get(reverse("rectification:measure_list"), {"mine": "0", "status": "not_started"}).content.decode()
+    assert three[0].title in body
+    assert ('id="bulk-form"' in body) is shown
+    assert (f'name="measure" value="{three[0].pk}" form="bulk-form"' in body) is shown
     if shown:
-        assert 'value="/measures/?status=in_progress"' in html
-        assert personas.person_staff_a.name in html and personas.person_staff_b.name not in html
+        assert 'value="/measures/?mine=0&amp;status=not_started"' in body
+        assert personas.person_staff_a.name in body and personas.person_staff_b.name not in body

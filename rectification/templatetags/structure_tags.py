@@ -1,13 +1,11 @@
-"""Template helpers of the structure editor and the measure list's bulk bar."""
+"""Template helpers of the structure editor."""
 
 from __future__ import annotations
 
 from django import template
 
-from ..forms.structure import BulkForm
 from ..models import Membership
 from ..permissions import holds_role_somewhere
-from ..selectors.structure import people_for_bulk
 
 register = template.Library()
 
@@ -26,21 +24,6 @@ def cn_number(value: int) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def bulk_enabled(context) -> bool:
-    """Whether the list shows checkboxes and the bulk bar: secretaries and admins only.
-    Costs no query when the memberships were already read for the list's scope."""
-    return holds_role_somewhere(context["request"].user, [Membership.Role.SECRETARY])
-
-
-@register.simple_tag(takes_context=True)
 def can_create_inspection(context) -> bool:
     """Secretaries (and admins) set up new inspections, for the organisations they run."""
     return holds_role_somewhere(context["request"].user, [Membership.Role.SECRETARY])
-
-
-@register.inclusion_tag("rectification/_bulk_bar.html", takes_context=True)
-def bulk_bar(context) -> dict:
-    """The bulk action form (one query: the people the secretary may assign)."""
-    request = context["request"]
-    form = BulkForm(people=people_for_bulk(user=request.user), initial={"next": request.get_full_path()})
-    return {"form": form, "csrf_token": context.get("csrf_token"), "request": request}

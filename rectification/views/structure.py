@@ -410,6 +410,15 @@ def _list_url(request: HttpRequest, candidate: str) -> str:
         return reverse("rectification:home")
 
 
+def bulk_list_context(request: HttpRequest) -> dict[str, Any]:
+    """What the measure list needs for its bulk bar: a ``bulk_form`` for secretaries (and
+    admins), nothing for everyone else. One query: the people they may assign."""
+    if not holds_role_somewhere(request.user, [Membership.Role.SECRETARY]):
+        return {}
+    people = selectors.people_for_bulk(user=request.user)
+    return {"bulk_form": BulkForm(people=people, initial={"next": request.get_full_path()})}
+
+
 @login_required
 @require_POST
 def measure_bulk(request: HttpRequest) -> HttpResponse:

@@ -6,3 +6,10 @@ document.addEventListener("change", (event) => {
     box.checked = all.checked;
   });
 });
+
+// htmx filtering changes the URL without re-rendering the bar: come back to the list as it is now.
+document.addEventListener("submit", (event) => {
+  if (event.target.id !== "bulk-form") return;
+  const next = event.target.querySelector("input[name=next]");
+  if (next) next.value = window.location.pathname + window.location.search;
+});
