@@ -1,8 +1,10 @@
-// Bulk bar of the measure list: "select all" for the row checkboxes (the page works without it).
+// Bulk bar of the measure list: "select all" for the row checkboxes. The page works
+// without it, so the control stays hidden until this script runs.
+document.querySelectorAll("[data-bulk-js]").forEach((el) => { el.hidden = false; });
 document.addEventListener("change", (event) => {
   const all = event.target.closest("[data-bulk-all]");
   if (!all) return;
-  document.querySelectorAll('input[type=checkbox][name=measure][form=bulk-form]').forEach((box) => {
+  document.querySelectorAll("input[type=checkbox][name=measure][form=bulk-form], [data-bulk-all]").forEach((box) => {
     box.checked = all.checked;
   });
 });
