@@ -392,9 +392,13 @@ def _measure_changes(m: Measure, row: LedgerRow, columns: frozenset[str]) -> lis
         changes.append(f"整改状态：{STATUS_LABELS[m.status]} → {STATUS_LABELS[row.status]}")
     if row.leader and (m.leader is None or m.leader.name != row.leader):
         changes.append(f"责任领导：{row.leader}")
-    if row.owners and sorted(row.owners) != sorted(p.name for p in m.owners.all()):
+    if row.owners and _owners_differ(m, row):
         changes.append(f"责任人：{'、'.join(row.owners)}")
     return changes
+
+
+def _owners_differ(m: Measure, row: LedgerRow) -> bool:
+    return sorted(row.owners) != sorted(p.name for p in m.owners.all())
 
 
 def _show(value: object) -> str:
@@ -484,29 +488,40 @@ class _Applier:
         for m, row in zip(created, rows, strict=True):
             self._entry(m, ProgressEntry.Kind.SYSTEM, f"由整改台账导入（第 {row.row} 行）。")
 
+    # Measure fields an import may change; only those that changed somewhere are written.
+    UPDATABLE = (
+        "title", "progress", "unit", "note", "kind", "due_on", "original_due_on", "status", "leader",
+        "submitted_at", "completed_on", "signed_off_at", "signed_off_by", "last_progress_at",
+    )  # fmt: skip
+
     def _update_measures(self) -> None:
         updates = self.actions.measure_updates
         if not updates:
             return
+        attnames = {name: Measure._meta.get_field(name).attname for name in self.UPDATABLE}
+        changed: set[str] = {"version"}
         for m, row, changes in updates:
-            old_status = m.status
-            m.title = row.measure
-            self._set_fields(m, row, {key for key in ("progress", "unit", "note") if getattr(row, key)})
-            if row.status and row.status != m.status:
-                self._set_status(m, row.status)
-            if m.original_due_on is None:
-                m.original_due_on = m.due_on
-            m.version += 1
-            text = "根据整改台账更新：" + "；".join(changes) + "。"
-            kind = ProgressEntry.Kind.STATUS if m.status != old_status else ProgressEntry.Kind.SYSTEM
-            self._entry(m, kind, text, old_status if m.status != old_status else "")
-        fields = [
-            "title", "progress", "unit", "note", "kind", "due_on", "original_due_on", "status", "leader",
-            "submitted_at", "completed_on", "signed_off_at", "signed_off_by", "last_progress_at", "version",
-        ]  # fmt: skip
-        bulk_update_with_history([m for m, _r, _c in updates], Measure, fields, default_user=self.user)
-        owner_changes = [(m, row) for m, row, _c in updates if row.owners]
+            before = {name: getattr(m, att) for name, att in attnames.items()}
+            self._update_one(m, row, changes)
+            changed |= {name for name, att in attnames.items() if getattr(m, att) != before[name]}
+        bulk_update_with_history([m for m, _r, _c in updates], Measure, sorted(changed), default_user=self.user)
+        owner_changes = [(m, row) for m, row, _c in updates if row.owners and _owners_differ(m, row)]
         self._set_owners(owner_changes, replace=True)
+
+    def _update_one(self, m: Measure, row: LedgerRow, changes: list[str]) -> None:
+        old_status = m.status
+        m.title = row.measure
+        self._set_fields(m, row, {key for key in ("progress", "unit", "note") if getattr(row, key)})
+        if row.status and row.status != m.status:
+            self._set_status(m, row.status)
+        if m.original_due_on is None:
+            m.original_due_on = m.due_on
+        m.version += 1
+        text = "根据整改台账更新：" + "；".join(changes) + "。"
+        if m.status != old_status:
+            self._entry(m, ProgressEntry.Kind.STATUS, text, old_status)
+        else:
+            self._entry(m, ProgressEntry.Kind.SYSTEM, text)
 
     def _set_fields(self, m: Measure, row: LedgerRow, texts: set[str]) -> None:
         for attr in texts:
