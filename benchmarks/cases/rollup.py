@@ -1,0 +1,75 @@
+"""Case 2: the supervisors' roll-up over every community of the district, through the
+whole Django stack, beside one hand-written GROUP BY over the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.urls import reverse
+
+from rectification.models import Organisation
+from rectification.services.scale_data import district_slug, supervisor_username
+
+from .. import data
+from ..figures import Figure, Target, interleaved_ms
+from . import as_of, count_queries, logged_in_client
+from .dashboard import COUNTS
+
+GROUP_BY = f"""
+SELECT i.organisation_id, count(DISTINCT i.id) AS inspections, max(m.last_progress_at) AS last_progress, {COUNTS}
+FROM rectification_measure m
+JOIN rectification_finding f ON f.id = m.finding_id
+JOIN rectification_category c ON c.id = f.category_id
+JOIN rectification_inspection i ON i.id = c.inspection_id
+JOIN rectification_organisation o ON o.id = i.organisation_id
+WHERE o.path LIKE %(prefix)s
+GROUP BY i.organisation_id"""
+
+
+def sql_rollup(prefix: str, today: dt.date) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(GROUP_BY, {"prefix": prefix + "%", "today": today, "soon": today})
+        return cur.fetchall()
+
+
+def run(ctx) -> list[Figure]:
+    spec = ctx.scale.main
+    data.ensure(spec)
+    district = Organisation.objects.get(slug=district_slug(spec))
+    supervisor = get_user_model().objects.get(username=supervisor_username(spec))
+    url = reverse("rectification:rollup") + f"?organisation={district.pk}"
+    with as_of(ctx.today):
+        client = logged_in_client(supervisor)
+
+        def page() -> None:
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+
+        rows = sql_rollup(district.path, ctx.today)
+        assert len(rows) == spec.communities, len(rows)
+        street_client = logged_in_client(get_user_model().objects.get(username=supervisor_username(spec, 0)))
+        queries = count_queries(page)
+        street_queries = count_queries(lambda: street_client.get(reverse("rectification:rollup")))
+        case_ms, limit_ms = interleaved_ms(page, lambda: sql_rollup(district.path, ctx.today), ctx.runs)
+    return [
+        Figure(
+            "rollup",
+            case_ms,
+            "ms",
+            "rollup.sql-group-by",
+            limit_ms,
+            targets=[Target("ratio", "<=", 3), Target("median", "<", 100)],
+            note=f"{spec.communities} communities in {spec.streets} streets, {spec.total_measures:,} measures",
+        ),
+        Figure(
+            "rollup.queries",
+            [queries],
+            "queries",
+            "rollup.queries.one-street",
+            [street_queries],
+            targets=[Target("ratio", "<=", 1)],
+            note="the same count for one street's communities: the count does not grow with data",
+        ),
+    ]
