@@ -45,7 +45,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("leader", "责任领导", ("牵头领导", "分管领导"), width=10),
     Column("owners", "责任人", ("具体责任人", "经办人"), width=12),
     Column("unit", "责任部门", ("责任单位", "牵头部门", "责任科室"), width=12),
-    Column("due_on", "完成时限", ("整改时限", "完成时间", "完成期限", "时限", "整改期限"), required=True, width=13),
+    Column(
+        "due_on",
+        "完成时限",
+        ("整改时限", "完成时间", "完成期限", "时限", "整改期限"),
+        required=True,
+        width=13,
+        wrap=False,
+    ),
     Column("status", "整改状态", ("完成状态", "状态", "进度状态"), width=10, wrap=False),
     Column("note", "备注", ("说明",), width=16),
 )
