@@ -65,6 +65,10 @@ def _finding(o: SimpleNamespace) -> dict:
     return {"pk": o.finding.pk}
 
 
+def _public_bulletin(o: SimpleNamespace) -> dict:
+    return {"slug": o.organisation.slug, "bulletin_id": o.bulletin.pk}
+
+
 MATRIX: dict[str, Entry] = {
     # Accounts (fuhua/urls.py).
     "login": Entry(get="200 200 200 200 200"),
@@ -107,6 +111,25 @@ MATRIX: dict[str, Entry] = {
     ),
     "rectification:ledger_template": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
     "rectification:ledger_export": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
+    # Bulletin: only the secretary edits, previews, downloads the draft and publishes (an empty
+    # POST is an invalid form, 400; publishing redirects back); readers see the version list.
+    "rectification:bulletin_index": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
+    "rectification:bulletin_edit": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_inspection),
+    "rectification:bulletin_preview": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_inspection),
+    "rectification:bulletin_pdf": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_inspection),
+    "rectification:bulletin_publish": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_inspection),
+    "rectification:bulletin_versions": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
+    # Public bulletin pages need no login; a draft that was never published is a 404 for all.
+    "rectification:public_bulletin_list": Entry(
+        get="200 200 200 200 200", post="405 405 405 405 405", kw=lambda o: {"slug": o.organisation.slug}, foreign=False
+    ),
+    "rectification:public_bulletin_latest": Entry(get="404 404 404 404 404", kw=_public_bulletin, foreign=False),
+    "rectification:public_bulletin_html": Entry(
+        get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
+    ),
+    "rectification:public_bulletin_pdf": Entry(
+        get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
+    ),
 }
 
 

@@ -1,0 +1,311 @@
+"""The bulletin's document model: numbering and wording rules on small made-up data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from rectification.bulletin import document as d
+from rectification.bulletin.document import Heading, Paragraph, Run, build_document
+from rectification.models import Bulletin, Inspection, Measure
+
+from . import factories as f
+
+S = Measure.Status
+TODAY = dt.date(2025, 12, 31)
+
+
+# ------------------------------------------------------------------ pure rules
+
+
+@pytest.mark.parametrize(
+    ("n", "text"), [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (20, "二十"), (21, "二十一"), (99, "九十九")]
+)
+def test_chinese_numerals(n, text):
+    assert d.chinese_numeral(n) == text
+
+
+def test_numbering_of_each_level():
+    assert [d.section_number(1), d.category_number(3), d.item_number(10), d.sub_number(2)] == [
+        "一、",
+        "（三）",
+        "10.",
+        "（2）",
+    ]
+    assert d.item_number(7, Bulletin.ItemNumbering.COMMA) == "7、"
+    assert [d.ordinal_lead(n) for n in (1, 2, 10, 12)] == ["一是", "二是", "十是", "十二是"]
+
+
+@pytest.mark.parametrize(
+    ("title", "progress", "expected"),
+    [
+        ("开展专项排查工作", "建立专项台账。", "开展专项排查工作。建立专项台账。"),
+        ("开展专项排查工作", "建立专项台账", "开展专项排查工作。建立专项台账。"),  # final 。 added
+        ("开展专项排查工作", "", "开展专项排查工作。"),  # empty progress: title only
+        ("开展专项排查工作", "  \n ", "开展专项排查工作。"),
+        ("开展集中培训，", "以支部为单位组织学习。", "开展集中培训，以支部为单位组织学习。"),  # ends in punctuation
+        ("联合验收；", "同步强化监督", "联合验收；同步强化监督。"),
+        ("提升能力。", "", "提升能力。"),
+        ("营造“人人讲安全”氛围", "张贴海报“人人讲安全。”", "营造“人人讲安全”氛围。张贴海报“人人讲安全。”"),
+        ("加强宣传", "开展活动；", "加强宣传。开展活动。"),  # a trailing clause mark closes as 。
+        ("加强\n宣传", "开展\n活动", "加强宣传。开展活动。"),  # line breaks typed into fields
+    ],
+)
+def test_measure_sentence(title, progress, expected):
+    assert d.measure_sentence(title, progress) == expected
+
+
+def test_measures_text_single_and_several():
+    assert d.measures_text(["甲。"]) == "甲。"
+    assert d.measures_text(["甲。", "乙。", "丙。"]) == "一是甲。二是乙。三是丙。"
+    assert d.measures_text([]) == ""
+
+
+def test_parse_runs_marks_bold_and_keeps_everything_else_literal():
+    assert d.parse_runs("**（一）强化理论武装。**坚持学习。") == (
+        Run("（一）强化理论武装。", bold=True),
+        Run("坚持学习。"),
+    )
+    assert d.parse_runs("a **b** c **d") == (Run("a "), Run("b", bold=True), Run(" c **d"))
+    assert d.parse_runs("<b>不是加粗</b>") == (Run("<b>不是加粗</b>"),)
+    assert d.parse_runs("****") == (Run("****"),)
+
+
+def test_parse_narrative_splits_on_newlines_and_blank_lines():
+    text = "第一段。\n\n\u3000\u3000第二段。\r\n第三段。\n   \n"
+    assert [p.text for p in d.parse_narrative(text)] == ["第一段。", "第二段。", "第三段。"]
+    assert d.parse_narrative("") == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (dt.date(2024, 9, 25), dt.date(2024, 12, 27), "2024年9月25日至12月27日"),
+        (dt.date(2023, 11, 3), dt.date(2024, 1, 3), "2023年11月3日至2024年1月3日"),
+    ],
+)
+def test_onsite_period_keeps_the_end_year_only_across_a_new_year(start, end, expected):
+    assert d.onsite_period(start, end) == expected
+
+
+# ------------------------------------------------------------------ the document from data
+
+
+@pytest.fixture
+def insp(tree):
+    return f.inspection(organisation=tree.a)
+
+
+def _bulletin(inspection: Inspection, **fields) -> Bulletin:
+    bulletin = Bulletin.objects.create(inspection=inspection, **fields)
+    return Bulletin.objects.select_related("inspection__organisation").get(pk=bulletin.pk)
+
+
+def _section2(doc: d.Document) -> list:
+    """The blocks between the 「二、」 and 「三、」 headings."""
+    levels = [i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.level == 1]
+    return list(doc.blocks[levels[1] + 1 : levels[2]])
+
+
+def _labels(blocks) -> list[str]:
+    return [b.label if isinstance(b, Heading) else b.text for b in blocks]
+
+
+def test_one_category_one_item_one_measure_is_a_plain_paragraph(insp):
+    cat = f.category(inspection=insp, title="关于基层党组织建设情况方面")
+    item = f.finding(category=cat, heading="提升基层党组织建设规范化水平")
+    f.measure(finding=item, title="开展集中培训", progress="组织支部委员集中学习")
+    doc = build_document(_bulletin(insp), today=TODAY)
+    assert _labels(_section2(doc)) == [
+        "（一）关于基层党组织建设情况方面",
+        "1.提升基层党组织建设规范化水平",
+        "开展集中培训。组织支部委员集中学习。",
+    ]
+    assert [b.level for b in _section2(doc)[:2]] == [2, 3]
+
+
+def test_category_with_ten_items_numbers_them_in_order(insp):
+    cat = f.category(inspection=insp)
+    for i in range(1, 11):
+        f.measure(finding=f.finding(category=cat, heading=f"事项{i}"), title=f"措施{i}", progress="")
+    blocks = _section2(build_document(_bulletin(insp), today=TODAY))
+    headings = [b.label for b in blocks if isinstance(b, Heading) and b.level == 3]
+    assert headings == [f"{i}.事项{i}" for i in range(1, 11)]
+    comma = _section2(build_document(_bulletin_update(insp, item_numbering="comma"), today=TODAY))
+    assert [b.number for b in comma if isinstance(b, Heading) and b.level == 3][-2:] == ["9、", "10、"]
+
+
+def _bulletin_update(inspection: Inspection, **fields) -> Bulletin:
+    Bulletin.objects.filter(inspection=inspection).update(**fields)
+    return Bulletin.objects.select_related("inspection__organisation").get(inspection=inspection)
+
+
+def test_several_measures_read_yi_shi_er_shi_with_the_lead_in_first(insp):
+    cat = f.category(inspection=insp)
+    item = f.finding(category=cat, heading="推进适老化改造", lead_in="社区多措并举推动改造落地见效")
+    f.measure(finding=item, title="多维开展宣传动员", progress="面向适龄老人讲解政策。")
+    f.measure(finding=item, title="开展集中培训，", progress="以支部为单位")  # ends in punctuation
+    f.measure(finding=item, title="高效推进产品配送", progress="")  # empty progress
+    (_cat, _head, para) = _section2(build_document(_bulletin(insp), today=TODAY))
+    assert para.text == (
+        "社区多措并举推动改造落地见效。一是多维开展宣传动员。面向适龄老人讲解政策。"
+        "二是开展集中培训，以支部为单位。三是高效推进产品配送。"
+    )
+    assert para.kind == "item"
+
+
+def test_sub_problems_are_numbered_in_parentheses_under_their_item(insp):
+    cat = f.category(inspection=insp)
+    item = f.finding(category=cat, heading="关于“民生微实事”问题的整改", position=1)
+    f.measure(finding=item, title="总体部署", progress="")
+    sub1 = f.finding(category=cat, heading="关于“合同管理”", parent=item, position=2)
+    sub2 = f.finding(category=cat, heading="关于“验收”", parent=item, position=3)
+    f.measure(finding=sub1, title="开展培训", progress="")
+    f.measure(finding=sub2, title="调整验收人员", progress="")
+    f.measure(finding=f.finding(category=cat, heading="第二个事项", position=4), title="措施", progress="")
+    assert _labels(_section2(build_document(_bulletin(insp), today=TODAY)))[1:] == [
+        "1.关于“民生微实事”问题的整改",
+        "总体部署。",
+        "（1）关于“合同管理”",
+        "开展培训。",
+        "（2）关于“验收”",
+        "调整验收人员。",
+        "2.第二个事项",
+        "措施。",
+    ]
+
+
+def test_run_in_headings_open_the_paragraph(insp):
+    cat = f.category(inspection=insp)
+    item = f.finding(category=cat, heading="关于“第一议题”落实不到位问题的整改")
+    f.measure(finding=item, title="严格落实制度", progress="")
+    f.finding(category=cat, heading="没有措施的事项")
+    blocks = _section2(build_document(_bulletin(insp, category_heading_style="run_in"), today=TODAY))
+    assert isinstance(blocks[1], Paragraph)
+    assert blocks[1].runs == (
+        Run("1.关于“第一议题”落实不到位问题的整改。", role="heading3"),
+        Run("严格落实制度。"),
+    )
+    assert isinstance(blocks[2], Heading) and blocks[2].label == "2.没有措施的事项"  # nothing to run into
+
+
+def test_title_intro_sections_and_signature_default_and_editable(insp):
+    f.category(inspection=insp)
+    doc = build_document(_bulletin(insp), today=TODAY)
+    assert doc.title.lines == ("中共深圳市福田区福田街道福华社区委员会", "关于巡察整改进展情况的通报")
+    short = insp.organisation.short_name
+    assert doc.blocks[0].text == (
+        f"根据区委统一部署，2024年9月25日至12月27日，区委第四巡察组对{short}开展了巡察。"
+        f"2025年1月21日，区委巡察组向{short}反馈了巡察意见。按照巡察工作有关要求，现将巡察整改进展情况予以公布。"
+    )
+    assert [b.label for b in doc.blocks if isinstance(b, Heading) and b.level == 1] == [
+        "一、党组织履行巡察整改主体责任情况",
+        "二、巡察整改任务落实情况",
+        "三、下一步工作打算",
+    ]
+    assert (doc.signature.name, doc.signature.date) == ("中共深圳市福田区福田街道福华社区委员会", "2025年12月31日")
+
+    edited = build_document(
+        _bulletin_update(
+            insp,
+            title="关于巡察集中整改进展情况的通报",
+            intro="现将巡察整改情况报告如下。",
+            section1_heading="强化组织领导，聚焦整改责任",
+            section2_heading="集中整改进展情况",
+            signature="中共测试委员会",
+            issued_on=dt.date(2026, 1, 5),
+        ),
+        today=TODAY,
+    )
+    assert edited.title.lines[1] == "关于巡察集中整改进展情况的通报"
+    assert edited.blocks[0].text == "现将巡察整改情况报告如下。"
+    assert edited.blocks[1].label == "一、强化组织领导，聚焦整改责任"
+    assert (edited.signature.name, edited.signature.date) == ("中共测试委员会", "2026年1月5日")
+
+
+def test_narrative_sections_keep_bold_runs(insp):
+    text = "总述。\n\n**（一）强化理论武装，筑牢政治根基。**坚持学习。"
+    doc = build_document(_bulletin(insp, section3_text=text), today=TODAY)
+    last = doc.blocks[-1]
+    assert last.runs == (Run("（一）强化理论武装，筑牢政治根基。", bold=True), Run("坚持学习。"))
+
+
+# ------------------------------------------------------------------ statistics
+
+
+def _stats_world(insp):
+    cat = f.category(inspection=insp)
+    done = f.finding(category=cat, heading="已完成")
+    f.measure(finding=done, status=S.DONE, rules_made=2, money_recovered=Decimal("12.50"))
+    f.measure(finding=done, status=S.DONE, people_handled=1, money_recovered=Decimal("0.75"))
+    basically = f.finding(category=cat, heading="基本完成")
+    f.measure(finding=basically, status=S.DONE)
+    f.measure(finding=basically, status=S.IN_PROGRESS, kind=Measure.Kind.ONGOING)
+    going = f.finding(category=cat, heading="推进中")
+    f.measure(finding=going, status=S.IN_PROGRESS)
+    f.measure(finding=going, status=S.NOT_STARTED)
+    f.measure(finding=f.finding(category=cat, heading="已完成2"), status=S.DONE)
+
+
+def test_statistics_counted_from_the_data(insp):
+    _stats_world(insp)
+    doc = build_document(_bulletin(insp, show_statistics=True), today=TODAY)
+    (stats,) = [b for b in doc.blocks if getattr(b, "kind", "") == "statistics"]
+    assert stats.text == (
+        "截至2025年12月31日，区委巡察组反馈的4个问题中，已完成整改2个，基本完成整改1个，正在推进1个，"
+        "整改完成率50%。共制定整改措施7项，已完成4项。通过整改，建立完善制度2项，挽回（追缴）资金13.25万元，处理1人。"
+    )
+    # Right after the 「二、」 heading, before the first category.
+    index = doc.blocks.index(stats)
+    assert doc.blocks[index - 1].label.startswith("二、") and doc.blocks[index + 1].label.startswith("（一）")
+
+
+def test_statistics_zero_counts_written_absent_or_omitted(insp):
+    cat = f.category(inspection=insp)
+    f.measure(finding=f.finding(category=cat), status=S.DONE)
+    f.measure(finding=f.finding(category=cat), status=S.DONE)
+    f.measure(finding=f.finding(category=cat), status=S.IN_PROGRESS)
+
+    def text(zero_counts: str) -> str:
+        doc = build_document(_bulletin_update(insp, show_statistics=True, zero_counts=zero_counts), today=TODAY)
+        return next(b.text for b in doc.blocks if getattr(b, "kind", "") == "statistics")
+
+    _bulletin(insp)
+    assert text("omit") == (
+        "截至2025年12月31日，区委巡察组反馈的3个问题中，已完成整改2个，正在推进1个，整改完成率67%。"
+        "共制定整改措施3项，已完成2项。"
+    )
+    assert "不存在整改未启动情况" in text("absent") and "不存在需处理人员情况" in text("absent")
+    written = text("write")
+    assert "基本完成整改0个" in written and "挽回（追缴）资金0万元" in written and "处理0人" in written
+
+
+def test_statistics_override_text_and_hidden_by_default(insp):
+    _stats_world(insp)
+    plain = build_document(_bulletin(insp), today=TODAY)
+    assert not [b for b in plain.blocks if getattr(b, "kind", "") == "statistics"]
+    doc = build_document(
+        _bulletin_update(insp, show_statistics=True, statistics_text="整改完成率**100%**。"), today=TODAY
+    )
+    (stats,) = [b for b in doc.blocks if getattr(b, "kind", "") == "statistics"]
+    assert stats.runs == (Run("整改完成率"), Run("100%", bold=True), Run("。"))
+
+
+def test_issue_date_defaults_to_today(insp):
+    assert build_document(_bulletin(insp), today=dt.date(2026, 3, 8)).signature.date == "2026年3月8日"
+
+
+def test_query_count_does_not_grow_with_the_tree(insp, django_assert_num_queries):
+    cat = f.category(inspection=insp)
+    for _ in range(5):
+        item = f.finding(category=cat)
+        for _ in range(4):
+            f.measure(finding=item)
+    f.category(inspection=insp)
+    bulletin = _bulletin(insp, show_statistics=True)
+    # categories, findings (prefetch), measures (prefetch)
+    with django_assert_num_queries(3):
+        doc = build_document(bulletin, today=TODAY)
+    assert len(doc.blocks) > 10

@@ -1,0 +1,261 @@
+"""The bulletin as PDF: the Fuhua text, GB/T 9704 page geometry, fonts and glyphs, the
+restricted URL fetcher, the cache."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from django.conf import settings
+
+from rectification.bulletin import fonts
+from rectification.bulletin import pdf as bulletin_pdf
+from rectification.bulletin.document import build_document
+from rectification.bulletin.fonts import missing_glyphs, resolve_faces
+from rectification.bulletin.html import render_html, stylesheet
+from rectification.bulletin.layout import mm_to_pt
+from rectification.models import Bulletin, Measure
+
+SEED = Path(settings.BASE_DIR) / "fixtures" / "seed" / "fuhua-bulletin-2025.txt"
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "bulletin"
+POPPLER = shutil.which("pdftotext") and shutil.which("pdffonts") and shutil.which("pdftoppm")
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) not installed")
+
+# The type area (版心) in PDF points, measured from the top-left corner of the page.
+LEFT, TOP = mm_to_pt(28), mm_to_pt(37)
+RIGHT, BOTTOM = mm_to_pt(28 + 156), mm_to_pt(37 + 225)
+HOSTILE = (
+    '<script>alert("x")</script>\n'
+    '<img src="file:///etc/passwd">\n'
+    "详见 http://example.com/evil.png 与 <link rel=stylesheet href=http://example.com/a.css>\n"
+    "<style>@import url(http://example.com/b.css);</style>**<b>粗</b>**"
+)
+
+
+@pytest.fixture(autouse=True)
+def free_fonts(settings):
+    """The vendored fonts, whatever is installed on the machine, so results are stable."""
+    settings.BULLETIN_FONTS = "free"
+
+
+def _draft(inspection) -> Bulletin:
+    return Bulletin.objects.select_related("inspection__organisation").get(inspection=inspection)
+
+
+@pytest.fixture
+def fuhua(demo):
+    return bulletin_pdf.render_pdf(build_document(_draft(demo)))
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _pdftotext(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+@needs_poppler
+def test_fuhua_text_matches_the_seed(fuhua):
+    text = re.sub(r"—\s*\d+\s*—", "", _pdftotext(fuhua.pdf))  # page numbers 「— N —」
+    seed = SEED.read_text(encoding="utf-8").replace("**", "")
+    ratio = difflib.SequenceMatcher(None, _normalise(text), _normalise(seed), autojunk=False).ratio()
+    print(f"similarity to the seed: {ratio:.4f}")
+    assert ratio >= 0.97
+
+
+def _page_number_chars(page) -> list[dict]:
+    return [c for c in page.chars if c["top"] > BOTTOM]
+
+
+def test_page_size_type_area_and_page_numbers(fuhua):
+    with pdfplumber.open(io.BytesIO(fuhua.pdf)) as doc:
+        assert len(doc.pages) == 8
+        for page in doc.pages:
+            assert (round(page.width, 1), round(page.height, 1)) == (595.3, 841.9)  # A4
+            body = [c for c in page.chars if c["top"] <= BOTTOM]
+            assert body, f"page {page.page_number} is empty"
+            assert min(c["x0"] for c in body) >= LEFT - 0.5
+            assert max(c["x1"] for c in body) <= RIGHT + 0.5
+            assert min(c["top"] for c in body) >= TOP - 0.5
+            assert max(c["bottom"] for c in body) <= BOTTOM + 0.5
+            number = _page_number_chars(page)
+            assert "".join(c["text"] for c in number).replace(" ", "") == f"—{page.page_number}—"
+            # 7 mm below the type area, 4号 (14 pt); odd pages right, even pages left, one character in.
+            assert min(c["top"] for c in number) == pytest.approx(BOTTOM + mm_to_pt(7), abs=2.5)
+            assert {round(c["size"]) for c in number} == {14}
+            if page.page_number % 2:
+                assert max(c["x1"] for c in number) == pytest.approx(RIGHT - 14, abs=2)
+            else:
+                assert min(c["x0"] for c in number) == pytest.approx(LEFT + 14, abs=2)
+
+
+def test_title_and_body_sizes_fill_the_grid(fuhua):
+    with pdfplumber.open(io.BytesIO(fuhua.pdf)) as doc:
+        first = doc.pages[0]
+        title = [c for c in first.chars if c["top"] < TOP + 60]
+        assert {round(c["size"]) for c in title} == {22}
+        body = [c for c in first.chars if TOP + 60 < c["top"] < BOTTOM]
+        assert {round(c["size"], 2) for c in body} == {15.79}  # 28 characters per 156 mm line
+        # Baselines of the body face (other faces have other ascents): 22 lines per 225 mm.
+        lines = sorted({round(c["bottom"], 2) for c in body if "FandolFang" in c["fontname"]})
+        pitches = [b - a for a, b in zip(lines, lines[1:], strict=False)]
+        assert len(lines) > 10 and min(pitches) == pytest.approx(28.99, abs=0.02)
+        assert all(p / 28.99 == pytest.approx(round(p / 28.99), abs=0.01) for p in pitches)
+
+
+@needs_poppler
+def test_fonts_embedded_subset_and_ours(fuhua):
+    out = subprocess.run(["pdffonts", "-"], input=fuhua.pdf, capture_output=True, check=True).stdout.decode()
+    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert len(rows) == 5  # title, 仿宋, 黑体, 楷体, bold 仿宋 stand-in
+    for row in rows:
+        name, emb, sub = row[0], row[-5], row[-4]
+        assert (emb, sub) == ("yes", "yes"), row
+        # The vendored faces only: no character fell back to a system font.
+        assert re.fullmatch(r"[A-Z]{6}\+GB-.*", name), row
+    assert fuhua.missing == []
+    assert fuhua.warnings == []
+
+
+def test_a_character_without_glyph_is_reported(demo):
+    bulletin = _draft(demo)
+    bulletin.section1_text = "䶮𠀀正常文字"  # CJK Extension A/B: not in the GB 2312 subsets
+    missing = missing_glyphs(build_document(bulletin).text_by_role(), resolve_faces("free"))
+    assert {(m.char, m.family) for m in missing} == {
+        ("䶮", "GB-FandolFang-Regular-GB2312"),
+        ("𠀀", "GB-FandolFang-Regular-GB2312"),
+    }
+    assert "U+4DAE" in str(missing[0]) or "U+4DAE" in str(missing[1])
+
+
+@needs_poppler
+def test_screenshots_of_the_first_two_and_the_last_page(fuhua, tmp_path):
+    """For a person to look at: test-artifacts/bulletin/fuhua-<page>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    source = tmp_path / "fuhua.pdf"
+    source.write_bytes(fuhua.pdf)
+    for page in (1, 2, 8):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-singlefile",
+                source,
+                ARTIFACTS / f"fuhua-{page}",
+            ],
+            check=True,
+        )
+        assert (ARTIFACTS / f"fuhua-{page}.png").stat().st_size > 10_000
+
+
+def test_font_setting_official_when_installed_free_otherwise(monkeypatch):
+    installed = {"仿宋_GB2312": (Path("/usr/share/fonts/official/fangsong.ttf"), 0)}
+    monkeypatch.setattr(fonts, "installed_font", installed.get)
+    auto = resolve_faces("auto")
+    assert (auto["fang"].source, auto["fang"].family) == ("official", "仿宋_GB2312")
+    assert (auto["hei"].source, auto["hei"].family) == ("free", "GB-NotoSansCJKsc-Regular-GB2312")
+    # An official family is never named alone: the free face and system CJK fonts follow it.
+    assert (
+        '.body { font-family: "仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", '
+        '"GB-FandolFang-Regular-GB2312", "Noto Serif CJK SC", "Noto Sans CJK SC"; font-weight: 400; }'
+    ) in stylesheet(auto)
+    assert {face.source for face in resolve_faces("free").values()} == {"free"}
+    forced = resolve_faces("official")
+    assert {face.source for face in forced.values()} == {"official"}
+    # Fonts that are not there cannot be checked: every character is reported.
+    assert missing_glyphs({("heading1", False): "一、"}, forced)
+
+
+# ------------------------------------------------------------------ hostile text, fetcher
+
+
+@pytest.fixture
+def fetchers(monkeypatch) -> list:
+    made: list = []
+    original = bulletin_pdf.make_fetcher
+
+    def recording():
+        fetcher = original()
+        made.append(fetcher)
+        return fetcher
+
+    monkeypatch.setattr(bulletin_pdf, "make_fetcher", recording)
+    return made
+
+
+@needs_poppler
+def test_hostile_narrative_text_is_shown_as_text_and_fetches_nothing(demo, fetchers, monkeypatch):
+    monkeypatch.setattr(bulletin_pdf._local, "font_config", None)  # fonts fetched afresh, through the fetcher
+    bulletin = _draft(demo)
+    bulletin.section1_text = HOSTILE
+    result = bulletin_pdf.render_pdf(build_document(bulletin), use_cache=False)
+    assert "<script" not in result.html and "<img" not in result.html and "<link" not in result.html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in result.html
+    text = _normalise(_pdftotext(result.pdf))
+    for literal in ('<script>alert("x")</script>', '<imgsrc="file:///etc/passwd">', "http://example.com/evil.png"):
+        assert literal in text
+    (fetcher,) = fetchers
+    static_fonts = bulletin_pdf.BASE_URL + "static/fonts/"
+    assert fetcher.requested and all(url.startswith(static_fonts) for url in fetcher.requested)
+    assert fetcher.refused == []
+
+
+def test_fetcher_refuses_everything_but_our_static_files():
+    fetcher = bulletin_pdf.make_fetcher()
+    for url in (
+        "file:///etc/passwd",
+        "http://example.com/a.png",
+        "https://example.com/static/fonts/x.otf",
+        "https://bulletin.invalid/etc/passwd",
+        "https://bulletin.invalid/static/../../../etc/passwd",
+        "https://bulletin.invalid/static/fonts/%2e%2e/%2e%2e/settings.py",
+        "https://bulletin.invalid/static/css/../../fuhua/settings.py",
+        "https://bulletin.invalid/static/fonts/LICENSE-OFL.txt",
+        "data:text/html,<script>alert(1)</script>",
+        "data:image/svg+xml;base64,PHN2Zy8+",
+    ):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    font = fetcher.fetch(bulletin_pdf.BASE_URL + "static/fonts/FandolKai-Regular-GB2312.otf")
+    assert font.read(4) == b"OTTO"
+    assert fetcher.fetch("data:font/otf;base64,T1RUTw==").read() == b"OTTO"
+
+
+def test_weasyprint_asks_the_fetcher_and_gets_refused(demo):
+    """Markup that would load files, were it ever in the HTML, reaches only our fetcher."""
+    html = render_html(build_document(_draft(demo))).replace(
+        "</main>",
+        '<img src="file:///etc/passwd"><img src="http://example.com/x.png">'
+        '<link rel="stylesheet" href="https://example.com/a.css"></main>',
+    )
+    fetcher = bulletin_pdf.make_fetcher()
+    bulletin_pdf.write_pdf(html, fetcher=fetcher)
+    assert set(fetcher.refused) == {"file:///etc/passwd", "http://example.com/x.png", "https://example.com/a.css"}
+
+
+# ------------------------------------------------------------------ cache
+
+
+def test_same_content_is_served_from_the_cache(demo, settings, tmp_path):
+    settings.BULLETIN_PDF_CACHE_DIR = tmp_path
+    first = bulletin_pdf.render_pdf(build_document(_draft(demo)))
+    again = bulletin_pdf.render_pdf(build_document(_draft(demo)))
+    assert (first.cached, again.cached) == (False, True)
+    assert again.pdf == first.pdf and again.html_sha256 == first.html_sha256
+    Measure.objects.filter(finding__category__inspection=demo).update(progress="新的进展。")
+    changed = bulletin_pdf.render_pdf(build_document(_draft(demo)))
+    assert not changed.cached and changed.pdf_sha256 != first.pdf_sha256
+    assert len(list(tmp_path.glob("*.pdf"))) == 2
