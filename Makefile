@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/fuhua
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick clean
+.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick clean backup restore
 
 setup:  ## system packages, virtualenv, requirements (skips what is already there)
 	@bash scripts/setup.sh runtime
@@ -40,6 +40,13 @@ lint:
 fmt:
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+backup:  ## database dump + evidence files with a SHA-256 manifest, into var/backups/ (or BACKUP_DIR)
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--dir $(BACKUP_DIR))
+
+restore:  ## make restore FILE=var/backups/fuhua-backup-….tar.gz (into an empty database; checksums verified first)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/fuhua-backup-….tar.gz" >&2; exit 2; }
+	$(PY) manage.py restore $(FILE)
 
 clean:
 	rm -rf var/ test-artifacts/
