@@ -189,3 +189,7 @@ def secretary_somewhere(user) -> bool:
 rules.add_perm("rectification.import_ledger", is_admin | is_secretary)
 rules.add_perm("rectification.start_ledger_import", is_admin | secretary_somewhere)
 rules.add_perm("rectification.export_ledger", is_admin | can_read)
+
+# The sign-off queue (measures awaiting sign-off, pending extensions) of the organisations
+# where the user signs off; everyone else has no queue.
+rules.add_perm("rectification.view_signoff_queue", is_admin | secretary_somewhere)

@@ -6,6 +6,7 @@ from django.urls import path
 from . import views
 from .views import bulletins as bulletin_views
 from .views import ledger as ledger_views
+from .views import measures as measure_views
 from .views import structure as structure_views
 
 app_name = "rectification"
@@ -53,6 +54,18 @@ urlpatterns = [
     path("inspections/measures/<int:pk>/move/", structure_views.measure_move, name="measure_move"),
     path("inspections/measures/<int:pk>/delete/", structure_views.measure_delete, name="measure_delete"),
     path("measures/bulk/", structure_views.measure_bulk, name="measure_bulk"),
+    # Staff workflow: 「我的整改任务」, the measure page and its actions, evidence, sign-off queue.
+    path("measures/", measure_views.measure_list, name="measure_list"),
+    path("measures/<int:pk>/", measure_views.measure_detail, name="measure_detail"),
+    path("measures/<int:pk>/progress/", measure_views.measure_progress, name="measure_progress"),
+    path("measures/<int:pk>/status/", measure_views.measure_status, name="measure_status"),
+    path("measures/<int:pk>/sign-off/", measure_views.measure_sign_off, name="measure_sign_off"),
+    path("measures/<int:pk>/evidence/", measure_views.evidence_upload, name="evidence_upload"),
+    path("measures/<int:pk>/extension/", measure_views.extension_request, name="extension_request"),
+    path("extensions/<int:pk>/decide/", measure_views.extension_decide, name="extension_decide"),
+    path("evidence/<int:pk>/", measure_views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/delete/", measure_views.evidence_delete, name="evidence_delete"),
+    path("sign-off/", measure_views.signoff_queue, name="signoff_queue"),
     # Ledger (整改台账): import with preview, template, exports.
     path("ledger/import/", ledger_views.ledger_import, name="ledger_import"),
     path("ledger/import/<str:token>/", ledger_views.ledger_import_preview, name="ledger_import_preview"),

@@ -130,6 +130,27 @@ MATRIX: dict[str, Entry] = {
     "rectification:public_bulletin_pdf": Entry(
         get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
     ),
+    # Staff workflow: whoever reads A sees the list and the measure page; the responsible
+    # person (staff_a) and the secretary act (an empty POST is an invalid form, 400); sign-off
+    # and extension decisions are the secretary's; supervisors only read (403).
+    "rectification:measure_list": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
+    "rectification:measure_detail": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_measure),
+    "rectification:measure_progress": Entry(get="L 405 405 405 405", post="L 400 404 400 403", kw=_measure),
+    "rectification:measure_status": Entry(get="L 405 405 405 405", post="L 400 404 400 403", kw=_measure),
+    "rectification:measure_sign_off": Entry(get="L 405 405 405 405", post="L 403 404 400 403", kw=_measure),
+    "rectification:evidence_upload": Entry(get="L 405 405 405 405", post="L 400 404 400 403", kw=_measure),
+    "rectification:extension_request": Entry(get="L 405 405 405 405", post="L 400 404 400 403", kw=_measure),
+    "rectification:extension_decide": Entry(
+        get="L 405 405 405 405", post="L 403 404 400 403", kw=lambda o: {"pk": o.extension.pk}
+    ),
+    "rectification:evidence_download": Entry(
+        get="L 200 404 200 200", post="L 405 405 405 405", kw=lambda o: {"pk": o.evidence.pk}
+    ),
+    # The uploader (staff_a) or the secretary deletes.
+    "rectification:evidence_delete": Entry(
+        get="L 405 405 405 405", post="L 302 404 302 403", kw=lambda o: {"pk": o.evidence.pk}
+    ),
+    "rectification:signoff_queue": Entry(get="L 403 403 200 403", post="L 405 405 405 405"),
 }
 
 

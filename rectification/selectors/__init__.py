@@ -5,6 +5,7 @@ from .bulletins import bulletin_categories, bulletin_draft, bulletin_versions, p
 from .dashboard import dashboard_data, dashboard_organisations, rollup_rows
 from .inspections import inspection_list_for_user
 from .ledger import ledger_workbook_for_inspection, ledger_workbook_for_measures
+from .measures import measure_detail_data, measure_filterset, measure_list, measure_queryset, signoff_queue
 from .structure import (
     inspection_tree,
     organisations_for_new_inspection,
@@ -24,6 +25,11 @@ __all__ = [
     "inspection_tree",
     "ledger_workbook_for_inspection",
     "ledger_workbook_for_measures",
+    "measure_detail_data",
+    "measure_filterset",
+    "measure_list",
+    "measure_queryset",
+    "signoff_queue",
     "organisations_for_new_inspection",
     "people_for_bulk",
     "people_for_organisation",

@@ -107,6 +107,14 @@ def _status_label(status: str) -> str:
 _FORWARD = {Status.NOT_STARTED: Status.IN_PROGRESS, Status.IN_PROGRESS: Status.AWAITING_SIGN_OFF}
 
 
+def next_statuses(measure: Measure) -> list[str]:
+    """Where the responsible people may move the measure (sign-off and send-back aside)."""
+    target = _FORWARD.get(measure.status)
+    if target is None or (target == Status.AWAITING_SIGN_OFF and measure.kind == MeasureKind.ONGOING):
+        return []
+    return [target]
+
+
 @transaction.atomic
 def measure_change_status(
     *, measure: Measure, user, to_status: str, reason: str = "", expected_version: int | None = None

@@ -1,0 +1,76 @@
+"""Headless Chromium: the secretary uploads a ledger on a phone-sized screen, reads the
+preview with its problems, fixes the file, and confirms. Screenshots in test-artifacts/ledger/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rectification.models import Inspection, Measure
+
+from .ledger_books import book, row, rows3
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "ledger"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 414, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+def _upload(page, live_server, path: Path) -> None:
+    page.goto(f"{live_server.url}/ledger/import/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("text=上传并预览")
+
+
+def test_secretary_imports_a_ledger(live_server, page, personas, tmp_path):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "secretary_a")
+    page.fill("input[name=password]", "pw-Secret-123")
+    page.click("button[type=submit]")
+    page.click("text=导入台账")
+    page.screenshot(path=str(ARTIFACTS / "1-upload.png"), full_page=True)
+
+    bad = tmp_path / "福华台账.xlsx"
+    bad.write_bytes(book([*rows3(), row(measure="坏日期", due="下个月")]))
+    _upload(page, live_server, bad)
+    page.screenshot(path=str(ARTIFACTS / "2-problems.png"), full_page=True)
+    assert page.locator(".ledger-problems").is_visible()
+    assert page.locator("text=确认导入").count() == 0
+
+    good = tmp_path / "福华台账-修改后.xlsx"
+    good.write_bytes(book([*rows3(), row(measure="新增措施", owners="孙新")]))
+    _upload(page, live_server, good)
+    page.screenshot(path=str(ARTIFACTS / "3-preview.png"), full_page=True)
+    page.click("text=确认导入")
+    page.wait_for_url(f"{live_server.url}/inspections/*/")
+    page.screenshot(path=str(ARTIFACTS / "4-imported.png"), full_page=True)
+    assert "整改台账已导入" in page.content()
+    assert Inspection.objects.count() == 1 and Measure.objects.count() == 4
