@@ -185,6 +185,13 @@ LEDGER_MAX_COMPRESSION_RATIO = env.int("LEDGER_MAX_COMPRESSION_RATIO", default=1
 LEDGER_MAX_ROWS = env.int("LEDGER_MAX_ROWS", default=5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# One request's uploads together; larger requests are refused before they reach the disk.
+MAX_UPLOAD_REQUEST_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=100 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "rectification.uploads.RequestSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
