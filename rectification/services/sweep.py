@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Escalation, Measure, MeasureKind, MeasureStatus, Membership, ProgressEntry, ReCheck
 from . import notifications, workdays
-from .notifications import Kind, chunks, insert_select, insert_select_returning, sql_format
+from .notifications import Kind, insert_select, sql_format
 
 Step = Escalation.Step
 _ORG = "finding__category__inspection__organisation"
@@ -301,8 +301,8 @@ _LADDER_MESSAGES: dict[str, Callable[[], str]] = {
 def escalate(*, today: dt.date, step: str, after_workdays: int, audience: str) -> tuple[int, int]:
     """One rung of the ladder: measures overdue by at least ``after_workdays`` working
     days that have not had ``step`` since their current deadline get it, on the record
-    (Escalation) and as a notification to ``audience``. The Escalation insert decides
-    which measures this run acts on. Returns (measures escalated, notifications)."""
+    (Escalation, unique per measure, step and day) and as a notification to ``audience``
+    (unique per rung and deadline). Returns (measures escalated, notifications)."""
     cutoff = workdays.latest_workdays_cutoff(today, after_workdays)
     had_it = Escalation.objects.filter(measure=OuterRef("pk"), step=step, issued_on__gt=OuterRef("due_on"))
     due = Measure.objects.overdue(today).filter(due_on__lt=cutoff).exclude(Exists(had_it))
@@ -311,20 +311,16 @@ def escalate(*, today: dt.date, step: str, after_workdays: int, audience: str) -
         .annotate(x_step=Value(step), x_on=Value(today), x_note=Value(""))
         .values_list("pk", "x_step", "x_on", "x_note")
     )
-    columns = ["measure", "step", "issued_on", "note"]
-    escalated = [pk for (pk,) in insert_select_returning(Escalation, columns, source, returning=("measure",))]
-    notified = 0
-    for chunk in chunks(sorted(escalated)):
-        notified += len(
-            notify_measures(
-                Measure.objects.filter(pk__in=chunk),
-                audience,
-                kind=Kind.ESCALATION if step != Step.WARNING else Kind.OVERDUE,
-                key=f"escalation:{step}:{{id}}:{{due}}",
-                message=_LADDER_MESSAGES[step](),
-            )
-        )
-    return len(escalated), notified
+    escalated = insert_select(Escalation, ["measure", "step", "issued_on", "note"], source)
+    issued_today = Escalation.objects.filter(measure=OuterRef("pk"), step=step, issued_on=today)
+    notified = notify_measures(
+        Measure.objects.overdue(today).filter(Exists(issued_today)),
+        audience,
+        kind=Kind.ESCALATION if step != Step.WARNING else Kind.OVERDUE,
+        key=f"escalation:{step}:{{id}}:{{due}}",
+        message=_LADDER_MESSAGES[step](),
+    )
+    return escalated, len(notified)
 
 
 def overdue_period(today: dt.date) -> tuple[int, dt.date]:

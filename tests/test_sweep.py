@@ -1,0 +1,349 @@
+"""The daily sweep, with frozen time: flags, the reminder ladder, re-targeting, re-checks,
+the digest, idempotency, and a query count that does not grow with the data.
+
+Dates used (2025, official calendar): 06-30 is a Monday; 07-05/06 a weekend; the
+National Day holiday runs 10-01..10-08 with make-up working days on Sunday 09-28 and
+Saturday 10-11.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rectification import services
+from rectification.models import Escalation, Measure, Notification, ProgressEntry, ReCheck
+from rectification.services import sweep
+from rectification.services.sweep import sweep_run
+
+from . import factories as f
+
+S = Measure.Status
+Step = Escalation.Step
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: dt.date, hour: int = 6) -> time_machine.travel:
+    return time_machine.travel(dt.datetime.combine(day, dt.time(hour, 30), tzinfo=SHANGHAI), tick=False)
+
+
+def run(day: dt.date, **kwargs) -> sweep.SweepReport:
+    with at(day):
+        return sweep_run(today=day, **kwargs)
+
+
+def notes(user=None, kind=None) -> list[str]:
+    rows = Notification.objects.order_by("created_at", "pk")
+    if user is not None:
+        rows = rows.filter(recipient=user)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    return list(rows.values_list("key", flat=True))
+
+
+def days(start: dt.date, end: dt.date):
+    while start <= end:
+        yield start
+        start += dt.timedelta(days=1)
+
+
+@pytest.fixture
+def due_june(personas):
+    """Due Monday 2025-06-30; staff_a responsible, member_a leader; secretary_a is 书记."""
+    return f.measure_in(
+        personas.tree.a, due_on=dt.date(2025, 6, 30), leader=personas.person_member_a, owners=[personas.person_staff_a]
+    )
+
+
+# ---------------------------------------------------------------- overdue flag
+
+
+@pytest.mark.django_db
+def test_flags_exactly_the_overdue_measures_once_and_records_when(personas):
+    a, t = personas.tree.a, dt.date(2025, 7, 1)
+    late = f.measure_in(a, due_on=dt.date(2025, 6, 30))
+    late_awaiting = f.measure_in(a, due_on=dt.date(2025, 6, 2), status=S.AWAITING_SIGN_OFF)
+    f.measure_in(a, due_on=dt.date(2025, 6, 2), status=S.DONE)
+    f.measure_in(a, due_on=t)  # due today: not yet overdue
+    f.measure_in(a, kind=Measure.Kind.ONGOING)
+    f.measure_in(a, due_on=dt.date(2025, 9, 30))
+
+    report = run(t)
+
+    assert set(Measure.objects.filter(overdue_since__isnull=False).values_list("pk", flat=True)) == {
+        late.pk,
+        late_awaiting.pk,
+    }
+    assert set(Measure.objects.exclude(overdue_since=None).values_list("overdue_since", flat=True)) == {t}
+    assert report.done["measures flagged overdue"] == 2
+    entries = ProgressEntry.objects.filter(kind=ProgressEntry.Kind.SYSTEM, text__contains="超期")
+    assert sorted(entries.values_list("measure_id", flat=True)) == sorted([late.pk, late_awaiting.pk])
+    assert entries.first().text == "完成时限已过，自 2025-07-01 起标记为超期。"
+
+    again = run(t)
+    assert again.nothing_new, again.lines()
+    assert "nothing new to do" in str(again)
+    assert entries.count() == 2
+
+
+@pytest.mark.django_db
+def test_flag_cleared_when_the_deadline_moves_and_set_again_when_the_new_one_passes(personas, due_june):
+    run(dt.date(2025, 7, 1))
+    extension = services.extension_request(
+        measure=due_june, user=personas.staff_a, new_due_on=dt.date(2025, 7, 31), reason="需协调物业"
+    )
+    services.extension_decide(extension=extension, user=personas.secretary_a, approve=True)
+
+    report = run(dt.date(2025, 7, 2))
+    due_june.refresh_from_db()
+    assert due_june.overdue_since is None
+    assert report.done["overdue flags cleared (done or deadline moved)"] == 1
+
+    run(dt.date(2025, 8, 1))
+    due_june.refresh_from_db()
+    assert due_june.overdue_since == dt.date(2025, 8, 1)
+    texts = list(due_june.entries.filter(kind="system").order_by("pk").values_list("text", flat=True))
+    assert texts == ["完成时限已过，自 2025-07-01 起标记为超期。", "完成时限已过，自 2025-08-01 起标记为超期。"]
+
+
+@pytest.mark.django_db
+def test_flag_cleared_when_signed_off(personas, due_june):
+    run(dt.date(2025, 7, 1))
+    m = services.measure_report_progress(measure=due_june, user=personas.staff_a, progress="已完成。")
+    m = services.measure_change_status(measure=m, user=personas.staff_a, to_status=S.AWAITING_SIGN_OFF)
+    services.measure_sign_off(measure=m, user=personas.secretary_a)
+    run(dt.date(2025, 7, 2))
+    due_june.refresh_from_db()
+    assert due_june.overdue_since is None
+
+
+# ---------------------------------------------------------------- the ladder
+
+
+@pytest.mark.django_db
+def test_ladder_person_then_leader_then_secretary_each_after_its_grace_period(personas, due_june):
+    for day in days(dt.date(2025, 6, 25), dt.date(2025, 7, 20)):
+        run(day)
+
+    # 提醒书 three working days ahead (06-25 is Wednesday: 26, 27, 30).
+    assert notes(personas.staff_a, "due_soon") == [f"due_soon:{due_june.pk}:2025-06-30"]
+    # 告诫书 on the first working day overdue, then once a week (periods start on Mondays).
+    assert notes(personas.staff_a, "overdue") == [
+        f"escalation:warning:{due_june.pk}:2025-06-30",
+        f"overdue:{due_june.pk}:2025-06-30:79",
+        f"overdue:{due_june.pk}:2025-06-30:80",
+    ]
+    assert notes(personas.member_a) == [f"escalation:guidance:{due_june.pk}:2025-06-30"]
+    assert notes(personas.secretary_a) == [f"escalation:accountability:{due_june.pk}:2025-06-30"]
+    steps = list(Escalation.objects.order_by("issued_on").values_list("step", "issued_on"))
+    assert steps == [
+        (Step.REMINDER, dt.date(2025, 6, 25)),
+        (Step.WARNING, dt.date(2025, 7, 1)),
+        (Step.GUIDANCE, dt.date(2025, 7, 7)),  # 5 working days: 07-01..07-04, 07-07
+        (Step.ACCOUNTABILITY, dt.date(2025, 7, 14)),  # 10 working days
+    ]
+    created_on = {
+        n.key.split(":")[0] + n.key.split(":")[1]: n.created_at.astimezone(SHANGHAI).date()
+        for n in Notification.objects.all()
+    }
+    assert all(day.weekday() < 5 for day in created_on.values())
+
+
+@pytest.mark.django_db
+def test_grace_periods_come_from_settings(settings, personas, due_june):
+    settings.RECTIFICATION = {**settings.RECTIFICATION, "ESCALATE_LEADER_AFTER_WORKDAYS": 2}
+    run(dt.date(2025, 7, 1))
+    assert notes(personas.member_a) == []
+    run(dt.date(2025, 7, 2))
+    assert notes(personas.member_a) == [f"escalation:guidance:{due_june.pk}:2025-06-30"]
+
+
+@pytest.mark.django_db
+def test_reassigned_measure_reminds_its_new_person(personas, due_june):
+    run(dt.date(2025, 7, 1))
+    newcomer = f.user(username="newcomer", organisation=personas.tree.a, role="staff", name="新同事")
+    person = f.person(organisation=personas.tree.a, name="新同事", user=newcomer)
+    services.measure_update(
+        measure=due_june, user=personas.secretary_a, expected_version=due_june.version, owners=[person]
+    )
+    run(dt.date(2025, 7, 7))
+    assert notes(newcomer, "overdue") == [f"overdue:{due_june.pk}:2025-06-30:79"]
+    assert len(notes(personas.staff_a, "overdue")) == 1  # only the first warning, before the change
+
+
+@pytest.mark.django_db
+def test_extension_starts_the_ladder_afresh_and_sign_off_stops_it(personas, due_june):
+    run(dt.date(2025, 7, 1))
+    extension = services.extension_request(
+        measure=due_june, user=personas.staff_a, new_due_on=dt.date(2025, 7, 31), reason="需协调物业"
+    )
+    services.extension_decide(extension=extension, user=personas.secretary_a, approve=True)
+    for day in days(dt.date(2025, 7, 2), dt.date(2025, 7, 31)):
+        run(day)
+    assert notes(personas.staff_a, "overdue") == [f"escalation:warning:{due_june.pk}:2025-06-30"]
+    assert notes(personas.member_a) == []  # the leader rung never came for the old deadline
+
+    run(dt.date(2025, 8, 1))
+    assert notes(personas.staff_a, "overdue")[-1] == f"escalation:warning:{due_june.pk}:2025-07-31"
+
+    m = services.measure_report_progress(measure=due_june, user=personas.staff_a, progress="已完成。")
+    m = services.measure_change_status(measure=m, user=personas.staff_a, to_status=S.AWAITING_SIGN_OFF)
+    services.measure_sign_off(measure=m, user=personas.secretary_a)
+    before = Notification.objects.count()
+    for day in days(dt.date(2025, 8, 4), dt.date(2025, 8, 29)):
+        run(day)
+    assert Notification.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_nothing_is_sent_on_a_holiday_but_flags_are_kept(personas):
+    m = f.measure_in(personas.tree.a, due_on=dt.date(2025, 9, 30), owners=[personas.person_staff_a])
+    holiday = run(dt.date(2025, 10, 1))
+    m.refresh_from_db()
+    assert m.overdue_since == dt.date(2025, 10, 1)
+    assert not holiday.workday and Notification.objects.count() == 0
+    assert "not a working day" in str(holiday)
+    run(dt.date(2025, 10, 9))  # the first working day after the holiday
+    assert notes(personas.staff_a) == [f"escalation:warning:{m.pk}:2025-09-30"]
+
+
+@pytest.mark.django_db
+def test_due_soon_counts_make_up_working_days(personas):
+    """Due Thursday 10-09, three working days ahead: not yet on Friday 09-26 (ahead are
+    Sunday 09-28, 09-29, 09-30), but on the make-up Sunday 09-28 (ahead: 09-29, 09-30, 10-09)."""
+    m = f.measure_in(personas.tree.a, due_on=dt.date(2025, 10, 9), owners=[personas.person_staff_a])
+    run(dt.date(2025, 9, 26))
+    assert notes(personas.staff_a) == []
+    report = run(dt.date(2025, 9, 28))
+    assert report.workday
+    assert notes(personas.staff_a) == [f"due_soon:{m.pk}:2025-10-09"]
+    assert Escalation.objects.get().issued_on == dt.date(2025, 9, 28)
+
+
+# ---------------------------------------------------------------- stale, re-checks, digest
+
+
+@pytest.mark.django_db
+def test_ongoing_measure_without_progress_goes_stale_and_recovers(personas):
+    m = f.measure_in(personas.tree.a, kind=Measure.Kind.ONGOING, owners=[personas.person_staff_a])
+    Measure.objects.filter(pk=m.pk).update(last_progress_at=dt.datetime(2025, 5, 1, 10, tzinfo=SHANGHAI))
+    run(dt.date(2025, 5, 30))  # 29 days: not yet
+    m.refresh_from_db()
+    assert m.stale_since is None
+    report = run(dt.date(2025, 6, 3))
+    m.refresh_from_db()
+    assert m.stale_since == dt.date(2025, 6, 3)
+    assert report.done["ongoing measures flagged stale"] == 1
+    assert notes(personas.staff_a, "stale") == [f"stale:{m.pk}:2025-06-03"]
+    assert m.entries.filter(kind="system", text__contains="长期未更新").count() == 1
+    assert run(dt.date(2025, 6, 3)).nothing_new
+
+    Measure.objects.filter(pk=m.pk).update(last_progress_at=dt.datetime(2025, 6, 4, 10, tzinfo=SHANGHAI))
+    run(dt.date(2025, 6, 5))
+    m.refresh_from_db()
+    assert m.stale_since is None
+
+
+@pytest.mark.django_db
+def test_signed_off_measure_is_rechecked_months_later(personas):
+    m = f.measure_in(personas.tree.a, status=S.DONE, signed_off_at=dt.datetime(2025, 3, 20, 16, tzinfo=SHANGHAI))
+    run(dt.date(2025, 3, 21))
+    m.refresh_from_db()
+    assert m.recheck_on == dt.date(2025, 6, 20)
+    assert not ReCheck.objects.exists()
+
+    report = run(dt.date(2025, 6, 20))
+    recheck = ReCheck.objects.get()
+    assert (recheck.measure, recheck.due_on, recheck.state) == (m, dt.date(2025, 6, 20), "pending")
+    assert notes(personas.secretary_a, "recheck") == [f"recheck:{m.pk}:2025-06-20"]
+    assert report.done["re-checks due (回头看)"] == 1
+    assert run(dt.date(2025, 6, 20)).nothing_new
+
+
+@pytest.mark.django_db
+def test_recheck_months_are_calendar_months(settings):
+    settings.RECTIFICATION = {**settings.RECTIFICATION, "RECHECK_AFTER_MONTHS": 3}
+    assert sweep.recheck_due_on(dt.date(2025, 11, 30)) == dt.date(2026, 2, 28)
+    assert sweep.recheck_due_on(dt.date(2025, 1, 31)) == dt.date(2025, 4, 30)
+
+
+@pytest.mark.django_db
+def test_weekly_digest_once_a_week(personas, due_june):
+    f.measure_in(personas.tree.a, due_on=dt.date(2025, 7, 10), owners=[personas.person_staff_a])
+    f.measure_in(personas.tree.a, due_on=dt.date(2025, 6, 1), status=S.DONE, owners=[personas.person_staff_a])
+    with at(dt.date(2025, 7, 7), 8):
+        assert services.digest_send(today=dt.date(2025, 7, 7)) == 3
+        assert services.digest_send(today=dt.date(2025, 7, 9)) == 0  # same ISO week
+    staff = Notification.objects.get(recipient=personas.staff_a, kind="digest")
+    assert staff.message == "本周整改情况：您负责的措施：未完成 2 项，其中超期 1 项、7 天内到期 1 项。"
+    leader = Notification.objects.get(recipient=personas.member_a, kind="digest")
+    assert leader.message == "本周整改情况：您分管的措施：未完成 1 项，其中超期 1 项、7 天内到期 0 项。"
+    secretary = Notification.objects.get(recipient=personas.secretary_a, kind="digest")
+    assert secretary.key == "digest:2025-W28:organisation"
+    assert "措施 3 项，已完成 1 项，待销号 0 项，超期 1 项" in secretary.message
+
+
+# ---------------------------------------------------------------- reliability
+
+
+@pytest.mark.django_db
+def test_a_run_killed_half_way_is_completed_by_the_next_without_duplicates(monkeypatch, personas, due_june):
+    """Steps commit one by one: a crash after some leaves them done, the rerun finishes."""
+    f.measure_in(personas.tree.a, due_on=dt.date(2025, 7, 2), owners=[personas.person_staff_a])
+    for day in days(dt.date(2025, 6, 20), dt.date(2025, 7, 6)):
+        run(day)
+
+    def killed(**kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(sweep, "reminders_overdue_repeat", killed)
+    with pytest.raises(SystemExit):
+        run(dt.date(2025, 7, 7))
+    assert notes(personas.member_a) == [f"escalation:guidance:{due_june.pk}:2025-06-30"]  # done before the crash
+    monkeypatch.undo()
+
+    rerun = run(dt.date(2025, 7, 7))
+    assert rerun.done == {"repeated overdue reminders": 2}  # both measures, warned last week
+    assert run(dt.date(2025, 7, 7)).nothing_new
+    keys = notes()
+    assert len(keys) == len(set(keys))
+
+
+def _world(tree, people, n: int) -> None:
+    for i in range(n):
+        kind = Measure.Kind.ONGOING if i % 4 == 0 else Measure.Kind.TIME_BOUND
+        m = f.measure_in(tree.a, kind=kind, due_on=dt.date(2025, 6, 2 + i % 20), owners=[people[i % len(people)]])
+        if i % 5 == 0:
+            Measure.objects.filter(pk=m.pk).update(
+                status=S.DONE, signed_off_at=dt.datetime(2025, 1, 2, tzinfo=SHANGHAI)
+            )
+
+
+def _queries(day: dt.date) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        run(day, drain=False)
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow_with_the_number_of_measures(personas):
+    people = [personas.person_staff_a, personas.person_member_a]
+    _world(personas.tree, people, 4)
+    small = [_queries(dt.date(2025, 6, 23)), _queries(dt.date(2025, 7, 1)), _queries(dt.date(2025, 7, 1))]
+    Measure.objects.all().delete()
+    Notification.objects.all().delete()
+    Escalation.objects.all().delete()
+    ReCheck.objects.all().delete()
+    _world(personas.tree, people, 40)
+    large = [_queries(dt.date(2025, 6, 23)), _queries(dt.date(2025, 7, 1)), _queries(dt.date(2025, 7, 1))]
+    assert small == large
+    # A working day with everything to do: flags (2 UPDATE + 2 timeline INSERT), clears (2),
+    # re-check scheduling (1 SELECT of sign-off days + 1 UPDATE per day) and opening (1),
+    # reminders and three ladder rungs (INSERT … SELECT each, plus their notifications),
+    # the closing state (2); each step in its own transaction (savepoint-free atomic blocks).
+    assert large[1] < 60
