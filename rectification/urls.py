@@ -5,6 +5,7 @@ from django.urls import path
 
 from . import views
 from .views import bulletins as bulletin_views
+from .views import dashboard as dashboard_views
 from .views import ledger as ledger_views
 from .views import measures as measure_views
 from .views import structure as structure_views
@@ -37,6 +38,10 @@ urlpatterns = [
         bulletin_views.public_bulletin_pdf,
         name="public_bulletin_pdf",
     ),
+    # Dashboard, its xlsx export, and the supervisors' roll-up (read-only).
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),
+    path("rollup/", dashboard_views.rollup, name="rollup"),
     # Structure editor (inspections, categories, items, measures) and bulk actions.
     path("inspections/new/", structure_views.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", structure_views.inspection_detail, name="inspection_detail"),

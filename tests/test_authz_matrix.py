@@ -130,6 +130,15 @@ MATRIX: dict[str, Entry] = {
     "rectification:public_bulletin_pdf": Entry(
         get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
     ),
+    # Dashboard and its export: whoever reads A (B's staff: 404, see test_dashboard_views);
+    # the roll-up is for supervisors only.
+    "rectification:dashboard": Entry(
+        get="L 200 404 200 200", post="L 405 405 405 405", query=lambda o: f"organisation={o.organisation.pk}"
+    ),
+    "rectification:dashboard_export": Entry(
+        get="L 200 404 200 200", post="L 405 405 405 405", query=lambda o: f"inspection={o.inspection.pk}"
+    ),
+    "rectification:rollup": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
     # Staff workflow: whoever reads A sees the list and the measure page; the responsible
     # person (staff_a) and the secretary act (an empty POST is an invalid form, 400); sign-off
     # and extension decisions are the secretary's; supervisors only read (403).

@@ -249,3 +249,12 @@ def test_other_inspections_do_not_count(board, personas):
     f.measure_in(personas.tree.a, due_on=dt.date(2025, 1, 1))  # another inspection of A, overdue
     f.measure_in(personas.tree.b, due_on=dt.date(2025, 1, 1))  # B
     assert _data(board.insp).counts.total == 10 and _data(board.insp).counts.overdue == 2
+
+
+def test_trend_is_off_track_without_recent_sign_offs(personas, frozen):
+    insp = f.inspection(organisation=personas.tree.a)
+    finding = f.finding(category=f.category(inspection=insp))
+    f.measure(finding=finding, status=S.DONE, due_on=dt.date(2025, 3, 31), signed_off_at=_at(dt.date(2025, 3, 20)))
+    f.measure(finding=finding, due_on=dt.date(2025, 9, 30))
+    trend = _data(insp).trend
+    assert (trend.total, trend.left, trend.pace, trend.projected_end, trend.on_track) == (2, 1, 0, None, False)

@@ -179,6 +179,8 @@ class Trend:
     def on_track(self) -> bool | None:
         if self.left == 0:
             return True
+        if not self.pace:
+            return False  # nothing signed off lately: at this pace it never ends
         if self.projected_end is None or self.deadline is None:
             return None
         return self.projected_end <= self.deadline

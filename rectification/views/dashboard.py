@@ -1,0 +1,202 @@
+"""The secretary's dashboard, its xlsx export, and the supervisors' roll-up. Read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from ..models import Inspection, Organisation, Role
+from ..permissions import role_in, rollup_roots
+from ..selectors import dashboard as sel
+from .dashboard_xlsx import dashboard_workbook
+
+GROUP_CELLS = ["total", "done", "awaiting", "in_progress", "not_started", "open", "overdue", "due_soon"]
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    """An id from the query string; anything that is not a positive integer is a 404."""
+    value = request.GET.get(name, "")
+    if value == "":
+        return None
+    if not value.isdigit() or int(value) <= 0:
+        raise Http404
+    return int(value)
+
+
+def _default_organisation(user, organisations: list[Organisation]) -> Organisation:
+    """The user's own organisation (not one they only supervise) when it has inspections."""
+    own = [o for o in organisations if role_in(user, o) not in (None, Role.SUPERVISOR)]
+    return (own or organisations)[0]
+
+
+def _choose(request: HttpRequest, organisations: list[Organisation]) -> tuple[Organisation, int | None]:
+    by_id = {o.pk: o for o in organisations}
+    org_id, inspection_id = _int_param(request, "organisation"), _int_param(request, "inspection")
+    if org_id is not None:
+        if org_id not in by_id:
+            raise Http404
+        return by_id[org_id], inspection_id
+    if inspection_id is not None:
+        owner = Inspection.objects.filter(pk=inspection_id).values_list("organisation_id", flat=True).first()
+        if owner not in by_id:
+            raise Http404
+        return by_id[owner], inspection_id
+    return _default_organisation(request.user, organisations), None
+
+
+def _load(request: HttpRequest) -> dict[str, Any] | None:
+    """The organisation and inspection to show, authorised; None when the user sees none.
+
+    Another organisation's id, or an inspection of another organisation, is a 404."""
+    organisations = list(sel.dashboard_organisations(user=request.user))
+    if not organisations:
+        return None
+    organisation, inspection_id = _choose(request, organisations)
+    if not request.user.has_perm("rectification.view_dashboard", organisation):
+        raise Http404
+    inspections = list(sel.dashboard_inspections(organisation=organisation))
+    inspection = inspections[0]
+    if inspection_id is not None:
+        inspection = next((i for i in inspections if i.pk == inspection_id), None)
+        if inspection is None:
+            raise Http404
+    inspection.organisation = organisation
+    return {
+        "organisations": organisations,
+        "organisation": organisation,
+        "inspections": inspections,
+        "inspection": inspection,
+    }
+
+
+def _list_url(*parts: dict[str, Any] | None) -> str:
+    params: dict[str, Any] = {}
+    for part in parts:
+        if part is None:
+            return ""
+        params.update(part)
+    return reverse("rectification:measure_list") + "?" + urlencode(params, doseq=True)
+
+
+def _add_links(data: sel.Dashboard) -> None:
+    """Every figure and table cell links to the measure list showing exactly its rows."""
+    days = data.due_soon_days
+    for figure in data.figures:
+        figure.url = _list_url(data.base_params, figure.params)
+    for group in [*data.by_category, *data.by_leader, *data.by_owner]:
+        own = None if group.key is None else {group.param: group.key}
+        group.links = {key: _list_url(data.base_params, own, sel.count_params(key, days)) for key in GROUP_CELLS}
+
+
+def _series(groups: list[sel.GroupRow]) -> dict[str, list]:
+    return {
+        "labels": [g.label for g in groups],
+        "done": [g.counts.done for g in groups],
+        "open_on_time": [g.counts.open_on_time for g in groups],
+        "overdue": [g.counts.overdue for g in groups],
+    }
+
+
+def chart_payload(data: sel.Dashboard) -> dict[str, Any]:
+    """The numbers the charts draw; the same numbers are in the tables beside them."""
+    c = data.counts
+    weeks = data.trend.weeks
+    return {
+        "status": [
+            {"key": "done", "name": "已完成", "value": c.done},
+            {"key": "awaiting", "name": "待销号", "value": c.awaiting},
+            {"key": "in_progress", "name": "推进中", "value": c.in_progress},
+            {"key": "not_started", "name": "未启动", "value": c.not_started},
+        ],
+        "rate": c.rate,
+        "categories": _series(data.by_category),
+        "leaders": _series(data.by_leader),
+        "owners": _series(data.by_owner),
+        "trend": {
+            "weeks": [w.start.isoformat() for w in weeks],
+            "due": [w.due for w in weeks],
+            "done": [w.done for w in weeks],
+            "planned": [w.planned_left for w in weeks],
+            "actual": [w.actual_left for w in weeks],
+            "today": data.today.isoformat(),
+            "deadline": data.trend.deadline.isoformat() if data.trend.deadline else None,
+        },
+    }
+
+
+def _dashboard_data(context: dict[str, Any]) -> sel.Dashboard:
+    return sel.dashboard_data(
+        inspection=context["inspection"],
+        today=timezone.localdate(),
+        due_soon_days=settings.RECTIFICATION["DUE_SOON_DAYS"],
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = _load(request)
+    if context is None:
+        return render(request, "rectification/dashboard_empty.html")
+    data = _dashboard_data(context)
+    _add_links(data)
+    context.update(
+        data=data,
+        charts=chart_payload(data),
+        can_sign_off=request.user.has_perm("rectification.sign_off_measure", context["organisation"]),
+        export_query=urlencode(data.base_params),
+        rules=[str(rule).format(days=data.due_soon_days) for rule in sel.COUNTING_RULES],
+    )
+    return render(request, "rectification/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    context = _load(request)
+    if context is None:
+        raise Http404
+    data = _dashboard_data(context)
+    response = HttpResponse(
+        dashboard_workbook(data),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"dashboard-{context['organisation'].slug}-{data.today:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def rollup(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("rectification.view_rollup"):
+        raise PermissionDenied
+    roots = list(rollup_roots(request.user))
+    if not roots:
+        raise PermissionDenied
+    root_id = _int_param(request, "organisation")
+    root = roots[0] if root_id is None else next((r for r in roots if r.pk == root_id), None)
+    if root is None:
+        raise Http404
+    sort = request.GET.get("sort", "org")
+    column, descending = sel.rollup_sort_key(sort)
+    rows = sel.rollup_rows(root=root, today=timezone.localdate(), sort=sort)
+    context = {
+        "roots": roots,
+        "root": root,
+        "rows": rows,
+        "totals": sel.rollup_totals(rows),
+        "sort_column": column,
+        "sort_descending": descending,
+        "today": timezone.localdate(),
+    }
+    return render(request, "rectification/rollup.html", context)
