@@ -77,4 +77,5 @@ urlpatterns = [
     path("ledger/import/<str:token>/confirm/", ledger_views.ledger_import_confirm, name="ledger_import_confirm"),
     path("ledger/template.xlsx", ledger_views.ledger_template, name="ledger_template"),
     path("inspections/<int:pk>/ledger.xlsx", ledger_views.ledger_export, name="ledger_export"),
+    path("measures/export.xlsx", ledger_views.measure_export, name="measure_export"),
 ]

@@ -111,6 +111,8 @@ MATRIX: dict[str, Entry] = {
     ),
     "rectification:ledger_template": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
     "rectification:ledger_export": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
+    # The measure list's selection: scoped by the list selector, so B's staff get their own rows.
+    "rectification:measure_export": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
     # Bulletin: only the secretary edits, previews, downloads the draft and publishes (an empty
     # POST is an invalid form, 400; publishing redirects back); readers see the version list.
     "rectification:bulletin_index": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),

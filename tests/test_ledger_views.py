@@ -10,7 +10,9 @@ import openpyxl
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from rectification.ledger.uploads import MAX_AGE, SESSION_KEY, purge_stale, upload_load, upload_store
@@ -211,3 +213,46 @@ def test_uploads_kept_per_session_are_capped_and_stale_ones_purged(personas):
     purge_stale()
     assert not os.path.exists(stale) and upload_load(session, tokens[1]) is None
     assert upload_load(session, tokens[2]).data == b"x2"
+
+
+def _export_rows(response) -> list[str]:
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    ws = openpyxl.load_workbook(io.BytesIO(response.content))["整改台账"]
+    col = [c.value for c in ws[1]].index("整改措施") + 1
+    return [ws.cell(r, col).value for r in range(2, ws.max_row + 1)]
+
+
+def test_measure_export_is_the_lists_selection(personas, measure_a, measure_b):
+    other = f.measure(finding=measure_a.finding, title="已完成的措施", status=Measure.Status.DONE)
+    url = reverse("rectification:measure_export")
+    client = client_for(personas.secretary_a)
+    assert sorted(_export_rows(client.get(url + "?mine=0"))) == sorted([measure_a.title, other.title])
+    assert _export_rows(client.get(url + "?mine=0&status=done")) == [other.title]
+    # A bare visit exports what the bare list shows: staff see their own measures.
+    assert _export_rows(client_for(personas.staff_a).get(url)) == [measure_a.title]
+    assert _export_rows(client_for(personas.staff_b).get(url + "?mine=0")) == [measure_b.title]
+
+
+def test_measure_export_across_organisations_names_each_inspection(personas, measure_a, measure_b):
+    response = client_for(personas.supervisor).get(reverse("rectification:measure_export") + "?mine=0")
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert wb["整改台账"]["B1"].value == "所属巡察"
+    assert sorted(_export_rows(response)) == sorted([measure_a.title, measure_b.title])
+    info = [row[:2] for row in wb["巡察信息"].iter_rows(values_only=True)]
+    assert ("筛选条件", "mine=0") in info
+
+
+def test_measure_export_query_count_does_not_grow(personas, measure_a):
+    client = client_for(personas.secretary_a)
+    url = reverse("rectification:measure_export") + "?mine=0"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = queries()
+    for i in range(8):
+        f.measure(finding=measure_a.finding, title=f"追加{i}", owners=[personas.person_staff_a])
+    # session, user, memberships, measures (through the list's filtered subquery), owners
+    assert queries() == few == 5

@@ -97,7 +97,8 @@ def ledger_workbook_for_measures(*, measures: QuerySet[Measure], today: dt.date,
     importable ledger; several add a 「所属巡察」 column and list the inspections.
 
     Queries: 2 (measures with their chain and leader; owners)."""
-    measure_list = list(_ordered(measures))
+    # Re-select through a subquery: the caller's queryset may carry its own prefetches and order.
+    measure_list = list(_ordered(Measure.objects.filter(pk__in=measures.values("pk"))))
     inspections = {m.finding.category.inspection.pk: m.finding.category.inspection for m in measure_list}
     several = len(inspections) > 1
     rows = ledger_export_rows(measures=measure_list, today=today, with_source=several)

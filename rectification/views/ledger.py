@@ -23,6 +23,7 @@ from ..ledger.uploads import StoredUpload, upload_discard, upload_load, upload_s
 from ..ledger.writer import write_template
 from ..models import Inspection, Organisation
 from ..permissions import ledger_import_organisations, visible_organisations
+from .measures import _list_filters  # the list's own defaults, so an export holds exactly the rows shown
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 START = "rectification.start_ledger_import"
@@ -128,3 +129,20 @@ def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     data = selectors.ledger_workbook_for_inspection(inspection=inspection, today=today)
     return xlsx_response(data, f"{inspection.organisation.short_name}巡察整改台账-{today:%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def measure_export(request: HttpRequest) -> HttpResponse:
+    """The measure list's current selection (same query string, same rows) as a ledger."""
+    today = timezone.localdate()
+    filters = _list_filters(request)
+    measures = selectors.measure_list(user=request.user, filters=filters, today=today)
+    data = selectors.ledger_workbook_for_measures(measures=measures, today=today, description=_describe(filters))
+    return xlsx_response(data, f"整改措施-{today:%Y%m%d}.xlsx")
+
+
+def _describe(filters) -> str:
+    """The filter parameters as written in the URL, for the 巡察信息 sheet."""
+    getlist = getattr(filters, "getlist", lambda key: [filters[key]])
+    return "；".join(f"{key}={'、'.join(str(v) for v in getlist(key))}" for key in filters) or "全部可见"
