@@ -88,7 +88,7 @@ h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {p
 .doc-title {{ font-size: {LAYOUT["sizes_pt"]["title"]}pt; line-height: {pitch * title["line_pitch_lines"]:.2f}pt;
   text-align: center; margin-bottom: {pitch * title["blank_lines_after"]:.2f}pt; }}
 .doc-title span {{ display: block; }}
-.block {{ text-indent: {LAYOUT["indent_chars"]}em; text-align: justify; }}
+.block {{ text-indent: {LAYOUT["indent_chars"]}em; }}
 .heading {{ break-after: avoid; }}
 .sig-block {{ display: table; margin: {pitch * sig["blank_lines_before"]:.2f}pt {sig["right_chars"]}em 0 auto;
   break-before: avoid; break-inside: avoid; }}
@@ -97,10 +97,17 @@ h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {p
 {_role_rules(faces)}
 @media screen {{
   html {{ background: #e9e9e6; }}
-  .sheet {{ box-sizing: content-box; width: {LAYOUT["page"]["type_width_mm"]}mm; max-width: calc(100% - 2rem);
-    margin: 1rem auto; padding: {m["top"]}mm {m["right"]}mm {m["bottom"]}mm {m["left"]}mm; background: #fff;
-    box-shadow: 0 1px 4px rgba(0, 0, 0, .25); }}
-  @media (max-width: 800px) {{ .sheet {{ padding: 1.5rem 1rem; }} }}
+  .sheet {{ box-sizing: content-box; width: {LAYOUT["page"]["type_width_mm"]}mm; margin: 1rem auto; background: #fff;
+    padding: {m["top"]}mm {m["right"]}mm {m["bottom"]}mm {m["left"]}mm; box-shadow: 0 1px 4px rgba(0, 0, 0, .25); }}
+}}
+/* A narrow frame keeps the 28-character line and trims the margins; a phone reflows. */
+@media screen and (max-width: 880px) {{ .sheet {{ padding: 8mm 6mm; margin: 0 auto; }} }}
+@media screen and (max-width: 640px) {{
+  html {{ font-size: 17px; line-height: 1.8; }}
+  h1, h2, h3, h4, h5, p {{ line-height: 1.8; }}
+  .sheet {{ width: auto; padding: 1.25rem 1rem; box-shadow: none; }}
+  .doc-title {{ font-size: 1.4rem; line-height: 1.5; margin-bottom: 1.25rem; }}
+  .sig-block {{ margin-top: 1.8em; }}
 }}
 """
 
