@@ -190,8 +190,9 @@ def test_version_list_for_readers(client, small, personas, django_assert_num_que
     client.force_login(personas.staff_a)
     url = reverse("rectification:bulletin_versions", args=[small.pk])
     # session, user, memberships (scope), inspection, draft, the nav's two model-permission
-    # lookups, versions with their publishers: however many versions there are
-    with django_assert_num_queries(8):
+    # lookups and unread-notification count, versions with their publishers: however many
+    # versions there are
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert (
         response.status_code == 200

@@ -95,19 +95,20 @@ h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {p
 .sig-block p {{ text-indent: 0; white-space: nowrap; }}
 .sig-block .sig-date {{ padding-left: {sig["date_shift_chars"]}em; }}
 {_role_rules(faces)}
+/* Screens only (WeasyPrint skips the block). A narrow frame keeps the 28-character line and
+   trims the margins; a phone reflows. */
 @media screen {{
   html {{ background: #e9e9e6; }}
   .sheet {{ box-sizing: content-box; width: {LAYOUT["page"]["type_width_mm"]}mm; margin: 1rem auto; background: #fff;
     padding: {m["top"]}mm {m["right"]}mm {m["bottom"]}mm {m["left"]}mm; box-shadow: 0 1px 4px rgba(0, 0, 0, .25); }}
-}}
-/* A narrow frame keeps the 28-character line and trims the margins; a phone reflows. */
-@media screen and (max-width: 880px) {{ .sheet {{ padding: 8mm 6mm; margin: 0 auto; }} }}
-@media screen and (max-width: 640px) {{
-  html {{ font-size: 17px; line-height: 1.8; }}
-  h1, h2, h3, h4, h5, p {{ line-height: 1.8; }}
-  .sheet {{ width: auto; padding: 1.25rem 1rem; box-shadow: none; }}
-  .doc-title {{ font-size: 1.4rem; line-height: 1.5; margin-bottom: 1.25rem; }}
-  .sig-block {{ margin-top: 1.8em; }}
+  @media (max-width: 880px) {{ .sheet {{ padding: 8mm 6mm; margin: 0 auto; }} }}
+  @media (max-width: 640px) {{
+    html {{ font-size: 17px; line-height: 1.8; }}
+    h1, h2, h3, h4, h5, p {{ line-height: 1.8; }}
+    .sheet {{ width: auto; padding: 1.25rem 1rem; box-shadow: none; }}
+    .doc-title {{ font-size: 1.4rem; line-height: 1.5; margin-bottom: 1.25rem; }}
+    .sig-block {{ margin-top: 1.8em; }}
+  }}
 }}
 """
 
