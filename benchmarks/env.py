@@ -61,7 +61,8 @@ def databases(*, quick: bool, url: str | None = None) -> Databases:
     url = url if url is not None else os.environ.get("DATABASE_URL", "")
     if not url:
         scale = "quick" if quick else "full"
-        sqlite = f"sqlite:///{VAR / f'{scale}.sqlite3'}"
+        # Writers wait for the lock instead of failing when gunicorn's workers write at once.
+        sqlite = f"sqlite:///{VAR / f'{scale}.sqlite3'}?transaction_mode=IMMEDIATE&timeout=20"
         return Databases(main=sqlite, sweep=sqlite)
     parts = urlsplit(url)
     if not parts.scheme.startswith(("postgres", "pgsql")):
