@@ -68,12 +68,16 @@ class MeasureFilter(django_filters.FilterSet):
         label=_("党组织"),
         field_name="finding__category__inspection__organisation",
         queryset=Organisation.objects.none(),
+        empty_label=_("全部"),
     )
     inspection = django_filters.ModelChoiceFilter(
-        label=_("巡察"), field_name="finding__category__inspection", queryset=Inspection.objects.none()
+        label=_("巡察"),
+        field_name="finding__category__inspection",
+        queryset=Inspection.objects.none(),
+        empty_label=_("全部"),
     )
     category = django_filters.ModelChoiceFilter(
-        label=_("问题类别"), field_name="finding__category", queryset=Category.objects.none()
+        label=_("问题类别"), field_name="finding__category", queryset=Category.objects.none(), empty_label=_("全部")
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("状态"), choices=MeasureStatus.choices, widget=forms.CheckboxSelectMultiple
@@ -83,8 +87,12 @@ class MeasureFilter(django_filters.FilterSet):
     due_within = django_filters.NumberFilter(
         label=_("几天内到期"), method="filter_due_within", min_value=0, max_value=366, decimal_places=0
     )
-    owner = django_filters.ModelChoiceFilter(label=_("责任人"), field_name="owners", queryset=Person.objects.none())
-    leader = django_filters.ModelChoiceFilter(label=_("责任领导"), field_name="leader", queryset=Person.objects.none())
+    owner = django_filters.ModelChoiceFilter(
+        label=_("责任人"), field_name="owners", queryset=Person.objects.none(), empty_label=_("全部")
+    )
+    leader = django_filters.ModelChoiceFilter(
+        label=_("责任领导"), field_name="leader", queryset=Person.objects.none(), empty_label=_("全部")
+    )
     q = django_filters.CharFilter(label=_("搜索"), method="filter_text", max_length=100)
     mine = FlagFilter(label=_("只看我负责的"), method="filter_mine")
     sort = django_filters.ChoiceFilter(label=_("排序"), choices=SORT_CHOICES, method="filter_sort", empty_label=None)
