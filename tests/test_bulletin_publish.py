@@ -215,3 +215,15 @@ def test_render_bulletin_command(small, tmp_path, capsys):
         call_command("render_bulletin", "999999", "--output", str(out))
     with pytest.raises(CommandError):
         call_command("render_bulletin", str(small.pk))
+
+
+def test_bulletin_index_lists_visible_inspections(client, small, personas, django_assert_num_queries):
+    f.inspection(organisation=personas.tree.a, feedback_on=dt.date(2025, 3, 1))
+    f.inspection(organisation=personas.tree.b)
+    client.force_login(personas.supervisor)
+    # session, user, memberships (scope), inspections with counts, the nav's two
+    # model-permission lookups and unread-notification count: however many inspections
+    with django_assert_num_queries(7):
+        response = client.get(reverse("rectification:bulletin_index"))
+    assert response.status_code == 200
+    assert response.content.decode().count("/bulletin/versions/") == 3  # A's two and B's, below the street
