@@ -4,10 +4,12 @@ input changes nothing, its bounded query count, and the round trip of the Fuhua 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from rectification.bulletin.document import build_document
 from rectification.models import (
@@ -284,12 +286,12 @@ def _rows(n: int) -> list[dict]:
 @pytest.mark.parametrize("n", [5, 30])
 def test_import_query_count_does_not_grow_with_rows(personas, n, django_assert_num_queries):
     data = book(_rows(n))
-    # Preview: the user's memberships (scope), organisation, inspection lookup, existing
-    # people, accounts by name = 5.
+    # Plan: the user's memberships (scope), organisation, its row lock, inspection lookup,
+    # existing people, accounts by name = 6.
     # Write: savepoint + release (atomic inside the test's transaction) 2, inspection and
     # its history 2, people 1, categories + history 2, findings + history 2, measures +
     # history 2, owners 1, timeline entries 1 = 13.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         do_import(data, personas.secretary_a)
     assert Measure.objects.count() == n
 
@@ -299,15 +301,47 @@ def test_update_query_count_does_not_grow_with_rows(personas, django_assert_num_
         Inspection.objects.all().delete()
         do_import(book(_rows(n)), personas.secretary_a)
         rows = [dict(r, 整改进展=f"更新{i}", 责任人="赵敏") for i, r in enumerate(_rows(n))]
-        # Preview: organisation, inspection, categories, findings, measures, their owners,
-        # people = 7 (memberships are cached on the user by now). Write: savepoint + release 2,
+        # Plan: organisation, its row lock, inspection, categories, findings, measures, their
+        # owners, people = 8 (memberships are cached on the user by now). Write: savepoint + release 2,
         # measures bulk update + history 2, timeline entries 1, owners delete + insert 2 = 7.
         with django_assert_num_queries(queries):
             do_import(book(rows), personas.secretary_a)
 
-    update(5, 14)
-    update(30, 14)
+    update(5, 15)
+    update(30, 15)
     assert Measure.objects.filter(progress__startswith="更新").count() == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_concurrent_imports_of_one_ledger_create_one_inspection(personas):
+    """A double-clicked confirmation: the organisation's row lock makes the second import an
+    update of the first's inspection."""
+    data = book(rows3())
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def confirm() -> None:
+        try:
+            barrier.wait(timeout=10)
+            ledger_import(data=data, user=None)
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert (Inspection.objects.count(), Measure.objects.count(), Person.objects.filter(name="王委员").count()) == (
+        1,
+        3,
+        1,
+    )
 
 
 # ---------------------------------------------------------------- round trip

@@ -113,12 +113,14 @@ def ledger_preview(
     organisation: Organisation | None = None,
     inspection: Inspection | None = None,
     limits: Limits | None = None,
+    lock: bool = False,
 ) -> LedgerPlan:
-    """The plan of an import, changing nothing. ``user`` None means the system (the command)."""
+    """The plan of an import, changing nothing. ``user`` None means the system (the command).
+    ``lock`` (inside a transaction) holds the organisation's row while matching."""
     ledger = read_ledger(data, limits)
     plan = LedgerPlan(sha256=hashlib.sha256(data).hexdigest(), problems=list(ledger.problems), info=ledger.info)
     if ledger.info is not None and ledger.rows and not ledger.errors:
-        _Planner(plan, ledger, user).run(organisation, inspection)
+        _Planner(plan, ledger, user).run(organisation, inspection, lock=lock)
     elif not ledger.rows and not ledger.errors:
         plan.problems.append(Problem(SHEET_LEDGER, None, None, "台账中没有任何整改措施（表头以下都是空行）。"))
     plan.problems.sort(key=lambda p: (p.sheet != SHEET_INFO, p.sheet, p.row or 0, p.warning))
@@ -140,7 +142,9 @@ def ledger_import(
     inspection created or updated. Raises ValidationError listing every problem."""
     if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
         raise ValidationError("上传的文件校验不一致（文件已变化），请重新上传。")
-    plan = ledger_preview(data=data, user=user, organisation=organisation, inspection=inspection, limits=limits)
+    plan = ledger_preview(
+        data=data, user=user, organisation=organisation, inspection=inspection, limits=limits, lock=True
+    )
     if plan.errors or plan.actions is None:
         raise ValidationError([str(p) for p in plan.errors] or ["台账中没有可导入的整改措施。"])
     _Applier(plan, user, today or timezone.localdate()).run()
@@ -191,10 +195,14 @@ class _Planner:
         column = INFO_BY_KEY[key].label if key else None
         self.plan.problems.append(Problem(SHEET_INFO, row, column, message, warning))
 
-    def run(self, organisation: Organisation | None, inspection: Inspection | None) -> None:
+    def run(self, organisation: Organisation | None, inspection: Inspection | None, *, lock: bool) -> None:
         org = self._organisation(organisation, inspection)
         if org is None:
             return
+        if lock:
+            # Two imports into one organisation (a double-clicked confirm) queue here, so the
+            # second sees the first's inspection and people instead of creating them again.
+            list(Organisation.objects.select_for_update().filter(pk=org.pk).values_list("pk"))
         self.plan.organisation = org
         existing = inspection or self._find_inspection(org)
         actions = _Actions(existing_inspection=existing is not None)
