@@ -193,3 +193,8 @@ rules.add_perm("rectification.export_ledger", is_admin | can_read)
 # The sign-off queue (measures awaiting sign-off, pending extensions) of the organisations
 # where the user signs off; everyone else has no queue.
 rules.add_perm("rectification.view_signoff_queue", is_admin | secretary_somewhere)
+
+# Re-checks (回头看): the secretary confirms a signed-off measure stayed fixed or reopens it;
+# the re-check list is in the menu of whoever signs off somewhere.
+rules.add_perm("rectification.decide_recheck", is_admin | is_secretary)
+rules.add_perm("rectification.view_rechecks", is_admin | secretary_somewhere)

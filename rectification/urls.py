@@ -8,6 +8,7 @@ from .views import bulletins as bulletin_views
 from .views import dashboard as dashboard_views
 from .views import ledger as ledger_views
 from .views import measures as measure_views
+from .views import notifications as notification_views
 from .views import structure as structure_views
 
 app_name = "rectification"
@@ -15,6 +16,11 @@ app_name = "rectification"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Notifications (the bell) and re-checks (回头看): engineer "jobs".
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read/", notification_views.notification_mark_read, name="notifications_mark_read"),
+    path("rechecks/", notification_views.recheck_list, name="recheck_list"),
+    path("rechecks/<int:pk>/decide/", notification_views.recheck_decide, name="recheck_decide"),
     # Bulletin (通报): the secretary's editor, draft PDF, publishing, versions; public pages.
     path("bulletins/", bulletin_views.bulletin_index, name="bulletin_index"),
     path("inspections/<int:pk>/bulletin/", bulletin_views.bulletin_edit, name="bulletin_edit"),

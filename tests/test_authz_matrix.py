@@ -69,6 +69,14 @@ def _public_bulletin(o: SimpleNamespace) -> dict:
     return {"slug": o.organisation.slug, "bulletin_id": o.bulletin.pk}
 
 
+def _recheck(o: SimpleNamespace) -> dict:
+    """A pending re-check (回头看) of the side's measure, made on first use."""
+    from rectification.models import ReCheck
+
+    recheck, _created = ReCheck.objects.get_or_create(measure=o.measure, due_on=o.measure.due_on)
+    return {"pk": recheck.pk}
+
+
 MATRIX: dict[str, Entry] = {
     # Accounts (fuhua/urls.py).
     "login": Entry(get="200 200 200 200 200"),
@@ -141,6 +149,12 @@ MATRIX: dict[str, Entry] = {
         get="L 200 404 200 200", post="L 405 405 405 405", query=lambda o: f"inspection={o.inspection.pk}"
     ),
     "rectification:rollup": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
+    # Notifications: everyone's own; re-checks: whoever reads the measure sees them, only
+    # the secretary decides (an empty form: back to the list with a message).
+    "rectification:notifications": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
+    "rectification:notifications_mark_read": Entry(get="L 405 405 405 405", post="L 302 302 302 302"),
+    "rectification:recheck_list": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
+    "rectification:recheck_decide": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_recheck),
     # Staff workflow: whoever reads A sees the list and the measure page; the responsible
     # person (staff_a) and the secretary act (an empty POST is an invalid form, 400); sign-off
     # and extension decisions are the secretary's; supervisors only read (403).

@@ -6,6 +6,7 @@ from .dashboard import dashboard_data, dashboard_organisations, rollup_rows
 from .inspections import inspection_list_for_user
 from .ledger import ledger_workbook_for_inspection, ledger_workbook_for_measures
 from .measures import measure_detail_data, measure_filterset, measure_list, measure_queryset, signoff_queue
+from .notifications import notification_list, notification_unread_count, recheck_list
 from .structure import (
     inspection_tree,
     organisations_for_new_inspection,
@@ -29,6 +30,9 @@ __all__ = [
     "measure_filterset",
     "measure_list",
     "measure_queryset",
+    "notification_list",
+    "notification_unread_count",
+    "recheck_list",
     "signoff_queue",
     "organisations_for_new_inspection",
     "people_for_bulk",

@@ -20,7 +20,7 @@ def notification_unread_count(*, user) -> int:
 
 def notification_list(*, user) -> QuerySet[Notification]:
     """The user's own notifications, newest first; never anyone else's."""
-    return Notification.objects.filter(recipient=user).select_related("measure").order_by("-created_at", "-pk")
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
 
 
 def recheck_list(*, user, state: str | None = None) -> QuerySet[ReCheck]:

@@ -17,7 +17,9 @@ from .measures import (
     measure_sign_off,
     measure_update,
 )
+from .notifications import notification_mark_read, notify, outbox_drain
 from .organisations import organisation_create, organisation_rebuild_paths
+from .rechecks import recheck_confirm, recheck_reopen
 from .structure import (
     category_create,
     category_delete,
@@ -36,6 +38,7 @@ from .structure import (
     measures_bulk_update,
     person_ensure,
 )
+from .sweep import digest_send, sweep_run
 
 __all__ = [
     "BulletinConflictError",
@@ -56,6 +59,14 @@ __all__ = [
     "measure_update",
     "organisation_create",
     "organisation_rebuild_paths",
+    # jobs: notifications, re-checks, the sweep
+    "digest_send",
+    "notification_mark_read",
+    "notify",
+    "outbox_drain",
+    "recheck_confirm",
+    "recheck_reopen",
+    "sweep_run",
     # structure
     "category_create",
     "category_delete",

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import DeadlineExtension, Measure, MeasureKind, MeasureStatus, Person, ProgressEntry, SignOff
+from . import notifications
+from .sweep import recheck_due_on
 
 Status = MeasureStatus
 
@@ -144,6 +146,8 @@ def measure_change_status(
         text += " " + reason.strip()
     _set_status(current, user, to_status, text)
     save_measure(current, user, fields)
+    if to_status == Status.AWAITING_SIGN_OFF:
+        notifications.notice_submitted(current)
     return current
 
 
@@ -183,7 +187,9 @@ def measure_sign_off(*, measure: Measure, user, expected_version: int | None = N
     text = _("同意销号。") + (" " + reason.strip() if reason.strip() else "")
     _set_status(current, user, Status.DONE, text, kind=ProgressEntry.Kind.SIGN_OFF)
     current.signed_off_at, current.signed_off_by, current.completed_on = now, user, timezone.localdate(now)
-    save_measure(current, user, ["status", "signed_off_at", "signed_off_by", "completed_on"])
+    current.recheck_on = recheck_due_on(current.completed_on)  # 回头看, see services/sweep.py
+    save_measure(current, user, ["status", "signed_off_at", "signed_off_by", "completed_on", "recheck_on"])
+    notifications.notice_decided(current, sign_off)
     return sign_off
 
 
@@ -208,6 +214,7 @@ def measure_send_back(*, measure: Measure, user, reason: str, expected_version: 
     _set_status(current, user, Status.IN_PROGRESS, _("退回：") + reason.strip(), kind=ProgressEntry.Kind.SEND_BACK)
     current.submitted_at = None
     save_measure(current, user, ["status", "submitted_at"])
+    notifications.notice_decided(current, sign_off)
     return sign_off
 
 
@@ -348,6 +355,7 @@ def extension_request(
     )
     add_entry(current, user, ProgressEntry.Kind.EXTENSION, text)
     save_measure(current, user, [])
+    notifications.notice_extension(extension)
     return extension
 
 
@@ -377,4 +385,5 @@ def extension_decide(*, extension: DeadlineExtension, user, approve: bool, note:
         text = _("不批准延期（申请 {new}）。").format(new=extension.new_due_on)
     add_entry(current, user, ProgressEntry.Kind.EXTENSION, text + (" " + note if note else ""))
     save_measure(current, user, fields)
+    notifications.notice_extension(extension)
     return extension

@@ -452,3 +452,61 @@ def _failed(delivery: Delivery, exc: Exception, report: DrainReport) -> None:
 
 def _mark(delivery: Delivery, **fields: Any) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(**fields)
+
+
+# ---------------------------------------------------------------------------- workflow notices
+
+
+def measure_people(measure: Measure) -> list:
+    """The users who answer for ``measure``: its responsible people and leader."""
+    users = [person.user for person in measure.owners.select_related("user") if person.user]
+    if measure.leader_id and measure.leader.user_id:
+        users.append(measure.leader.user)
+    return users
+
+
+def measure_secretaries(measure: Measure) -> list:
+    from ..models import Membership
+
+    organisation_id = measure.finding.category.inspection.organisation_id
+    rows = Membership.objects.filter(organisation_id=organisation_id, role=Membership.Role.SECRETARY)
+    return [row.user for row in rows.select_related("user")]
+
+
+def _title(measure: Measure) -> str:
+    return measure.title[:60]
+
+
+def notice_submitted(measure: Measure) -> int:
+    """提请销号 → the organisation's secretary (once per submission: the key has the version)."""
+    message = _("「{title}」已提请销号，请审核。").format(title=_title(measure))
+    key = f"submitted:{measure.pk}:{measure.version}"
+    return notify(
+        recipients=measure_secretaries(measure), kind=Kind.SUBMITTED, message=message, key=key, measure=measure
+    )
+
+
+def notice_decided(measure: Measure, sign_off) -> int:
+    """销号 or 退回 → the responsible people and leader."""
+    if sign_off.decision == sign_off.Decision.APPROVED:
+        kind, message = Kind.SIGNED_OFF, _("「{title}」已销号。").format(title=_title(measure))
+    else:
+        kind = Kind.SENT_BACK
+        message = _("「{title}」被退回：{reason}").format(title=_title(measure), reason=sign_off.reason)
+    return notify(
+        recipients=measure_people(measure), kind=kind, message=message, key=f"{kind}:{sign_off.pk}", measure=measure
+    )
+
+
+def notice_extension(extension) -> int:
+    """A request → the secretary; a decision → whoever asked."""
+    measure = extension.measure
+    if extension.state == extension.State.PENDING:
+        message = _("「{title}」申请延期至 {day}，请审批。").format(title=_title(measure), day=extension.new_due_on)
+        recipients, key = measure_secretaries(measure), f"extension:{extension.pk}"
+    else:
+        message = _("「{title}」的延期申请（{day}）{state}。").format(
+            title=_title(measure), day=extension.new_due_on, state=extension.get_state_display()
+        )
+        recipients, key = [extension.requested_by], f"extension_decided:{extension.pk}"
+    return notify(recipients=recipients, kind=Kind.EXTENSION, message=message, key=key, measure=measure)

@@ -1,0 +1,73 @@
+"""Follow-up re-checks (回头看): the secretary confirms a signed-off measure stayed fixed,
+or reopens it when the problem came back. The sweep creates the pending ReCheck rows
+(services/sweep.py: recheck_schedule, recheck_open)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Measure, MeasureKind, MeasureStatus, ProgressEntry, ReCheck
+from .measures import add_entry, lock_measure, save_measure
+from .notifications import Kind, notify
+
+
+def _lock(recheck: ReCheck, user) -> tuple[ReCheck, Measure]:
+    current = ReCheck.objects.select_for_update().get(pk=recheck.pk)
+    measure = lock_measure(current.measure)
+    if not user.has_perm("rectification.decide_recheck", measure):
+        raise PermissionDenied(_("只有书记可以处理回头看。"))
+    if current.state != ReCheck.State.PENDING:
+        raise ValidationError(_("该回头看已处理。"))
+    return current, measure
+
+
+def _decide(recheck: ReCheck, user, state: str, note: str) -> None:
+    recheck.state, recheck.note = state, note
+    recheck.decided_by, recheck.decided_at = user, timezone.now()
+    recheck.save(update_fields=["state", "note", "decided_by", "decided_at"])
+
+
+@transaction.atomic
+def recheck_confirm(*, recheck: ReCheck, user, note: str = "") -> ReCheck:
+    """The problem has not come back (未反弹): the re-check is closed on the record."""
+    current, measure = _lock(recheck, user)
+    note = note.strip()
+    _decide(current, user, ReCheck.State.CONFIRMED, note)
+    add_entry(measure, user, ProgressEntry.Kind.RECHECK, _("回头看：问题未反弹。") + (" " + note if note else ""))
+    return current
+
+
+@transaction.atomic
+def recheck_reopen(*, recheck: ReCheck, user, note: str, today: dt.date, due_on: dt.date | None = None) -> ReCheck:
+    """The problem came back (反弹): the measure goes back to in progress, with a new
+    deadline unless it is ongoing, and its people are told."""
+    current, measure = _lock(recheck, user)
+    note = note.strip()
+    if not note:
+        raise ValidationError(_("请填写反弹情况。"))
+    if measure.status != MeasureStatus.DONE:
+        raise ValidationError(_("该措施已不在“已完成”状态，无需重新整改。"))
+    fields = ["status", "signed_off_at", "signed_off_by", "completed_on", "submitted_at", "recheck_on"]
+    if measure.kind != MeasureKind.ONGOING:
+        if due_on is None or due_on < today:
+            raise ValidationError(_("请设定不早于今天的新完成时限。"))
+        measure.due_on = due_on
+        fields.append("due_on")
+    _decide(current, user, ReCheck.State.REOPENED, note)
+    text = _("回头看发现问题反弹，重新整改：") + note
+    add_entry(measure, user, ProgressEntry.Kind.RECHECK, text, MeasureStatus.DONE, MeasureStatus.IN_PROGRESS)
+    measure.status = MeasureStatus.IN_PROGRESS
+    measure.signed_off_at = measure.signed_off_by = measure.completed_on = measure.submitted_at = None
+    measure.recheck_on = None  # the next sign-off schedules the next re-check
+    save_measure(measure, user, fields)
+    people = [p.user for p in measure.owners.select_related("user") if p.user] + (
+        [measure.leader.user] if measure.leader and measure.leader.user else []
+    )
+    message = _("回头看发现「{title}」问题反弹，已重新整改，请抓紧落实。").format(title=measure.title[:60])
+    notify(recipients=people, kind=Kind.REOPENED, message=message, key=f"reopened:{current.pk}", measure=measure)
+    return current
