@@ -21,7 +21,7 @@ run: setup  ## migrate, load the Fuhua demo, serve at http://127.0.0.1:8000 with
 
 test: setup-dev  ## the whole suite: SQLite (fast) then PostgreSQL + Redis + browser
 	@bash scripts/ensure-services.sh
-	@$(MAKE) --no-print-directory migrations-check lint test-sqlite test-postgres
+	@$(MAKE) --no-print-directory migrations-check lint test-sqlite test-postgres bench-quick
 
 test-sqlite:
 	$(PY) -m pytest -m "not browser and not worker and not postgres" -p no:cacheprovider
@@ -40,6 +40,12 @@ lint:
 fmt:
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+bench: setup-dev  ## benchmarks beside their limits (SQLite; DATABASE_URL=postgres://…/fuhua_bench for PostgreSQL), see BENCHMARKS.md
+	$(PY) -m benchmarks
+
+bench-quick:  ## every benchmark at a tiny scale on SQLite, in seconds (CI: keeps them working, no thresholds)
+	DATABASE_URL= $(PY) -m benchmarks --quick
 
 backup:  ## database dump + evidence files with a SHA-256 manifest, into var/backups/ (or BACKUP_DIR)
 	$(PY) manage.py backup $(if $(BACKUP_DIR),--dir $(BACKUP_DIR))

@@ -75,7 +75,8 @@ def _parent(args: argparse.Namespace, cases: list[str]) -> int:
         failed |= code != 0
     path = Path(args.json) if args.json else Path(__file__).parent / f"results-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(_report(dbs, args, results), ensure_ascii=False, indent=1), encoding="utf-8")
-    _print_targets(results)
+    if not args.quick:  # a tiny scale says nothing about the targets
+        _print_targets(results)
     print(f"# results written to {path}", flush=True)
     return 1 if failed else 0
 
