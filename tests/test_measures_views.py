@@ -217,6 +217,17 @@ def test_list_query_budget(client, personas, frozen, django_assert_num_queries, 
     assert len(_titles(body)) == n
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [2, 20])
+def test_secretary_list_with_bulk_bar_query_budget(client, personas, frozen, django_assert_num_queries, n):
+    _measures(personas, n)
+    client.force_login(personas.secretary_a)
+    # As for staff (13), plus the people the bulk bar may assign (its owner and leader selects).
+    with django_assert_num_queries(15):
+        body = _list(client)
+    assert len(_titles(body)) == n and 'id="bulk-form"' in body and body.count('form="bulk-form"') == n
+
+
 # ---------------------------------------------------------------- the measure page
 
 
