@@ -50,9 +50,21 @@ class FlagFilter(django_filters.BooleanFilter):
 
 
 SORTS = {
-    "due_on": (F("due_on").asc(nulls_last=True), "finding__category__position", "finding__position", "position"),
-    "-due_on": (F("due_on").desc(nulls_last=True), "finding__category__position", "finding__position", "position"),
-    "ledger": ("finding__category__inspection_id", "finding__category__position", "finding__position", "position"),
+    "due_on": (F("due_on").asc(nulls_last=True), "finding__category__position", "finding__position", "position", "pk"),
+    "-due_on": (
+        F("due_on").desc(nulls_last=True),
+        "finding__category__position",
+        "finding__position",
+        "position",
+        "pk",
+    ),
+    "ledger": (
+        "finding__category__inspection_id",
+        "finding__category__position",
+        "finding__position",
+        "position",
+        "pk",
+    ),
     "-updated": ("-updated_at", "-pk"),
 }
 SORT_CHOICES = [
@@ -102,6 +114,8 @@ class MeasureFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, user, today: dt.date, **kwargs: Any) -> None:
+        if queryset is not None:
+            queryset = queryset.order_by(*SORTS["due_on"])  # the default; ``sort`` replaces it
         super().__init__(data, queryset, **kwargs)
         self.user, self.today = user, today
         organisations = Organisation.objects.filter(organisation_scope(user))
@@ -118,12 +132,6 @@ class MeasureFilter(django_filters.FilterSet):
             self.form.fields["category"].queryset = Category.objects.filter(
                 inspection__in=inspections, inspection=chosen
             )
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("sort"):
-            queryset = queryset.order_by(*SORTS["due_on"])
-        return queryset
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(overdue_q(self.today)) if value else queryset
