@@ -99,6 +99,8 @@ def test_supervisor_sees_the_roll_up_of_a_and_b(client, board, personas):
     a, b = rows[personas.tree.a], rows[personas.tree.b]
     assert (a.inspections, a.counts.total, a.counts.overdue, a.counts.rate) == (1, 10, 2, 22.2)
     assert (b.inspections, b.counts.total, b.counts.overdue, b.counts.rate) == (1, 1, 0, 100.0)
+    assert a.latest_feedback == dt.date(2025, 1, 21) and a.last_progress == _at(dt.date(2025, 3, 1))  # m5's report
+    assert b.last_progress is None
     body = response.content.decode()
     assert f"{DASHBOARD}?organisation={personas.tree.a.pk}" in body  # drill-down
 

@@ -532,6 +532,7 @@ class RollupRow:
     depth: int
     parent_name: str
     inspections: int
+    latest_feedback: dt.date | None  # feedback date of its latest inspection
     counts: Counts
     last_progress: dt.datetime | None
 
@@ -564,8 +565,13 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
     organisation), whatever the number of organisations or measures."""
     orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
     org_ids = [o.pk for o in orgs]
-    insp_rows = Inspection.objects.filter(organisation_id__in=org_ids).values("organisation_id").annotate(n=Count("pk"))
-    inspections = {r["organisation_id"]: r["n"] for r in insp_rows.order_by()}
+    insp_rows = (
+        Inspection.objects.filter(organisation_id__in=org_ids)
+        .values("organisation_id")
+        .annotate(n=Count("pk"), latest=Max("feedback_on"))
+        .order_by()
+    )
+    inspections = {r["organisation_id"]: r for r in insp_rows}
     org_key = "finding__category__inspection__organisation_id"
     measure_rows = (
         Measure.objects.filter(**{f"{org_key}__in": org_ids})
@@ -580,7 +586,8 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
             organisation=o,
             depth=o.path.count("/") - root_depth,
             parent_name=o.parent.short_name if o.parent else "",
-            inspections=inspections.get(o.pk, 0),
+            inspections=inspections.get(o.pk, {}).get("n", 0),
+            latest_feedback=inspections.get(o.pk, {}).get("latest"),
             counts=Counts.from_row(measures.get(o.pk, {})),
             last_progress=measures.get(o.pk, {}).get("last_progress"),
         )
