@@ -241,7 +241,7 @@ def test_only_ongoing_measures_are_never_overdue(personas, frozen):
     f.measure(finding=finding, kind=K.ONGOING, last_progress_at=NOW)
     data = _data(insp)
     assert (data.counts.total, data.counts.ongoing, data.counts.overdue, data.counts.due_soon) == (2, 2, 0, 0)
-    assert data.counts.rate is None and data.trend.total == 0
+    assert data.counts.rate is None and data.trend.total == 0 and data.counts.stale == 1
     assert data.ongoing[0].pk == stale.pk and data.ongoing[0].days_silent is None  # never reported: first
 
 

@@ -71,6 +71,8 @@ def _count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:
         "bounded": Count("pk", filter=~ongoing),
         "bounded_done": Count("pk", filter=~ongoing & Q(status=DONE)),
         "extended": Count("pk", filter=extended),
+        # Flagged by the daily sweep: ongoing, open, no progress for STALE_AFTER_DAYS.
+        "stale": Count("pk", filter=ongoing & Q(stale_since__isnull=False) & ~Q(status=DONE)),
     }
 
 
@@ -89,6 +91,7 @@ class Counts:
     bounded: int = 0
     bounded_done: int = 0
     extended: int = 0
+    stale: int = 0
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Counts:

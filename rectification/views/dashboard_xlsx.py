@@ -51,7 +51,8 @@ def _summary(ws: Worksheet, data: sel.Dashboard) -> None:
     ws.append([])
     rows: list[list[Any]] = [["整改事项", data.items.total], ["已完成整改事项", data.items.done]]
     rows += [[f.label, f.value] for f in data.figures]
-    rows += [["其中已延期", data.counts.extended], ["整改完成率", _rate(data.counts)]]
+    rows += [["其中已延期", data.counts.extended], ["长期坚持中长期未更新", data.counts.stale]]
+    rows += [["整改完成率", _rate(data.counts)]]
     _table(ws, ["指标", "数值"], rows, [28, 16])
     ws.freeze_panes = None
     ws.append([])
