@@ -253,3 +253,12 @@ def test_command(capsys):
     assert Measure.objects.count() == 12
     call_command("generate_scale_data", *args, "--seed", "9", verbosity=0)
     assert "0 communities generated, 2 already present" in capsys.readouterr().out
+
+
+def test_names_stay_unique_at_city_scale():
+    from rectification.services import scale_vocabulary as vocab
+
+    names = [vocab.community_name(i) for i in range(2500)]
+    assert len(set(names)) == len(names)
+    streets = [vocab.street_name(j) for j in range(30)]
+    assert len(set(streets)) == len(streets)
