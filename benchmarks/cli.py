@@ -106,13 +106,14 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         cpu = platform.processor()
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "python": platform.python_version()}
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return {"nproc": str(os.cpu_count()), "cpu": cpu, "python": platform.python_version(), "loadavg": load}
 
 
 def env_line(dbs: env.Databases) -> str:
     m = machine()
     where = "PostgreSQL" if dbs.is_postgres else "SQLite"
-    return f"# {m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, {where}: {_safe(dbs.main)}"
+    return f"# {m['nproc']} CPUs ({m['cpu']}), load {m['loadavg']}, Python {m['python']}, {where}: {_safe(dbs.main)}"
 
 
 def _safe(url: str) -> str:
@@ -131,7 +132,7 @@ def _report(dbs: env.Databases, args: argparse.Namespace, figures: list[dict]) -
     return {
         "when": dt.datetime.now().isoformat(timespec="seconds"),
         "scale": "quick" if args.quick else "full",
-        "machine": machine(),
+        "machine": machine(),  # the load average at the end of the run
         "databases": {"main": _safe(dbs.main), "sweep": _safe(dbs.sweep)},
         "database_server": next((f["server"] for f in figures if f.get("server")), ""),
         "figures": figures,

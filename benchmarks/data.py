@@ -6,6 +6,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from django.db import connection
+
 from rectification.services.scale_data import ScaleSpec, scale_data_find, scale_data_generate
 
 SEED = 1
@@ -54,4 +56,8 @@ def ensure(spec: ScaleSpec) -> None:
             print(f"#   {done}/{total} communities, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
     scale_data_generate(spec=spec, progress=progress)
+    if connection.vendor == "postgresql":
+        # Planner statistics, as a database in use has them (autovacuum would get there later).
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
     print(f"# generated in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)

@@ -104,15 +104,22 @@ def interleaved_ms(
 ) -> tuple[list[float], list[float]]:
     """Time the case and its limit alternately, so that load from the other engineers on
     this shared machine hits both alike."""
-    case_ms: list[float] = []
-    limit_ms: list[float] = []
+    times = interleaved({"case": case, "limit": limit}, runs, warmup=warmup, setup=setup)
+    return times["case"], times["limit"]
+
+
+def interleaved(
+    fns: dict[str, Callable[[], Any]], runs: int, *, warmup: int = 1, setup: Callable[[], Any] | None = None
+) -> dict[str, list[float]]:
+    """Milliseconds of each function, called in turn ``runs`` times (after ``warmup``)."""
+    out: dict[str, list[float]] = {name: [] for name in fns}
     for i in range(warmup + runs):
-        for fn, out in ((case, case_ms), (limit, limit_ms)):
+        for name, fn in fns.items():
             if setup is not None:
                 setup()
             gc.collect()
             started = time.perf_counter()
             fn()
             if i >= warmup:
-                out.append((time.perf_counter() - started) * 1000)
-    return case_ms, limit_ms
+                out[name].append((time.perf_counter() - started) * 1000)
+    return out

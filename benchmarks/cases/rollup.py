@@ -10,10 +10,11 @@ from django.db import connection
 from django.urls import reverse
 
 from rectification.models import Organisation
+from rectification.selectors.dashboard import rollup_rows
 from rectification.services.scale_data import district_slug, supervisor_username
 
 from .. import data
-from ..figures import Figure, Target, interleaved_ms
+from ..figures import Figure, Target, interleaved
 from . import as_of, count_queries, logged_in_client
 from .dashboard import COUNTS
 
@@ -52,16 +53,31 @@ def run(ctx) -> list[Figure]:
         street_client = logged_in_client(get_user_model().objects.get(username=supervisor_username(spec, 0)))
         queries = count_queries(page)
         street_queries = count_queries(lambda: street_client.get(reverse("rectification:rollup")))
-        case_ms, limit_ms = interleaved_ms(page, lambda: sql_rollup(district.path, ctx.today), ctx.runs)
+        times = interleaved(
+            {
+                "page": page,
+                "selector": lambda: rollup_rows(root=district, today=ctx.today),
+                "sql": lambda: sql_rollup(district.path, ctx.today),
+            },
+            ctx.runs,
+        )
     return [
         Figure(
             "rollup",
-            case_ms,
+            times["page"],
             "ms",
             "rollup.sql-group-by",
-            limit_ms,
+            times["sql"],
             targets=[Target("ratio", "<=", 3), Target("median", "<", 100)],
             note=f"{spec.communities} communities in {spec.streets} streets, {spec.total_measures:,} measures",
+        ),
+        Figure(
+            "rollup.selector",
+            times["selector"],
+            "ms",
+            "rollup.sql-group-by",
+            times["sql"],
+            note="selectors.rollup_rows alone (the ORM side of the page, no request or template)",
         ),
         Figure(
             "rollup.queries",
