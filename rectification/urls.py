@@ -26,6 +26,7 @@ urlpatterns = [
     path("inspections/<int:pk>/bulletin/", bulletin_views.bulletin_edit, name="bulletin_edit"),
     path("inspections/<int:pk>/bulletin/preview/", bulletin_views.bulletin_preview, name="bulletin_preview"),
     path("inspections/<int:pk>/bulletin.pdf", bulletin_views.bulletin_pdf, name="bulletin_pdf"),
+    path("inspections/<int:pk>/bulletin.docx", bulletin_views.bulletin_docx, name="bulletin_docx"),
     path("inspections/<int:pk>/bulletin/publish/", bulletin_views.bulletin_publish, name="bulletin_publish"),
     path("inspections/<int:pk>/bulletin/versions/", bulletin_views.bulletin_versions, name="bulletin_versions"),
     path("public/<slug:slug>/bulletins/", bulletin_views.public_bulletin_list, name="public_bulletin_list"),
@@ -43,6 +44,11 @@ urlpatterns = [
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.pdf",
         bulletin_views.public_bulletin_pdf,
         name="public_bulletin_pdf",
+    ),
+    path(
+        "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.docx",
+        bulletin_views.public_bulletin_docx,
+        name="public_bulletin_docx",
     ),
     # Dashboard, its xlsx export, and the supervisors' roll-up (read-only).
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),

@@ -127,6 +127,7 @@ MATRIX: dict[str, Entry] = {
     "rectification:bulletin_edit": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_inspection),
     "rectification:bulletin_preview": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_inspection),
     "rectification:bulletin_pdf": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_inspection),
+    "rectification:bulletin_docx": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_inspection),
     "rectification:bulletin_publish": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_inspection),
     "rectification:bulletin_versions": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
     # Public bulletin pages need no login; a draft that was never published is a 404 for all.
@@ -138,6 +139,9 @@ MATRIX: dict[str, Entry] = {
         get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
     ),
     "rectification:public_bulletin_pdf": Entry(
+        get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
+    ),
+    "rectification:public_bulletin_docx": Entry(
         get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
     ),
     # Dashboard and its export: whoever reads A (B's staff: 404, see test_dashboard_views);

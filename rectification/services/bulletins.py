@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..bulletin.document import build_document
-from ..bulletin.pdf import render_pdf
+from ..bulletin.docx import render_docx
+from ..bulletin.pdf import render_pdf, sha256
 from ..models import Bulletin, BulletinVersion, Inspection
 
 # What the secretary may edit; everything else of the row is bookkeeping.
@@ -82,9 +83,18 @@ def bulletin_update(*, inspection: Inspection, user, expected_version: int, **fi
 
 def _frozen_outputs(bulletin: Bulletin, today: dt.date) -> dict[str, Any]:
     """The files of a published version, rendered from the draft as it is now. Add a
-    writer here (e.g. .docx) and its columns are frozen with the others."""
-    result = render_pdf(build_document(bulletin, today=today))
-    return {"html": result.html, "html_sha256": result.html_sha256, "pdf": result.pdf, "sha256": result.pdf_sha256}
+    writer here and its columns are frozen with the others."""
+    document = build_document(bulletin, today=today)
+    result = render_pdf(document)
+    docx = render_docx(document)
+    return {
+        "html": result.html,
+        "html_sha256": result.html_sha256,
+        "pdf": result.pdf,
+        "sha256": result.pdf_sha256,
+        "docx": docx,
+        "docx_sha256": sha256(docx),
+    }
 
 
 def bulletin_publish(
@@ -92,7 +102,7 @@ def bulletin_publish(
 ) -> BulletinVersion:
     """Freeze the current draft as the next version (1, 2, …).
 
-    Rendering happens before the transaction, so a WeasyPrint failure writes nothing;
+    Rendering happens before the transaction, so a failure of any writer writes nothing;
     the version number is taken under the draft's row lock, and a draft edited since the
     secretary looked at it (``expected_version``) is refused rather than published unseen.
     """

@@ -3,6 +3,8 @@ the version list; and the public pages (no login) of published versions only."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import selectors, services
 from ..bulletin.document import build_document
+from ..bulletin.docx import CONTENT_TYPE as DOCX_CONTENT_TYPE
+from ..bulletin.docx import render_docx
 from ..bulletin.fonts import missing_glyphs, resolve_faces
 from ..bulletin.html import render_html
 from ..bulletin.pdf import render_pdf
@@ -51,6 +55,14 @@ def _document_response(html: str) -> HttpResponse:
 def _pdf_response(pdf: bytes, filename: str, etag: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["ETag"] = f'"{etag}"'
+    return response
+
+
+def _docx_response(docx: bytes, filename: str, etag: str) -> HttpResponse:
+    """A download (a Word file is edited, not viewed in the browser)."""
+    response = HttpResponse(docx, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["ETag"] = f'"{etag}"'
     return response
 
@@ -141,6 +153,16 @@ def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def bulletin_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft as a Word document (rendered each time: it takes a fraction of a second)."""
+    inspection = _inspection(request, pk, EDIT)
+    document = build_document(selectors.bulletin_draft(inspection=inspection), today=timezone.localdate())
+    docx = render_docx(document)
+    return _docx_response(docx, _filename(inspection, "（草稿）.docx"), hashlib.sha256(docx).hexdigest())
+
+
+@login_required
 @require_POST
 def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _inspection(request, pk, "rectification.publish_bulletin")
@@ -215,3 +237,14 @@ def public_bulletin_pdf(request: HttpRequest, slug: str, bulletin_id: int, numbe
     version = _public_version(slug, bulletin_id, number)
     inspection = version.bulletin.inspection
     return _pdf_response(bytes(version.pdf), _filename(inspection, f"（第{version.number}版）.pdf"), version.sha256)
+
+
+@require_GET
+def public_bulletin_docx(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
+    """The frozen Word document; versions published before there was one have none (404)."""
+    version = _public_version(slug, bulletin_id, number)
+    if version.docx is None:
+        raise Http404
+    inspection = version.bulletin.inspection
+    filename = _filename(inspection, f"（第{version.number}版）.docx")
+    return _docx_response(bytes(version.docx), filename, version.docx_sha256)

@@ -1,6 +1,6 @@
 """Render an inspection's bulletin draft to files, without the web server.
 
-    python manage.py render_bulletin <inspection-id> --output out.pdf [--html out.html]
+python manage.py render_bulletin <inspection-id> --output out.pdf [--html out.html] [--docx out.docx]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from ...bulletin.document import Document, build_document
+from ...bulletin.docx import render_docx
 from ...bulletin.html import render_html
 from ...bulletin.pdf import render_pdf
 from ...models import Inspection
@@ -31,15 +32,20 @@ def _html(document: Document, command: BaseCommand) -> bytes:
     return render_html(document).encode("utf-8")
 
 
-# option name -> (help, writer). A new format (e.g. --docx) is one more entry here.
+def _docx(document: Document, command: BaseCommand) -> bytes:
+    return render_docx(document)
+
+
+# option name -> (help, writer). A new format is one more entry here.
 WRITERS: dict[str, tuple[str, Callable[[Document, BaseCommand], bytes]]] = {
     "output": ("write the PDF to this file", _pdf),
     "html": ("write the HTML to this file", _html),
+    "docx": ("write the Word document (.docx) to this file", _docx),
 }
 
 
 class Command(BaseCommand):
-    help = "Render the current bulletin draft of an inspection (PDF, HTML) to files."
+    help = "Render the current bulletin draft of an inspection (PDF, HTML, Word) to files."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("inspection_id", type=int)
