@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Serve the app at http://127.0.0.1:8000 with a Celery worker and the beat schedule
 # running beside it. Without CELERY_BROKER_URL the broker is kombu's filesystem
-# transport under var/celery: no Redis needed. Ctrl-C stops everything.
+# transport under $VAR_DIR/celery: no Redis needed. Ctrl-C stops everything.
+# To watch the schedule fire without waiting for 06:30: SWEEP_EVERY_SECONDS=30 make run,
+# then look at $VAR_DIR/log/celery.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
-mkdir -p var/log
+VAR_DIR="${VAR_DIR:-var}"
+mkdir -p "$VAR_DIR/log"
 "$VENV/bin/celery" -A fuhua worker --beat --concurrency 1 --loglevel INFO \
-  --schedule var/celerybeat-schedule >var/log/celery.log 2>&1 &
+  --schedule "$VAR_DIR/celerybeat-schedule" >"$VAR_DIR/log/celery.log" 2>&1 &
 celery_pid=$!
 trap 'kill $celery_pid 2>/dev/null; wait $celery_pid 2>/dev/null' EXIT INT TERM
-echo "run: Celery worker + beat running (pid $celery_pid, log var/log/celery.log)"
+echo "run: Celery worker + beat running (pid $celery_pid, log $VAR_DIR/log/celery.log)"
 echo "run: serving http://127.0.0.1:8000  (demo accounts: see README.md)"
 "$VENV/bin/python" manage.py runserver 127.0.0.1:8000 --noreload "$@"
