@@ -3,7 +3,6 @@ restricted URL fetcher, the cache."""
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 import shutil
@@ -22,7 +21,8 @@ from rectification.bulletin.html import render_html, stylesheet
 from rectification.bulletin.layout import mm_to_pt
 from rectification.models import Bulletin, Measure
 
-SEED = Path(settings.BASE_DIR) / "fixtures" / "seed" / "fuhua-bulletin-2025.txt"
+from .helpers.bulletin_text import normalise, pdftotext, seed_similarity
+
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "bulletin"
 POPPLER = shutil.which("pdftotext") and shutil.which("pdffonts") and shutil.which("pdftoppm")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) not installed")
@@ -53,19 +53,9 @@ def fuhua(demo):
     return bulletin_pdf.render_pdf(build_document(_draft(demo)))
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _pdftotext(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-
-
 @needs_poppler
 def test_fuhua_text_matches_the_seed(fuhua):
-    text = re.sub(r"—\s*\d+\s*—", "", _pdftotext(fuhua.pdf))  # page numbers 「— N —」
-    seed = SEED.read_text(encoding="utf-8").replace("**", "")
-    ratio = difflib.SequenceMatcher(None, _normalise(text), _normalise(seed), autojunk=False).ratio()
+    ratio = seed_similarity(pdftotext(fuhua.pdf))
     print(f"similarity to the seed: {ratio:.4f}")
     assert ratio >= 0.97
 
@@ -204,7 +194,7 @@ def test_hostile_narrative_text_is_shown_as_text_and_fetches_nothing(demo, fetch
     result = bulletin_pdf.render_pdf(build_document(bulletin), use_cache=False)
     assert "<script" not in result.html and "<img" not in result.html and "<link" not in result.html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in result.html
-    text = _normalise(_pdftotext(result.pdf))
+    text = normalise(pdftotext(result.pdf))
     for literal in ('<script>alert("x")</script>', '<imgsrc="file:///etc/passwd">', "http://example.com/evil.png"):
         assert literal in text
     (fetcher,) = fetchers
