@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -309,3 +310,11 @@ def test_query_count_does_not_grow_with_the_tree(insp, django_assert_num_queries
     with django_assert_num_queries(3):
         doc = build_document(bulletin, today=TODAY)
     assert len(doc.blocks) > 10
+
+
+def test_control_characters_never_reach_the_document(insp):
+    cat = f.category(inspection=insp, title="关于\x1b[31m测试方面")
+    f.measure(finding=f.finding(category=cat, heading="事项\x07"), title="措施\x00", progress="进展\x0b")
+    doc = build_document(_bulletin(insp, section1_text="正文\x01\x7f。"), today=TODAY)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", doc.plain_text().replace("\n", ""))
+    assert "关于[31m测试方面" in doc.plain_text() and "措施。进展。" in doc.plain_text()

@@ -227,3 +227,12 @@ def test_bulletin_index_lists_visible_inspections(client, small, personas, djang
         response = client.get(reverse("rectification:bulletin_index"))
     assert response.status_code == 200
     assert response.content.decode().count("/bulletin/versions/") == 3  # A's two and B's, below the street
+
+
+def test_editor_drops_control_characters(client, small, personas):
+    client.force_login(personas.secretary_a)
+    url = reverse("rectification:bulletin_edit", args=[small.pk])
+    form = {k: ("" if v is None else v) for k, v in client.get(url).context["form"].initial.items()}
+    response = client.post(url, {**form, "expected_version": 1, "section3_text": "甲\x1b[31m乙\x07\r\n丙\t丁"})
+    assert response.status_code == 302
+    assert Bulletin.objects.get(inspection=small).section3_text == "甲[31m乙\r\n丙\t丁"

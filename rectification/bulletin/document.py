@@ -38,6 +38,13 @@ _CLAUSE_END = "，、；：,;:"
 _CLOSERS = "”’」』）》】〕)\"'"
 _BOLD_RE = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _INNER_BREAK_RE = re.compile(r"\s*\n\s*")
+# Control characters have no glyph and no business in a document (tab and newline are
+# layout, handled by the parsers); whatever path the text came in by, they are dropped.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain(text: str) -> str:
+    return _CONTROL_RE.sub("", text)
 
 
 # ---------------------------------------------------------------------------- blocks
@@ -52,10 +59,16 @@ class Run:
     bold: bool = False
     role: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", plain(self.text))
+
 
 @dataclass(frozen=True)
 class Title:
     lines: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(plain(line) for line in self.lines))
 
     @property
     def text(self) -> str:
@@ -70,6 +83,9 @@ class Heading:
     number: str
     text: str
     kind: str = "heading"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", plain(self.text))
 
     @property
     def role(self) -> str:
@@ -104,6 +120,9 @@ class Signature:
     name: str
     date: str
     issued_on: dt.date
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", plain(self.name))
 
 
 @dataclass(frozen=True)
