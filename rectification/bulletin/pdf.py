@@ -122,14 +122,21 @@ def write_pdf(html: str, *, fetcher=None) -> bytes:
 
 
 @lru_cache(maxsize=1)
-def _fonts_fingerprint() -> str:
-    """Changes when a vendored font or WeasyPrint changes, so stale PDFs are not served."""
+def _weasyprint_version() -> str:
     # The package metadata, not the module: importing WeasyPrint costs ~0.4 s.
-    digest = hashlib.sha256(importlib.metadata.version("weasyprint").encode())
-    for name in sorted({spec["free"] for spec in LAYOUT["typefaces"].values()}):
-        path = static_path(name)
-        stat = path.stat() if path else None
-        digest.update(f"{name}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}".encode())
+    return importlib.metadata.version("weasyprint")
+
+
+def _fonts_fingerprint(faces: dict[str, Face]) -> str:
+    """Changes when WeasyPrint or a font file in use changes, so stale PDFs are not served."""
+    digest = hashlib.sha256(_weasyprint_version().encode())
+    paths = {static_path(spec["free"]) for spec in LAYOUT["typefaces"].values()} | {f.path for f in faces.values()}
+    for path in sorted(str(p) for p in paths if p):
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -137,18 +144,18 @@ def cache_dir() -> Path:
     return Path(getattr(settings, "BULLETIN_PDF_CACHE_DIR", Path(settings.VAR_DIR) / "cache" / "bulletin-pdf"))
 
 
-def _cache_path(html_sha256: str) -> Path:
-    return cache_dir() / f"{html_sha256}-{_fonts_fingerprint()}.pdf"
+def _cache_path(key: str) -> Path:
+    return cache_dir() / f"{key}.pdf"
 
 
-def _cache_read(html_sha256: str) -> bytes | None:
+def _cache_read(key: str) -> bytes | None:
     try:
-        return _cache_path(html_sha256).read_bytes()
+        return _cache_path(key).read_bytes()
     except OSError:
         return None
 
 
-def _cache_write(html_sha256: str, pdf: bytes) -> None:
+def _cache_write(key: str, pdf: bytes) -> None:
     """Atomic write (temp file + rename), then keep only the newest CACHE_KEEP files."""
     directory = cache_dir()
     try:
@@ -156,7 +163,7 @@ def _cache_write(html_sha256: str, pdf: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(fd, "wb") as out:
             out.write(pdf)
-        os.replace(tmp, _cache_path(html_sha256))
+        os.replace(tmp, _cache_path(key))
         files = sorted(directory.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in files[CACHE_KEEP:]:
             old.unlink(missing_ok=True)
@@ -201,7 +208,8 @@ def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, F
     html_sha = sha256(html)
     texts = {**document.text_by_role(), ("page_number", False): PAGE_NUMBER_CHARS}
     missing = missing_glyphs(texts, faces)
-    pdf = _cache_read(html_sha) if use_cache else None
+    key = f"{html_sha}-{_fonts_fingerprint(faces)}"
+    pdf = _cache_read(key) if use_cache else None
     cached = pdf is not None
     refused: list[str] = []
     if pdf is None:
@@ -209,7 +217,7 @@ def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, F
         pdf = write_pdf(html, fetcher=fetcher)
         refused = list(fetcher.refused)
         if use_cache:
-            _cache_write(html_sha, pdf)
+            _cache_write(key, pdf)
     return RenderResult(
         html=html,
         pdf=pdf,
