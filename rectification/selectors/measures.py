@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from ..filters import MeasureFilter
@@ -32,8 +33,17 @@ def measure_queryset(*, user) -> QuerySet[Measure]:
     )
 
 
+def _evidence_count() -> Coalesce:
+    """Evidence files per measure as a correlated subquery, not a JOIN + GROUP BY: grouping
+    made the database group every visible row before sorting and cutting a page (a second
+    per page for a district supervisor at 30,000 measures, see BENCHMARKS.md); the
+    subquery runs for the rows of the page only."""
+    files = Evidence.objects.filter(measure=OuterRef("pk")).order_by().values("measure").annotate(n=Count("pk"))
+    return Coalesce(Subquery(files.values("n"), output_field=IntegerField()), 0)
+
+
 def measure_filterset(*, user, filters: Mapping[str, Any], today: dt.date) -> MeasureFilter:
-    queryset = measure_queryset(user=user).annotate(evidence_count=Count("evidence", distinct=True))
+    queryset = measure_queryset(user=user).annotate(evidence_count=_evidence_count())
     return MeasureFilter(filters or None, queryset=queryset, user=user, today=today)
 
 
