@@ -270,6 +270,38 @@ def test_user_text_is_plain_text(demo):
     assert "example.com" not in rels
 
 
+# ECMA-376 element sequences (17.3.1.26 pPr, 17.3.2.28 rPr): Word refuses a file whose
+# elements are out of order, LibreOffice does not, so this is checked here.
+PPR_SEQUENCE = (
+    "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+    "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd "
+    "snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment "
+    "textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange"
+).split()
+RPR_SEQUENCE = (
+    "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+    "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs em "
+    "lang eastAsianLayout specVanish oMath"
+).split()
+
+
+def test_elements_are_in_schema_order(fuhua_docx):
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(fuhua_docx)) as package:
+        parts = [n for n in package.namelist() if n.startswith("word/") and n.endswith(".xml")]
+        trees = [etree.fromstring(package.read(name)) for name in parts]
+    checked = 0
+    for tree in trees:
+        for tag, sequence in (("w:pPr", PPR_SEQUENCE), ("w:rPr", RPR_SEQUENCE)):
+            for element in tree.iter(qn(tag)):
+                names = [etree.QName(child).localname for child in element]
+                known = [name for name in names if name in sequence]
+                assert known == sorted(known, key=sequence.index), names
+                checked += 1
+    assert checked > 50
+
+
 def test_package_is_byte_stable(fuhua_docx):
     with zipfile.ZipFile(io.BytesIO(fuhua_docx)) as package:
         assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
