@@ -149,15 +149,19 @@ def test_staff_reports_and_secretary_signs_off(live_server, browser, personas, w
     assert "上传佐证材料" in history and "已完成" in history
     assert "排查记录表.pdf" in page.locator("#sign-offs").inner_text()
     _shot(page, "09-history")
+    # The secretary's list: every measure of the organisation, with the bulk bar.
+    page.goto(f"{url}/measures/")
+    assert page.locator("td.m-title").count() == 3 and page.locator("#bulk-form").is_visible()
+    _shot(page, "10-secretary-list")
     page.context.close()
 
     # On a phone: the list as cards, the measure page in one column.
     phone = _page(browser, PHONE, is_mobile=True, has_touch=True)
     _login(phone, live_server, "staff_a")
     phone.goto(f"{url}/measures/?mine=1")
-    _shot(phone, "10-phone-list")
+    _shot(phone, "11-phone-list")
     phone.goto(f"{url}/measures/{work.pk}/")
-    _shot(phone, "11-phone-measure")
+    _shot(phone, "12-phone-measure")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the measure page scrolls sideways on a phone"
     phone.context.close()
@@ -173,5 +177,5 @@ def test_works_without_javascript(live_server, browser, personas, work):
     page.click("text=保存进展")
     page.wait_for_url(f"{live_server.url}/measures/{work.pk}/")
     assert "无脚本也能报告进展" in page.locator("#timeline").inner_text()
-    _shot(page, "12-no-javascript")
+    _shot(page, "13-no-javascript")
     page.context.close()
