@@ -146,4 +146,4 @@ def _print_targets(figures: list[dict]) -> None:
     print("# targets (from the issue):", flush=True)
     for name, t in checks:
         verdict = {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
-        print(f"#   {name:<30} {t['target']:<16} {verdict}", flush=True)
+        print(f"#   {name:<34} {t['target']:<16} {verdict}", flush=True)

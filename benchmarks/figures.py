@@ -60,7 +60,7 @@ class Figure:
     def line(self) -> str:
         limit = "-" if self.limit_median is None else _num(self.limit_median)
         ratio = "-" if self.ratio is None else f"{self.ratio:.2f}"
-        return f"{self.name:<30} {_num(self.median):>10} {self.unit:<8} {self.limit_name:<30} {limit:>10} {ratio:>6}"
+        return f"{self.name:<34} {_num(self.median):>10} {self.unit:<8} {self.limit_name:<34} {limit:>10} {ratio:>6}"
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -73,7 +73,7 @@ def _num(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 100 or value == int(value) else f"{value:.2f}"
 
 
-HEADER = f"{'name':<30} {'median':>10} {'unit':<8} {'limit-name':<30} {'limit-median':>10} {'ratio':>6}"
+HEADER = f"{'name':<34} {'median':>10} {'unit':<8} {'limit-name':<34} {'limit-median':>10} {'ratio':>6}"
 
 
 def sample_ms(

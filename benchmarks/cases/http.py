@@ -29,11 +29,11 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from rectification.models import Measure, MeasureKind, MeasureStatus
-from rectification.services.scale_data import community_slug, username
+from rectification.services.scale_data import community_slug, supervisor_username, username
 
 from .. import data, env
 from ..child import Skip
-from ..figures import Figure, Target
+from ..figures import Figure, Target, interleaved
 from . import logged_in_client
 
 WORKERS = 3  # the README's production shape
@@ -206,6 +206,7 @@ def run(ctx) -> list[Figure]:
     token = get_random_string(32)  # a CSRF secret of our own: cookie and form field must match
     cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={token}"
     seconds, rounds = ctx.scale.http_seconds, 1 if ctx.quick else 3
+    by_scope = _list_by_scope(spec, client, ctx.runs)
     server = Server()
     try:
         base = server.base
@@ -221,7 +222,28 @@ def run(ctx) -> list[Figure]:
             results["status"].append(wrk(base + "/", seconds, cookie=cookie, script=script))
     finally:
         server.stop()
-    return _figures(results, ctx)
+    return [*_figures(results, ctx), by_scope]
+
+
+def _list_by_scope(spec, secretary_client, runs: int) -> Figure:
+    """The list as the district's supervisor sees it (every measure of the district)
+    beside the community secretary's, in this process: how the page grows with scope."""
+    supervisor = logged_in_client(get_user_model().objects.get(username=supervisor_username(spec)))
+    url = reverse("rectification:measure_list")
+
+    def page(client) -> None:
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+
+    times = interleaved({"district": lambda: page(supervisor), "community": lambda: page(secretary_client)}, runs)
+    return Figure(
+        "measure-list.district-supervisor",
+        times["district"],
+        "ms",
+        "measure-list.community-secretary",
+        times["community"],
+        note=f"first page of the list through django.test.Client; the supervisor sees all {spec.total_measures:,}",
+    )
 
 
 def _values(loads: list[Load], attr: str) -> list[float]:
