@@ -336,8 +336,15 @@ def dashboard_by_owner(*, inspection: Inspection, today: dt.date, due_soon_days:
     return _people_rows(rows, "owners__id", "owners__name", "owner", _("未指定责任人"))
 
 
+# What the lists show; the long texts (progress, notes, problem wording) stay in the database.
+LIST_FIELDS = [
+    "title", "status", "kind", "due_on", "original_due_on", "submitted_at", "last_progress_at", "stale_since",
+    "finding__heading", "finding__category__title", "leader__name",
+]  # fmt: skip
+
+
 def _measure_rows(qs: QuerySet[Measure]) -> QuerySet[Measure]:
-    return qs.select_related("finding__category", "leader")[:LIST_LIMIT]
+    return qs.select_related("finding__category", "leader").only(*LIST_FIELDS)[:LIST_LIMIT]
 
 
 def dashboard_lists(*, inspection: Inspection, today: dt.date, due_soon_days: int) -> dict[str, list[Measure]]:
@@ -472,6 +479,7 @@ def dashboard_activity(*, inspection: Inspection, limit: int = ACTIVITY_LIMIT) -
     entries = (
         ProgressEntry.objects.filter(measure__finding__category__inspection=inspection)
         .select_related("author", "measure")
+        .only("created_at", "kind", "text", "author__first_name", "author__username", "measure__title")
         .order_by("-created_at", "-pk")[:limit]
     )
     items = [_entry_activity(e) for e in entries] + _structure_activity(inspection, limit)
