@@ -3,9 +3,13 @@
 
 Every timed run happens inside a transaction that is rolled back, so each run starts from
 the same rows and the data set stays as generated for the next benchmark run. The one
-committed change is the previous working day's sweep, run once before timing so that
-"today" is an ordinary day (the ladder has run before); a sweep is idempotent per day,
-so later benchmark runs find that state again and it changes nothing.
+committed change is the previous working day's sweep, run once before timing so that the
+timed days are ordinary days (the ladder has run before: the first sweep over freshly
+generated data escalates every overdue measure at once); a sweep is idempotent per day,
+so later benchmark runs find that state again and it changes nothing. Two days are
+timed: the reference date (a Monday: the weekly repeat reminders of every overdue
+measure go out) and the next working day (after Monday's sweep, untimed, in the same
+rolled-back transaction).
 """
 
 from __future__ import annotations
@@ -67,6 +71,16 @@ def _pairs(case, limit, runs: int, setup=None) -> tuple[list[float], list[float]
     return case_ms, limit_ms, case_result, limit_result
 
 
+def _on(day: dt.date, fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` run as if ``day`` were today (the sweep stamps timeline entries with now())."""
+
+    def call() -> Any:
+        with as_of(day):
+            return fn()
+
+    return call
+
+
 def run(ctx) -> list[Figure]:
     if not ctx.quick and not ctx.is_postgres:
         raise Skip(
@@ -75,32 +89,41 @@ def run(ctx) -> list[Figure]:
         )
     spec = ctx.scale.sweep
     data.ensure(spec)
-    today = ctx.today
-    before = workdays.add_workdays(today, -1)
+    today = ctx.today  # a Monday in the default data: weekly repeat reminders go out
+    before, after = workdays.add_workdays(today, -1), workdays.add_workdays(today, 1)
     runs = ctx.runs if ctx.quick else min(ctx.runs, 3)
-    with as_of(before):
-        sweep_run(today=before, drain=False)
-    with as_of(today):
-        overdue = Measure.objects.overdue(today).count()
-        daily_ms, raw_ms, report, _rows = _pairs(
-            lambda: sweep_run(today=today, drain=False), lambda: raw_update(today), runs
-        )
-        flag_ms, raw_all_ms, flagged, updated = _pairs(
-            lambda: overdue_flag(today=today), lambda: raw_update(today), runs, setup=unflag
-        )
+    _on(before, lambda: sweep_run(today=before, drain=False))()  # committed; idempotent per day
+    overdue = Measure.objects.overdue(today).count()
+    sweep_today = _on(today, lambda: sweep_run(today=today, drain=False))
+    week_ms, raw_ms, week_report, _rows = _pairs(sweep_today, lambda: raw_update(today), runs)
+    day_ms, raw_next_ms, day_report, _rows = _pairs(
+        _on(after, lambda: sweep_run(today=after, drain=False)), lambda: raw_update(after), runs, setup=sweep_today
+    )
+    flag_ms, raw_all_ms, flagged, updated = _pairs(
+        _on(today, lambda: overdue_flag(today=today)), lambda: raw_update(today), runs, setup=unflag
+    )
     if flagged != updated:
         raise AssertionError(f"the sweep flagged {flagged} measures, the raw UPDATE {updated}")
-    done = "; ".join(f"{what}: {n}" for what, n in report.done.items()) or "nothing new"
+    size = f"{spec.total_measures:,} measures, {overdue:,} overdue"
     return [
         Figure(
             "sweep.daily",
-            daily_ms,
+            day_ms,
+            "ms",
+            "sweep.raw-update",
+            raw_next_ms,
+            targets=[Target("ratio", "<=", 2), Target("median", "<", 10_000)],
+            note=f"{size}; sweep_run for {after} after {today}'s: {_done(day_report)}",
+        ),
+        Figure(
+            "sweep.daily-with-weekly-repeat",
+            week_ms,
             "ms",
             "sweep.raw-update",
             raw_ms,
-            targets=[Target("ratio", "<=", 2), Target("median", "<", 10_000)],
-            note=f"{spec.total_measures:,} measures, {overdue:,} overdue; sweep_run for {today} "
-            f"after {before}'s: {done}",
+            targets=[Target("ratio", "<=", 2)],
+            note=f"sweep_run for {today} (the weekly repeat reminders of every overdue measure) "
+            f"after {before}'s: {_done(week_report)}",
         ),
         Figure(
             "sweep.flag-all-overdue",
@@ -113,3 +136,7 @@ def run(ctx) -> list[Figure]:
             "vs the raw UPDATE of the same rows",
         ),
     ]
+
+
+def _done(report) -> str:
+    return "; ".join(f"{what}: {n:,}" for what, n in report.done.items()) or "nothing new"
