@@ -12,13 +12,32 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from ..models import Inspection, Organisation, Role
+from ..models import Inspection, MeasureStatus, Organisation, Role
 from ..permissions import role_in, rollup_roots
 from ..selectors import dashboard as sel
 from .dashboard_xlsx import dashboard_workbook
 
+# Texts the charts draw (the script has no translations of its own).
+CHART_LABELS = {
+    "measures": _("项措施"),
+    "done": _("已完成"),
+    "open_on_time": _("未完成（未超期）"),
+    "overdue": _("超期"),
+    "due": _("当周到期"),
+    "signed_off": _("当周销号"),
+    "planned": _("计划剩余"),
+    "actual": _("实际剩余"),
+    "today": _("今天"),
+}
+STATUS_SLICES = [
+    ("done", MeasureStatus.DONE),
+    ("awaiting", MeasureStatus.AWAITING_SIGN_OFF),
+    ("in_progress", MeasureStatus.IN_PROGRESS),
+    ("not_started", MeasureStatus.NOT_STARTED),
+]
 GROUP_CELLS = ["total", "done", "awaiting", "in_progress", "not_started", "open", "overdue", "due_soon"]
 
 
@@ -112,11 +131,10 @@ def chart_payload(data: sel.Dashboard) -> dict[str, Any]:
     c = data.counts
     weeks = data.trend.weeks
     return {
+        "labels": {key: str(label) for key, label in CHART_LABELS.items()},
         "status": [
-            {"key": "done", "name": "已完成", "value": c.done},
-            {"key": "awaiting", "name": "待销号", "value": c.awaiting},
-            {"key": "in_progress", "name": "推进中", "value": c.in_progress},
-            {"key": "not_started", "name": "未启动", "value": c.not_started},
+            {"key": key, "name": str(MeasureStatus(status).label), "value": getattr(c, key)}
+            for key, status in STATUS_SLICES
         ],
         "rate": c.rate,
         "categories": _series(data.by_category),

@@ -20,6 +20,7 @@
   var source = document.getElementById("dashboard-data");
   if (!source || !window.echarts) { return; }
   var data = JSON.parse(source.textContent);
+  var L = data.labels; // translated on the server
 
   var COLOR = {
     done: "#2e7d32", awaiting: "#00838f", in_progress: "#1565c0", not_started: "#9e9e9e",
@@ -37,10 +38,10 @@
   function status(d) {
     var total = d.status.reduce(function (n, s) { return n + s.value; }, 0);
     return {
-      tooltip: { trigger: "item", formatter: "{b}：{c} 项（{d}%）" },
+      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { bottom: 0, icon: "circle" },
       title: {
-        text: String(total), subtext: "项措施", left: "center", top: "34%",
+        text: String(total), subtext: L.measures, left: "center", top: "34%",
         textStyle: { fontSize: 28, fontWeight: "bold" }, subtextStyle: { fontSize: 13 }
       },
       series: [{
@@ -67,9 +68,9 @@
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", inverse: true, data: d.labels, axisLabel: { formatter: shortLabel } },
       series: [
-        series("已完成", "done", COLOR.done),
-        series("未完成（未超期）", "open_on_time", COLOR.open),
-        series("超期", "overdue", COLOR.overdue)
+        series(L.done, "done", COLOR.done),
+        series(L.open_on_time, "open_on_time", COLOR.open),
+        series(L.overdue, "overdue", COLOR.overdue)
       ]
     };
   }
@@ -89,17 +90,17 @@
       xAxis: { type: "category", data: weeks, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: "当周到期", type: "bar", data: d.due, itemStyle: { color: COLOR.due }, barMaxWidth: 10 },
-        { name: "当周销号", type: "bar", data: d.done, itemStyle: { color: COLOR.done }, barMaxWidth: 10 },
+        { name: L.due, type: "bar", data: d.due, itemStyle: { color: COLOR.due }, barMaxWidth: 10 },
+        { name: L.signed_off, type: "bar", data: d.done, itemStyle: { color: COLOR.done }, barMaxWidth: 10 },
         {
-          name: "计划剩余", type: "line", step: "end", symbol: "none", data: d.planned,
+          name: L.planned, type: "line", step: "end", symbol: "none", data: d.planned,
           lineStyle: { type: "dashed", color: COLOR.planned }, itemStyle: { color: COLOR.planned }
         },
         {
-          name: "实际剩余", type: "line", step: "end", symbol: "none", data: d.actual,
+          name: L.actual, type: "line", step: "end", symbol: "none", data: d.actual,
           lineStyle: { width: 3, color: COLOR.actual }, itemStyle: { color: COLOR.actual },
           markLine: todayIndex < 0 ? undefined : {
-            symbol: "none", label: { formatter: "今天" }, lineStyle: { color: "#555" },
+            symbol: "none", label: { formatter: L.today }, lineStyle: { color: "#555" },
             data: [{ xAxis: todayIndex }]
           }
         }
