@@ -256,3 +256,44 @@ def test_measure_export_query_count_does_not_grow(personas, measure_a):
         f.measure(finding=measure_a.finding, title=f"追加{i}", owners=[personas.person_staff_a])
     # session, user, memberships, measures (through the list's filtered subquery), owners
     assert queries() == few == 5
+
+
+SCRIPT = "<script>alert(1)</script>"
+EVIL = '=HYPERLINK("http://evil.example","点我")'
+
+
+def test_ledger_import_with_hostile_workbooks(personas):
+    """Markup is escaped on the preview, odd characters are dropped, and a text that looks
+    like a formula comes back out of the export as text, not as a formula Excel would run."""
+
+    def hostile(ws):
+        ws["F2"] = SCRIPT + "\x7f"
+        ws["G2"] = EVIL
+        ws["G2"].data_type = "s"  # text in the workbook, as Excel stores a quoted '=...
+        ws["N2"] = "=1+1"  # a real formula without a cached value: read as empty
+
+    client = client_for(personas.secretary_a)
+    token = token_of(upload(client, book([row(owners=f"赵敏 {SCRIPT}")], edit=hostile)))
+    page = client.get(reverse("rectification:ledger_import_preview", args=[token])).content.decode()
+    assert SCRIPT not in page and "&lt;script&gt;" in page
+    client.post(reverse("rectification:ledger_import_confirm", args=[token]))
+    measure = Measure.objects.get()
+    assert (measure.title, measure.progress, measure.note) == (SCRIPT, EVIL, "")
+
+    export = client.get(reverse("rectification:ledger_export", args=[measure.finding.category.inspection.pk]))
+    ws = openpyxl.load_workbook(io.BytesIO(export.content))["整改台账"]
+    cell = ws["G2"]
+    assert (cell.value, cell.data_type) == (EVIL, "s")
+    assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
+    detail = client.get(reverse("rectification:measure_detail", args=[measure.pk])).content.decode()
+    assert SCRIPT not in detail
+
+
+def test_export_drops_characters_a_workbook_cannot_hold(personas, measure_a):
+    Measure.objects.filter(pk=measure_a.pk).update(progress="进展\x01\x0b完成", title="=cmd|' /C calc'!A0")
+    response = client_for(personas.staff_a).get(
+        reverse("rectification:ledger_export", args=[measure_a.finding.category.inspection.pk])
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(response.content))["整改台账"]
+    assert ws["G2"].value == "进展完成"
+    assert (ws["F2"].value, ws["F2"].data_type) == ("=cmd|' /C calc'!A0", "s")

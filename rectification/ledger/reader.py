@@ -12,6 +12,7 @@ import bisect
 import datetime as dt
 import io
 import logging
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -54,6 +55,8 @@ MB = 1024 * 1024
 # Text limits of the model fields the cells end up in.
 MAX_LENGTHS = {"category": 300, "item": 300, "unit": 100}
 MAX_NAME = 50
+# Control characters no text field may hold (tab, newline and carriage return are text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ def cell_text(value: object) -> str:
         value = int(value)
     if isinstance(value, dt.datetime | dt.date):
         value = value.strftime("%Y-%m-%d")
-    return str(value).replace("\r\n", "\n").strip()
+    return _CONTROL.sub("", str(value).replace("\r\n", "\n")).strip()
 
 
 def read_info(ws: Worksheet, problems: list[Problem]) -> InspectionInfo:

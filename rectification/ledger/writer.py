@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import MeasureKind
+from ..spreadsheets import neutralise_formulas
 from .format import (
     COLUMNS,
     INFO_FIELDS,
@@ -103,8 +105,17 @@ def write_template() -> bytes:
 
 def _bytes(wb: Workbook) -> bytes:
     buffer = io.BytesIO()
-    wb.save(buffer)
+    neutralise_formulas(wb).save(buffer)  # user text starting with "=" stays text
     return buffer.getvalue()
+
+
+def _append(ws: Worksheet, values: Sequence[object]) -> None:
+    """Append a row of user text safely: characters XML cannot hold are dropped, and a text
+    starting with "=" stays text (openpyxl would otherwise write it as a live formula)."""
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _columns(with_source: bool) -> list[Column]:
@@ -146,7 +157,7 @@ def _write_ledger_sheet(ws: Worksheet, columns: list[Column], rows: Sequence[Exp
     ws.freeze_panes = "A2"
     keys = [c.key for c in columns]
     for number, item in enumerate(rows, start=1):
-        ws.append(_cell_values(columns, number, item))
+        _append(ws, _cell_values(columns, number, item))
         _style_row(ws, number + 1, columns, item)
     _merge_blocks(ws, keys, rows)
     last = ws.cell(max(len(rows), 1) + 1, len(columns)).coordinate
@@ -237,23 +248,23 @@ def _print_setup(ws: Worksheet, title: str) -> None:
 
 def _write_info_sheet(ws: Worksheet, info: InspectionInfo, extra: Sequence[tuple[str, str]]) -> None:
     for spec in INFO_FIELDS:
-        ws.append([spec.label, getattr(info, spec.key)])
+        _append(ws, [spec.label, getattr(info, spec.key)])
         if spec.is_date:
             ws.cell(ws.max_row, 2).number_format = DATE_FORMAT
     for label, value in extra:
-        ws.append([label, value])
+        _append(ws, [label, value])
     _style_label_sheet(ws)
 
 
 def _write_sources_sheet(ws: Worksheet, sources: Sequence[InspectionInfo], extra: Sequence[tuple[str, str]]) -> None:
     for label, value in extra:
-        ws.append([label, value])
+        _append(ws, [label, value])
     ws.append([])
     header = [f.label for f in INFO_FIELDS]
     ws.append(header)
     header_row = ws.max_row
     for info in sources:
-        ws.append([getattr(info, f.key) for f in INFO_FIELDS])
+        _append(ws, [getattr(info, f.key) for f in INFO_FIELDS])
         for index, spec in enumerate(INFO_FIELDS, start=1):
             if spec.is_date:
                 ws.cell(ws.max_row, index).number_format = DATE_FORMAT
