@@ -297,3 +297,12 @@ def test_export_drops_characters_a_workbook_cannot_hold(personas, measure_a):
     ws = openpyxl.load_workbook(io.BytesIO(response.content))["整改台账"]
     assert ws["G2"].value == "进展完成"
     assert (ws["F2"].value, ws["F2"].data_type) == ("=cmd|' /C calc'!A0", "s")
+
+
+def test_dashboard_and_inspection_page_link_to_the_ledger_export(personas, measure_a):
+    inspection = measure_a.finding.category.inspection
+    url = reverse("rectification:ledger_export", args=[inspection.pk])
+    client = client_for(personas.staff_a)
+    dashboard = client.get(reverse("rectification:dashboard") + f"?inspection={inspection.pk}").content.decode()
+    tree = client.get(reverse("rectification:inspection_detail", args=[inspection.pk])).content.decode()
+    assert url in dashboard and url in tree
