@@ -1,8 +1,10 @@
 """Security middleware: response headers Django does not set by itself (Django 5.2 has
-no built-in CSP) and the idle timeout of logged-in sessions."""
+no built-in CSP), the idle timeout of logged-in sessions, and the clean-up of control
+characters in request parameters."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 # Browser features the app never uses; file inputs with a camera capture are not affected.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
@@ -58,3 +60,38 @@ def _stamp_new_session(sender: Any, request: HttpRequest, **kwargs: Any) -> None
     """The login itself saves the session, so the first page need not renew it."""
     if request is not None and hasattr(request, "session"):
         request.session[_SEEN_KEY] = int(time.time())
+
+
+# C0 control characters other than tab, line feed and carriage return. PostgreSQL refuses NUL
+# in text, and the xlsx and docx writers (XML 1.0) refuse the rest; people paste them from Word.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_LINE_BREAKS = re.compile(r"[\x0b\x0c]")  # Word's manual line break and page break
+
+
+def clean_text(value: str) -> str:
+    """``value`` without control characters; vertical tab and form feed become line breaks."""
+    return _CONTROL.sub("", _LINE_BREAKS.sub("\n", value))
+
+
+def _cleaned(params: QueryDict) -> QueryDict:
+    if not any(_CONTROL.search(key) or any(_CONTROL.search(v) for v in values) for key, values in params.lists()):
+        return params  # the usual case: nothing to copy
+    copy = QueryDict(mutable=True, encoding=params.encoding)
+    for key, values in params.lists():
+        copy.setlist(clean_text(key), [clean_text(v) for v in values])
+    copy._mutable = False
+    return copy
+
+
+class ControlCharacterMiddleware:
+    """Removes control characters from every query and form parameter before any view,
+    form or filter sees them, so no text column can hold them (file contents untouched)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.GET = _cleaned(request.GET)
+        if request.method == "POST":
+            request.POST = _cleaned(request.POST)
+        return self.get_response(request)

@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import Measure
 from ..selectors import dashboard as sel
+from ..spreadsheets import neutralise_formulas
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFEBEE")
@@ -120,5 +121,5 @@ def dashboard_workbook(data: sel.Dashboard) -> bytes:
     _measures(wb.create_sheet("待销号"), data.awaiting, data.counts.awaiting, data)
     _trend(wb.create_sheet("整改趋势"), data.trend)
     out = io.BytesIO()
-    wb.save(out)
+    neutralise_formulas(wb).save(out)  # user text starting with "=" stays text
     return out.getvalue()

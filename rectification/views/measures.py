@@ -188,7 +188,10 @@ def _act(
 
 def _next(request: HttpRequest, default: str) -> str:
     candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+    # A path on this site only: redirect() would take a bare word for a URL name (a 500).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, request.is_secure()
+    ):
         return candidate
     return default
 

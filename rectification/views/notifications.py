@@ -41,7 +41,8 @@ def notification_mark_read(request: HttpRequest) -> HttpResponse:
         one = form.cleaned_data["id"]
         notification_services.notification_mark_read(user=request.user, ids=[one] if one else None)
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path on this site only: redirect() would take a bare word for a URL name (a 500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
     return redirect("rectification:notifications")
 

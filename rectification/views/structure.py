@@ -301,7 +301,9 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     people = list(
         selectors.people_for_organisation(organisation_id=measure.finding.category.inspection.organisation_id)
     )
-    version = int(request.POST.get("version") or 0) if request.method == "POST" else measure.version
+    raw_version = request.POST.get("version", "")
+    # A tampered version is a stale one (0), never a 500.
+    version = (int(raw_version) if raw_version.isdecimal() else 0) if request.method == "POST" else measure.version
     form = MeasureForm(request.POST or None, people=people, initial=_measure_initial(measure))
     conflict = None
     if request.method == "POST":
@@ -402,7 +404,10 @@ def _delete(
 
 
 def _list_url(request: HttpRequest, candidate: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+    # A path on this site only: redirect() would take a bare word for a URL name (a 500).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, request.is_secure()
+    ):
         return candidate
     try:
         return reverse("rectification:measure_list")
