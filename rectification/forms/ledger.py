@@ -3,8 +3,11 @@ user may import into); the workbook itself is judged by services/ledger.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Inspection, Organisation
@@ -37,7 +40,7 @@ class LedgerUploadForm(forms.Form):
             "organisation"
         )
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         limit = settings.LEDGER_MAX_BYTES
         if upload.size > limit:
@@ -47,7 +50,7 @@ class LedgerUploadForm(forms.Form):
             )
         return upload
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         org, inspection = data.get("organisation"), data.get("inspection")
         if org is not None and inspection is not None and inspection.organisation_id != org.pk:
