@@ -19,13 +19,12 @@ from . import as_of, count_queries, logged_in_client
 from .dashboard import COUNTS
 
 GROUP_BY = f"""
-SELECT i.organisation_id, count(DISTINCT i.id) AS inspections, max(m.last_progress_at) AS last_progress, {COUNTS}
+SELECT i.organisation_id, max(m.last_progress_at) AS last_progress, {COUNTS}
 FROM rectification_measure m
 JOIN rectification_finding f ON f.id = m.finding_id
 JOIN rectification_category c ON c.id = f.category_id
 JOIN rectification_inspection i ON i.id = c.inspection_id
-JOIN rectification_organisation o ON o.id = i.organisation_id
-WHERE o.path LIKE %(prefix)s
+WHERE i.organisation_id IN (SELECT id FROM rectification_organisation WHERE path LIKE %(prefix)s)
 GROUP BY i.organisation_id"""
 
 
