@@ -18,7 +18,7 @@ from rectification.services.demo import demo_load
 from rectification.services.scale_data import community_slug, username
 
 from .. import data
-from ..figures import Figure, Target, interleaved
+from ..figures import Figure, Target, cpu_ms, interleaved
 from . import as_of, count_queries, logged_in_client
 
 # The scope of one inspection's measures, and the conditional counts of the dashboard's
@@ -169,6 +169,7 @@ def run(ctx) -> list[Figure]:
             },
             ctx.runs,
         )
+        page_cpu = cpu_ms(page, ctx.runs)
     total = spec.total_measures
     n = sel.dashboard_counts(inspection=inspection, today=ctx.today, due_soon_days=days).total
     return [
@@ -188,6 +189,12 @@ def run(ctx) -> list[Figure]:
             "dashboard.sql",
             times["sql"],
             note="selectors.dashboard_data alone (the ORM side of the page, no request or template)",
+        ),
+        Figure(
+            "dashboard.cpu",
+            page_cpu,
+            "ms",
+            note="the web process's CPU time per page (wall time less waiting for the database and the machine)",
         ),
         Figure(
             "dashboard.queries",

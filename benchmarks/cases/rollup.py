@@ -14,7 +14,7 @@ from rectification.selectors.dashboard import rollup_rows
 from rectification.services.scale_data import district_slug, supervisor_username
 
 from .. import data
-from ..figures import Figure, Target, interleaved
+from ..figures import Figure, Target, cpu_ms, interleaved
 from . import as_of, count_queries, logged_in_client
 from .dashboard import COUNTS
 
@@ -60,6 +60,7 @@ def run(ctx) -> list[Figure]:
             },
             ctx.runs,
         )
+        page_cpu = cpu_ms(page, ctx.runs)
     return [
         Figure(
             "rollup",
@@ -77,6 +78,12 @@ def run(ctx) -> list[Figure]:
             "rollup.sql-group-by",
             times["sql"],
             note="selectors.rollup_rows alone (the ORM side of the page, no request or template)",
+        ),
+        Figure(
+            "rollup.cpu",
+            page_cpu,
+            "ms",
+            note="the web process's CPU time per page (wall time less waiting for the database and the machine)",
         ),
         Figure(
             "rollup.queries",
