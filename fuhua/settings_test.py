@@ -21,3 +21,7 @@ BULLETIN_PDF_CACHE_DIR = _tmp / "bulletin-pdf"
 # tests start their own worker on Redis (TEST_REDIS_URL).
 CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Never the developer's var/fuhua.sqlite3, even from a test that reaches the database
+# before pytest-django has swapped in the test database.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["NAME"] = str(_tmp / "never-the-dev-db.sqlite3")  # noqa: F405
