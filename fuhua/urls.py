@@ -15,3 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("rectification.urls")),
 ]
+
+# Error pages that work without the database (a lost connection is a 503, not a traceback).
+handler500 = "rectification.views.errors.server_error"
