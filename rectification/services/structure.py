@@ -20,6 +20,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ..models import Category, Finding, Inspection, Measure, Organisation, Person, ProgressEntry
 from ..permissions import measure_scope
@@ -73,7 +74,7 @@ def _swap(rows: list, row, direction: Direction) -> list:
     index = next(i for i, r in enumerate(rows) if r.pk == row.pk)
     other = index - 1 if direction == "up" else index + 1
     if direction not in ("up", "down") or not 0 <= other < len(rows):
-        raise ValidationError("已经排在最前面，无法上移。" if direction == "up" else "已经排在最后面，无法下移。")
+        raise ValidationError(_("已经排在最前面，无法上移。") if direction == "up" else _("已经排在最后面，无法下移。"))
     rows = list(rows)
     rows[index], rows[other] = rows[other], rows[index]
     return rows
@@ -88,16 +89,18 @@ def _refuse_if_proven(measures: QuerySet[Measure], what: str) -> None:
         .values_list("title", flat=True)[:6]
     )
     if proven:
-        titles = "；".join(f"「{t[:30]}」" for t in proven[:5]) + ("等" if len(proven) > 5 else "")
+        titles = _("；").join(f"「{t[:30]}」" for t in proven[:5]) + (_("等") if len(proven) > 5 else "")
         raise ValidationError(
-            f"{what}下的整改措施已有佐证材料或销号记录，不能删除：{titles}。请先在措施页面处理后再删除。"
+            _("{what}下的整改措施已有佐证材料或销号记录，不能删除：{titles}。请先在措施页面处理后再删除。").format(
+                what=what, titles=titles
+            )
         )
 
 
 def _clean_text(value: str, label: str, *, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ValidationError(f"请填写{label}。")
+        raise ValidationError(_("请填写{label}。").format(label=label))
     return value
 
 
@@ -107,9 +110,9 @@ def _clean_text(value: str, label: str, *, required: bool = True) -> str:
 @transaction.atomic
 def person_ensure(*, organisation: Organisation, name: str, user=None) -> Person:
     """The organisation's person of that name, created (without a login) if missing."""
-    name = _clean_text(name, "姓名")
+    name = _clean_text(name, _("姓名"))
     if len(name) > Person._meta.get_field("name").max_length:
-        raise ValidationError("姓名过长。")
+        raise ValidationError(_("姓名过长。"))
     person = Person.objects.filter(organisation=organisation, name=name).first()
     if person is None:
         person = Person(organisation=organisation, name=name)
@@ -128,7 +131,7 @@ def _check_people(organisation: Organisation, people: Iterable[Person | None]) -
     # Same rule as the workflow's plan edits: the organisation's own people or its superiors'.
     for person in people:
         if person is not None and not organisation.path.startswith(person.organisation.path):
-            raise ValidationError(f"“{person.name}”不属于本党组织。")
+            raise ValidationError(_("“{name}”不属于本党组织。").format(name=person.name))
 
 
 # --- inspections -------------------------------------------------------------------------
@@ -137,13 +140,13 @@ def _check_people(organisation: Organisation, people: Iterable[Person | None]) -
 def _check_inspection_dates(values: dict) -> None:
     start, end, feedback, deadline = (values.get(k) for k in ("onsite_start", "onsite_end", "feedback_on", "deadline"))
     if not (start and end and feedback):
-        raise ValidationError("请填写进驻开始、结束日期和反馈日期。")
+        raise ValidationError(_("请填写进驻开始、结束日期和反馈日期。"))
     if end < start:
-        raise ValidationError("进驻结束日期不能早于开始日期。")
+        raise ValidationError(_("进驻结束日期不能早于开始日期。"))
     if feedback < end:
-        raise ValidationError("反馈日期不能早于进驻结束日期。")
+        raise ValidationError(_("反馈日期不能早于进驻结束日期。"))
     if deadline and deadline < feedback:
-        raise ValidationError("整改期限不能早于反馈日期。")
+        raise ValidationError(_("整改期限不能早于反馈日期。"))
 
 
 @transaction.atomic
@@ -159,8 +162,8 @@ def inspection_create(
     deadline: dt.date | None = None,
 ) -> Inspection:
     values = {
-        "team": _clean_text(team, "巡察组"),
-        "deployed_by": _clean_text(deployed_by, "巡察部署单位"),
+        "team": _clean_text(team, _("巡察组")),
+        "deployed_by": _clean_text(deployed_by, _("巡察部署单位")),
         "onsite_start": onsite_start,
         "onsite_end": onsite_end,
         "feedback_on": feedback_on,
@@ -177,10 +180,10 @@ def inspection_update(*, inspection: Inspection, user, **fields) -> Inspection:
     """Change the inspection's own facts; its organisation never changes."""
     unknown = set(fields) - set(INSPECTION_FIELDS)
     if unknown:
-        raise ValidationError(f"不能修改这些字段：{'、'.join(sorted(unknown))}")
+        raise ValidationError(_("不能修改这些字段：{fields}").format(fields="、".join(sorted(unknown))))
     values = {k: getattr(inspection, k) for k in INSPECTION_FIELDS} | fields
-    values["team"] = _clean_text(values["team"], "巡察组")
-    values["deployed_by"] = _clean_text(values["deployed_by"], "巡察部署单位")
+    values["team"] = _clean_text(values["team"], _("巡察组"))
+    values["deployed_by"] = _clean_text(values["deployed_by"], _("巡察部署单位"))
     _check_inspection_dates(values)
     for key, value in values.items():
         setattr(inspection, key, value)
@@ -196,9 +199,9 @@ def _categories(inspection: Inspection) -> list[Category]:
 
 
 def _check_category_title(inspection: Inspection, title: str, exclude_pk: int | None = None) -> str:
-    title = _clean_text(title, "问题类别")
+    title = _clean_text(title, _("问题类别"))
     if Category.objects.filter(inspection=inspection, title=title).exclude(pk=exclude_pk).exists():
-        raise ValidationError("本次巡察已有同名的问题类别。")
+        raise ValidationError(_("本次巡察已有同名的问题类别。"))
     return title
 
 
@@ -228,7 +231,9 @@ def category_move(*, category: Category, user, direction: Direction) -> None:
 @transaction.atomic
 def category_delete(*, category: Category, user) -> None:
     """Deletes the category with its findings and measures, unless work is on record."""
-    _refuse_if_proven(Measure.objects.filter(finding__category=category), f"问题类别「{category.title[:30]}」")
+    _refuse_if_proven(
+        Measure.objects.filter(finding__category=category), _("问题类别「{title}」").format(title=category.title[:30])
+    )
     inspection = category.inspection
     _delete(category, user)
     _renumber(Category, _categories(inspection), user)
@@ -259,17 +264,17 @@ def _check_parent(category: Category, parent: Finding | None, finding: Finding |
     if parent is None:
         return
     if parent.category_id != category.pk:
-        raise ValidationError("上级事项须属于同一问题类别。")
+        raise ValidationError(_("上级事项须属于同一问题类别。"))
     if parent.parent_id is not None:
-        raise ValidationError("子问题下不能再设子问题。")
+        raise ValidationError(_("子问题下不能再设子问题。"))
     if finding is not None and (parent.pk == finding.pk or finding.subfindings.exists()):
-        raise ValidationError("已有子问题的事项不能再作为其他事项的子问题。")
+        raise ValidationError(_("已有子问题的事项不能再作为其他事项的子问题。"))
 
 
 def _fields_of_finding(heading: str, problem: str, lead_in: str) -> dict:
-    heading = _clean_text(heading, "整改事项")
+    heading = _clean_text(heading, _("整改事项"))
     if len(heading) > Finding._meta.get_field("heading").max_length:
-        raise ValidationError("整改事项标题过长。")
+        raise ValidationError(_("整改事项标题过长。"))
     return {"heading": heading, "problem": (problem or "").strip(), "lead_in": (lead_in or "").strip()}
 
 
@@ -327,7 +332,7 @@ def finding_move(*, finding: Finding, user, direction: Direction) -> None:
 def finding_delete(*, finding: Finding, user) -> None:
     """Deletes the finding, its sub-problems and their measures, unless work is on record."""
     measures = Measure.objects.filter(Q(finding=finding) | Q(finding__parent=finding))
-    _refuse_if_proven(measures, f"整改事项「{finding.heading[:30]}」")
+    _refuse_if_proven(measures, _("整改事项「{title}」").format(title=finding.heading[:30]))
     category = finding.category
     for sub in finding.subfindings.all():
         _delete(sub, user)
@@ -344,11 +349,11 @@ def _measures(finding: Finding) -> list[Measure]:
 
 def _check_kind_and_deadline(kind: str, due_on: dt.date | None) -> None:
     if kind not in Measure.Kind.values:
-        raise ValidationError("请选择整改类型。")
+        raise ValidationError(_("请选择整改类型。"))
     if kind == Measure.Kind.ONGOING and due_on is not None:
-        raise ValidationError("长期坚持的措施不设完成时限。")
+        raise ValidationError(_("长期坚持的措施不设完成时限。"))
     if kind != Measure.Kind.ONGOING and due_on is None:
-        raise ValidationError("立行立改和限期整改的措施须填写完成时限。")
+        raise ValidationError(_("立行立改和限期整改的措施须填写完成时限。"))
 
 
 @transaction.atomic
@@ -376,7 +381,7 @@ def measure_create(
     measure = Measure(
         finding=finding,
         position=position,
-        title=_clean_text(title, "整改措施"),
+        title=_clean_text(title, _("整改措施")),
         kind=kind,
         due_on=due_on,
         original_due_on=due_on,
@@ -415,7 +420,7 @@ def measure_move(*, measure: Measure, user, direction: Direction) -> None:
 
 @transaction.atomic
 def measure_delete(*, measure: Measure, user) -> None:
-    _refuse_if_proven(Measure.objects.filter(pk=measure.pk), f"整改措施「{measure.title[:30]}」")
+    _refuse_if_proven(Measure.objects.filter(pk=measure.pk), _("整改措施「{title}」").format(title=measure.title[:30]))
     finding = measure.finding
     _delete(measure, user)
     _renumber(Measure, _measures(finding), user)
@@ -428,7 +433,7 @@ def _bulk_targets(user, measure_ids: Sequence[int]) -> tuple[list[Measure], list
     """The measures to change, locked, and errors for ids the user may not see or change."""
     ids = list(dict.fromkeys(int(i) for i in measure_ids))
     if not ids:
-        raise ValidationError("请先勾选要批量修改的整改措施。")
+        raise ValidationError(_("请先勾选要批量修改的整改措施。"))
     measures = list(
         Measure.objects.select_for_update(of=("self",))
         .filter(measure_scope(user), pk__in=ids)
@@ -438,8 +443,10 @@ def _bulk_targets(user, measure_ids: Sequence[int]) -> tuple[list[Measure], list
     errors: list[str] = []
     missing = sorted(set(ids) - {m.pk for m in measures})
     if missing:
-        errors.append(f"编号为 {'、'.join(map(str, missing))} 的措施不存在或无权查看")
-    errors += [f"「{m.title[:30]}」：无权批量修改" for m in measures if not user.has_perm(_BULK_PERM, m)]
+        errors.append(_("编号为 {ids} 的措施不存在或无权查看").format(ids="、".join(map(str, missing))))
+    errors += [
+        _("「{title}」：无权批量修改").format(title=m.title[:30]) for m in measures if not user.has_perm(_BULK_PERM, m)
+    ]
     return measures, errors
 
 
@@ -483,9 +490,9 @@ def measures_bulk_update(
     if due_on is not None:
         changes["due_on"] = due_on
     if not to_status and not changes:
-        raise ValidationError("请选择要批量修改的内容。")
+        raise ValidationError(_("请选择要批量修改的内容。"))
     if to_status and to_status not in Measure.Status.values:
-        raise ValidationError("无效的整改状态。")
+        raise ValidationError(_("无效的整改状态。"))
     measures, errors = _bulk_targets(user, measure_ids)
     for measure in measures:
         if not user.has_perm(_BULK_PERM, measure):
@@ -494,15 +501,15 @@ def measures_bulk_update(
             with transaction.atomic():
                 _bulk_apply(measure, user, changes, to_status, reason)
         except (ValidationError, ConflictError, PermissionDenied) as exc:
-            errors.append(f"「{measure.title[:30]}」：{_message(exc)}")
+            errors.append(_("「{title}」：{reason}").format(title=measure.title[:30], reason=_message(exc)))
     if errors:
-        raise ValidationError(["未做任何修改。以下措施无法批量修改：", *errors])
+        raise ValidationError([_("未做任何修改。以下措施无法批量修改："), *errors])
     return len(measures)
 
 
 def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "；".join(str(m) for m in exc.messages)
+        return _("；").join(str(m) for m in exc.messages)
     if isinstance(exc, ConflictError):
-        return "刚被他人修改，请刷新列表后重试"
-    return str(exc) or "无权修改"
+        return _("刚被他人修改，请刷新列表后重试")
+    return str(exc) or _("无权修改")
