@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from ..models import MeasureKind, MeasureStatus
 
 SHEET_INFO = "巡察信息"
@@ -246,7 +248,7 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1] and float(value).is_integer():
             return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
-        raise ValueError(f"无法识别的日期“{value}”")
+        raise ValueError(_("无法识别的日期“{value}”").format(value=value))
     text = unicodedata.normalize("NFKC", str(value)).replace(" ", "")
     text = _DATE_SUFFIX.sub("", text)
     try:
@@ -257,7 +259,9 @@ def parse_date(value: object) -> dt.date:
             return dt.date(year, month, calendar.monthrange(year, month)[1])
     except ValueError:
         pass  # e.g. 2025-13-01: falls through to the same message
-    raise ValueError(f"无法识别的日期“{value}”，请写成 2025-03-31、2025/3/31、2025.3.31 或 2025年3月31日。")
+    raise ValueError(
+        _("无法识别的日期“{value}”，请写成 2025-03-31、2025/3/31、2025.3.31 或 2025年3月31日。").format(value=value)
+    )
 
 
 def find_date_in(text: str) -> dt.date | None:

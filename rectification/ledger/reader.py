@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -99,39 +100,48 @@ def read_ledger(data: bytes, limits: Limits | None = None) -> Ledger:
 def check_container(data: bytes, limits: Limits) -> None:
     """Refuse what must not reach openpyxl: oversize, encrypted, not a zip, zip bombs."""
     if not data:
-        raise LedgerFileError("文件为空。")
+        raise LedgerFileError(_("文件为空。"))
     if len(data) > limits.max_bytes:
-        raise LedgerFileError(f"文件大小 {len(data) / MB:.1f} MB，超过上限 {limits.max_bytes / MB:.0f} MB。")
+        raise LedgerFileError(
+            _("文件大小 {size} MB，超过上限 {limit} MB。").format(
+                size=f"{len(data) / MB:.1f}", limit=f"{limits.max_bytes / MB:.0f}"
+            )
+        )
     if data.startswith(OLE_MAGIC):
         if any(marker in data for marker in ENCRYPTED_MARKERS):
-            raise LedgerFileError("工作簿设置了打开密码，无法读取。请在 Excel 中取消密码保护后另存，再重新上传。")
-        raise LedgerFileError("这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中另存为 .xlsx 格式后上传。")
+            raise LedgerFileError(_("工作簿设置了打开密码，无法读取。请在 Excel 中取消密码保护后另存，再重新上传。"))
+        raise LedgerFileError(_("这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中另存为 .xlsx 格式后上传。"))
     if not data.startswith(ZIP_MAGIC):
-        raise LedgerFileError("文件不是 Excel 工作簿（.xlsx）。请上传用 Excel 或 WPS 保存的 .xlsx 文件。")
+        raise LedgerFileError(_("文件不是 Excel 工作簿（.xlsx）。请上传用 Excel 或 WPS 保存的 .xlsx 文件。"))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise LedgerFileError("文件已损坏，无法作为 .xlsx 工作簿打开。") from exc
+        raise LedgerFileError(_("文件已损坏，无法作为 .xlsx 工作簿打开。")) from exc
     _check_bomb(members, limits)
     if "xl/workbook.xml" not in {m.filename for m in members}:
-        raise LedgerFileError("文件不是 Excel 工作簿（可能是改了扩展名的 Word 或其他文件）。请上传 .xlsx 文件。")
+        raise LedgerFileError(_("文件不是 Excel 工作簿（可能是改了扩展名的 Word 或其他文件）。请上传 .xlsx 文件。"))
 
 
 def _check_bomb(members: list[zipfile.ZipInfo], limits: Limits) -> None:
     # Declared sizes are an upper bound: zipfile stops reading a member at its declared size.
     if len(members) > limits.max_members:
-        raise LedgerFileError(f"工作簿包含 {len(members)} 个部件，超过上限，已拒绝（疑似压缩炸弹）。")
+        raise LedgerFileError(
+            _("工作簿包含 {count} 个部件，超过上限，已拒绝（疑似压缩炸弹）。").format(count=len(members))
+        )
     total = sum(m.file_size for m in members)
     packed = max(sum(m.compress_size for m in members), 1)
     if total > limits.max_uncompressed:
         raise LedgerFileError(
-            f"文件解压后达 {total / MB:.0f} MB，超过上限 {limits.max_uncompressed / MB:.0f} MB，"
-            "已拒绝（疑似压缩炸弹）。"
+            _("文件解压后达 {size} MB，超过上限 {limit} MB，已拒绝（疑似压缩炸弹）。").format(
+                size=f"{total / MB:.0f}", limit=f"{limits.max_uncompressed / MB:.0f}"
+            )
         )
     # Small files may compress well; only a large inflated size with a freak ratio is suspect.
     if total > MB and total / packed > limits.max_ratio:
-        raise LedgerFileError(f"文件压缩比异常（{total / packed:.0f} 倍），已拒绝（疑似压缩炸弹）。")
+        raise LedgerFileError(
+            _("文件压缩比异常（{ratio} 倍），已拒绝（疑似压缩炸弹）。").format(ratio=f"{total / packed:.0f}")
+        )
 
 
 def _open(data: bytes) -> Workbook:
@@ -139,7 +149,7 @@ def _open(data: bytes) -> Workbook:
         return load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many types on malformed input; all mean "unreadable"
         logger.info("ledger workbook unreadable: %r", exc)
-        raise LedgerFileError("文件已损坏或不是有效的 .xlsx 工作簿，无法读取。") from exc
+        raise LedgerFileError(_("文件已损坏或不是有效的 .xlsx 工作簿，无法读取。")) from exc
 
 
 def _find_sheet(workbook: Workbook, name: str, fragments: tuple[str, ...]) -> Worksheet | None:
@@ -156,11 +166,25 @@ def _read_workbook(workbook: Workbook, limits: Limits) -> Ledger:
     ledger_ws = _find_sheet(workbook, SHEET_LEDGER, ("台账",))
     info = None
     if info_ws is None:
-        problems.append(Problem(SHEET_INFO, None, None, f"缺少工作表「{SHEET_INFO}」（工作簿中只有 {names}）。"))
+        problems.append(
+            Problem(
+                SHEET_INFO,
+                None,
+                None,
+                _("缺少工作表「{sheet}」（工作簿中只有 {names}）。").format(sheet=SHEET_INFO, names=names),
+            )
+        )
     else:
         info = read_info(info_ws, problems)
     if ledger_ws is None:
-        problems.append(Problem(SHEET_LEDGER, None, None, f"缺少工作表「{SHEET_LEDGER}」（工作簿中只有 {names}）。"))
+        problems.append(
+            Problem(
+                SHEET_LEDGER,
+                None,
+                None,
+                _("缺少工作表「{sheet}」（工作簿中只有 {names}）。").format(sheet=SHEET_LEDGER, names=names),
+            )
+        )
         return Ledger(info=info, rows=[], problems=problems)
     rows, columns = LedgerSheetReader(ledger_ws, info, problems, limits).read()
     return Ledger(info=info, rows=rows, problems=problems, columns=columns)
@@ -209,16 +233,16 @@ def _check_info(info: InspectionInfo, problems: list[Problem]) -> None:
     for key in INFO_REQUIRED:
         label = INFO_BY_KEY[key].label
         if not getattr(info, key) and not any(p.column == label for p in problems):
-            add(key, f"缺少“{label}”。")
+            add(key, _("缺少“{label}”。").format(label=label))
     for key in ("team", "deployed_by"):
         if len(getattr(info, key)) > 100:
-            add(key, "内容过长（最多 100 字）。")
+            add(key, _("内容过长（最多 {limit} 字）。").format(limit=100))
     if info.onsite_start and info.onsite_end and info.onsite_end < info.onsite_start:
-        add("onsite_end", "巡察结束日期早于开始日期。")
+        add("onsite_end", _("巡察结束日期早于开始日期。"))
     if info.onsite_end and info.feedback_on and info.feedback_on < info.onsite_end:
-        add("feedback_on", "反馈日期早于巡察结束日期。")
+        add("feedback_on", _("反馈日期早于巡察结束日期。"))
     if info.feedback_on and info.deadline and info.deadline < info.feedback_on:
-        add("deadline", "整改期限早于反馈日期。")
+        add("deadline", _("整改期限早于反馈日期。"))
 
 
 class LedgerSheetReader:
@@ -242,7 +266,11 @@ class LedgerSheetReader:
         data_rows = self._data_rows()
         if len(data_rows) > self.limits.max_rows:
             self.add(
-                None, None, f"台账共 {len(data_rows)} 行，超过单次导入上限 {self.limits.max_rows} 行，请拆分后导入。"
+                None,
+                None,
+                _("台账共 {count} 行，超过单次导入上限 {limit} 行，请拆分后导入。").format(
+                    count=len(data_rows), limit=self.limits.max_rows
+                ),
             )
             return [], frozenset(self.columns)
         merged = self._merged_values(data_rows)
@@ -265,16 +293,24 @@ class LedgerSheetReader:
         required = [c for c in COLUMNS if c.required]
         if len(best) < 2:
             wanted = "、".join(f"「{c.header}」" for c in required)
-            self.add(None, None, f"前 {HEADER_SEARCH_ROWS} 行中未找到表头行（应包含 {wanted} 等列名）。")
+            message = _("前 {rows} 行中未找到表头行（应包含 {wanted} 等列名）。").format(
+                rows=HEADER_SEARCH_ROWS, wanted=wanted
+            )
+            self.add(None, None, message)
             return False
         self.header_row, self.columns = best_row, best
         for message in filter(None, best_extra):
             self.add(best_row, None, message, warning=True)
         missing = [c for c in required if c.key not in best]
         for column in missing:
-            also = f"（也可写作：{'、'.join(column.synonyms)}）" if column.synonyms else ""
+            also = _("（也可写作：{names}）").format(names="、".join(column.synonyms)) if column.synonyms else ""
             self.problems.append(
-                Problem(SHEET_LEDGER, best_row, column.header, f"缺少必需的列“{column.header}”{also}。")
+                Problem(
+                    SHEET_LEDGER,
+                    best_row,
+                    column.header,
+                    _("缺少必需的列“{column}”{also}。").format(column=column.header, also=also),
+                )
             )
         return not missing
 
@@ -283,8 +319,8 @@ class LedgerSheetReader:
         if _blank(value):
             return ""
         if key is None:
-            return f"列名“{cell_text(value)}”无法识别，该列已忽略。"
-        return f"列名“{cell_text(value)}”与第 {mapping[key]} 列重复，该列已忽略。"
+            return _("列名“{name}”无法识别，该列已忽略。").format(name=cell_text(value))
+        return _("列名“{name}”与第 {column} 列重复，该列已忽略。").format(name=cell_text(value), column=mapping[key])
 
     def _data_rows(self) -> list[int]:
         """Rows below the header that hold a value in a mapped column (besides 序号), in order.
@@ -323,7 +359,9 @@ class LedgerSheetReader:
                 continue
             key = ("".join(row.category.split()), "".join(row.item.split()), "".join(row.measure.split()))
             if key in seen:
-                self.add(r, "measure", f"与第 {seen[key]} 行重复（问题类别、整改事项和整改措施都相同）。")
+                self.add(
+                    r, "measure", _("与第 {row} 行重复（问题类别、整改事项和整改措施都相同）。").format(row=seen[key])
+                )
             else:
                 seen[key] = r
                 rows.append(row)
@@ -338,16 +376,16 @@ class LedgerSheetReader:
     def _parse_row(self, r: int, raw: dict[str, object], previous: LedgerRow | None) -> LedgerRow | None:
         text = {key: cell_text(value) for key, value in raw.items() if key not in ("due_on",)}
         if not text.get("measure"):
-            self.add(r, "measure", "缺少整改措施。")
+            self.add(r, "measure", _("缺少整改措施。"))
             return None
         # A blank category or item means "same as the row above", as people write by hand.
         category = text.get("category") or (previous.category if previous else "")
         item = text.get("item") or (previous.item if previous else "")
         for key, value in (("category", category), ("item", item), ("unit", text.get("unit", ""))):
             if not value and key != "unit":
-                self.add(r, key, f"缺少{COLUMN_BY_KEY[key].header}。")
+                self.add(r, key, _("缺少{column}。").format(column=COLUMN_BY_KEY[key].header))
             if len(value) > MAX_LENGTHS[key]:
-                self.add(r, key, f"内容过长（最多 {MAX_LENGTHS[key]} 字）。")
+                self.add(r, key, _("内容过长（最多 {limit} 字）。").format(limit=MAX_LENGTHS[key]))
         kind, due_on = self._kind_and_due(r, text.get("kind", ""), raw.get("due_on"))
         leader = self._leader(r, text.get("leader", ""))
         owners = self._names(r, "owners", text.get("owners", ""))
@@ -373,7 +411,9 @@ class LedgerSheetReader:
             return ""
         status = parse_word(text, STATUS_WORDS)
         if status is None:
-            self.add(r, "status", f"无法识别的整改状态“{text}”，应为 未启动、推进中、待销号 或 已完成。")
+            self.add(
+                r, "status", _("无法识别的整改状态“{text}”，应为 未启动、推进中、待销号 或 已完成。").format(text=text)
+            )
             return ""
         return status
 
@@ -381,14 +421,22 @@ class LedgerSheetReader:
         names = split_names(text)
         for name in names:
             if len(name) > MAX_NAME:
-                self.add(r, key, f"姓名“{name[:20]}…”过长（最多 {MAX_NAME} 字），多个姓名请用顿号分隔。")
+                message = _("姓名“{name}…”过长（最多 {limit} 字），多个姓名请用顿号分隔。").format(
+                    name=name[:20], limit=MAX_NAME
+                )
+                self.add(r, key, message)
         return [n for n in names if len(n) <= MAX_NAME]
 
     def _leader(self, r: int, text: str) -> str:
         names = self._names(r, "leader", text)
         if len(names) > 1:
             self.add(
-                r, "leader", f"责任领导只能填写一人，已取“{names[0]}”，其余（{'、'.join(names[1:])}）未导入。", True
+                r,
+                "leader",
+                _("责任领导只能填写一人，已取“{name}”，其余（{others}）未导入。").format(
+                    name=names[0], others="、".join(names[1:])
+                ),
+                True,
             )
         return names[0] if names else ""
 
@@ -397,20 +445,28 @@ class LedgerSheetReader:
         if kind_text:
             from_column = parse_word(kind_text, KIND_WORDS)
             if from_column is None:
-                self.add(r, "kind", f"无法识别的整改类型“{kind_text}”，应为 立行立改、限期整改 或 长期坚持。")
+                self.add(
+                    r,
+                    "kind",
+                    _("无法识别的整改类型“{text}”，应为 立行立改、限期整改 或 长期坚持。").format(text=kind_text),
+                )
         from_due, due_on, due_ok = self._due(r, due_value)
         if from_column and from_due and MeasureKind.ONGOING in (from_column, from_due) and from_column != from_due:
-            self.add(r, "due_on", f"完成时限写作“{cell_text(due_value)}”，与整改类型“{kind_text}”矛盾。")
+            message = _("完成时限写作“{due}”，与整改类型“{kind}”矛盾。").format(
+                due=cell_text(due_value), kind=kind_text
+            )
+            self.add(r, "due_on", message)
             return from_column, None
         kind = from_column or from_due or MeasureKind.TIME_BOUND
         if kind == MeasureKind.ONGOING:
             if due_on:
-                self.add(r, "due_on", f"长期坚持的措施不设完成时限，日期 {due_on:%Y-%m-%d} 未导入。", True)
+                message = _("长期坚持的措施不设完成时限，日期 {date} 未导入。").format(date=f"{due_on:%Y-%m-%d}")
+                self.add(r, "due_on", message, True)
             return kind, None
         if due_on is None and kind == MeasureKind.IMMEDIATE and self.info and self.info.feedback_on:
             return kind, self.info.feedback_on  # 立行立改 without a date: due at once, on the feedback day
         if due_on is None and due_ok:
-            self.add(r, "due_on", "缺少完成时限（限期整改须写日期，长期坚持的措施请写“长期坚持”）。")
+            self.add(r, "due_on", _("缺少完成时限（限期整改须写日期，长期坚持的措施请写“长期坚持”）。"))
         return kind, due_on
 
     def _due(self, r: int, value: object) -> tuple[str | None, dt.date | None, bool]:

@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..ledger.format import (
@@ -122,7 +123,7 @@ def ledger_preview(
     if ledger.info is not None and ledger.rows and not ledger.errors:
         _Planner(plan, ledger, user).run(organisation, inspection, lock=lock)
     elif not ledger.rows and not ledger.errors:
-        plan.problems.append(Problem(SHEET_LEDGER, None, None, "台账中没有任何整改措施（表头以下都是空行）。"))
+        plan.problems.append(Problem(SHEET_LEDGER, None, None, _("台账中没有任何整改措施（表头以下都是空行）。")))
     plan.problems.sort(key=lambda p: (p.sheet != SHEET_INFO, p.sheet, p.row or 0, p.warning))
     return plan
 
@@ -141,12 +142,12 @@ def ledger_import(
     """Apply the ledger in one transaction; return the plan with ``inspection`` set to the
     inspection created or updated. Raises ValidationError listing every problem."""
     if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
-        raise ValidationError("上传的文件校验不一致（文件已变化），请重新上传。")
+        raise ValidationError(_("上传的文件校验不一致（文件已变化），请重新上传。"))
     plan = ledger_preview(
         data=data, user=user, organisation=organisation, inspection=inspection, limits=limits, lock=True
     )
     if plan.errors or plan.actions is None:
-        raise ValidationError([str(p) for p in plan.errors] or ["台账中没有可导入的整改措施。"])
+        raise ValidationError([str(p) for p in plan.errors] or [_("台账中没有可导入的整改措施。")])
     _Applier(plan, user, today or timezone.localdate()).run()
     return plan
 
@@ -220,15 +221,19 @@ class _Planner:
             given = inspection.organisation
         if given is not None:
             if name and name not in (given.name, given.short_name):
-                self.error("organisation_name", f"台账写的是“{name}”，将导入到所选的“{given.name}”。", warning=True)
+                message = _("台账写的是“{name}”，将导入到所选的“{chosen}”。").format(name=name, chosen=given.name)
+                self.error("organisation_name", message, warning=True)
             return given
         if not name:
-            self.error("organisation_name", "缺少“被巡察党组织”，请填写党组织全称或在导入时选择党组织。")
+            self.error("organisation_name", _("缺少“被巡察党组织”，请填写党组织全称或在导入时选择党组织。"))
             return None
         scope = Organisation.objects.all() if self.user is None else ledger_import_organisations(self.user)
         found = list(scope.filter(name=name)[:1]) or list(scope.filter(short_name=name)[:2])
         if len(found) != 1:
-            self.error("organisation_name", f"未找到党组织“{name}”，或您不是该党组织的书记，无权导入其台账。")
+            self.error(
+                "organisation_name",
+                _("未找到党组织“{name}”，或您不是该党组织的书记，无权导入其台账。").format(name=name),
+            )
             return None
         return found[0]
 
@@ -248,7 +253,7 @@ class _Planner:
             "deadline": self.info.deadline or (existing.deadline if existing else None),
         }
         if wanted["deadline"] and wanted["deadline"] < wanted["feedback_on"]:
-            self.error("deadline", "整改期限早于反馈日期。")
+            self.error("deadline", _("整改期限早于反馈日期。"))
         if existing is None:
             return wanted
         changed = {k: v for k, v in wanted.items() if v != getattr(existing, k)}
