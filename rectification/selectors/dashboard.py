@@ -465,7 +465,7 @@ def _trend(weeks: list[TrendWeek], deadline: dt.date | None, today: dt.date) -> 
 
 def _who(user) -> str:
     if user is None:
-        return "系统"
+        return _("系统")
     return user.first_name or user.username
 
 
@@ -503,10 +503,13 @@ def _structure_activity(inspection: Inspection, limit: int) -> list[Activity]:
     out = []
     for r in rows:
         created = r["history_type"] == "+"
-        kind = "新增措施" if created else "删除措施"
-        who = r["history_user__first_name"] or r["history_user__username"] or "系统"
+        kind = _("新增措施") if created else _("删除措施")
+        who = r["history_user__first_name"] or r["history_user__username"] or _("系统")
         single = r["n"] == 1
-        text = f"{kind[:2]}整改措施" + ("" if single else f" {r['n']} 项")
+        if single:
+            text = _("新增整改措施") if created else _("删除整改措施")
+        else:
+            text = (_("新增整改措施 {n} 项") if created else _("删除整改措施 {n} 项")).format(n=r["n"])
         link = r["measure_id"] if single and created else None
         out.append(Activity(r["at"], kind, who, text, link, r["title"] if single else ""))
     return out
