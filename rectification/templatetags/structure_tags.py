@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import get_language
 
 from ..models import Membership
 from ..permissions import holds_role_somewhere
@@ -21,6 +22,12 @@ def cn_number(value: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
     return head + (_DIGITS[ones] if ones else "")
+
+
+@register.filter
+def tree_number(value: int) -> str:
+    """The tree's ordinals as the bulletin prints them (一, 二) on a Chinese page, digits otherwise."""
+    return cn_number(value) if (get_language() or "").startswith("zh") else str(int(value))
 
 
 @register.simple_tag(takes_context=True)
