@@ -3,7 +3,6 @@ preview with its problems, fixes the file, and confirms. Screenshots in test-art
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,6 @@ import pytest
 from rectification.models import Inspection, Measure
 
 from .ledger_books import book, row, rows3
-
-# Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,8 +27,13 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page():
+def page(monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
+    # Set only while this test runs: at import time it would leak into every other test
+    # (the deployment check refuses it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
