@@ -56,13 +56,16 @@ def test_sweep_flags_exactly_the_demo_measures_past_their_deadline(demo, day):
 @pytest.mark.django_db
 def test_on_1_june_the_demo_has_done_everything_due_and_the_sweep_says_so(demo):
     """Every demo measure due before 2025-06-01 was signed off in time; the sweep flags
-    none, and reports its other work (stale ongoing measures, re-checks)."""
+    none, and reports its other work (stale ongoing measures, and on the next working day
+    re-checks and reminders)."""
     out = _sweep("2025-06-01")
     assert _expected_overdue(dt.date(2025, 6, 1)) == set()
     assert "measures flagged overdue" not in out
     assert "sweep 2025-06-01: ongoing measures flagged stale: 6" in out
-    assert "re-checks due (回头看): 3" in out
-    assert "not a working day" in out  # a Sunday inside the Dragon Boat holiday
+    assert "not a working day" in out and "re-checks due" not in out  # Sunday, Dragon Boat holiday
+    out = _sweep("2025-06-03")  # the next working day: what waited goes out
+    assert "re-checks due (回头看): 3" in out and "re-check requests to secretaries: 3" in out
+    assert "stale reminders: 5" in out  # six stale measures, one of whose people has no account
 
 
 @pytest.mark.django_db

@@ -15,7 +15,11 @@ The ladder, each step after its own grace period in working days (settings.RECTI
   overdue longer still  问责书 (accountability)   → the organisation's secretary
 Escalation rows keep each step on the record. Reminders follow the measure as it is now:
 reassigned measures remind their new people, an extension starts the ladder afresh (keys
-carry the deadline), a sign-off stops it. Notifications go out on working days only.
+carry the deadline), a sign-off stops it. Notifications go out, and re-checks (回头看)
+open, on working days only; flags are kept every day.
+
+What a step has already sent is skipped before anything is offered to the unique keys,
+so an ordinary day costs about what it sends, not what the database holds.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import Escalation, Measure, MeasureKind, MeasureStatus, Membership, ProgressEntry, ReCheck
+from ..models import Escalation, Measure, MeasureKind, MeasureStatus, Membership, Notification, ProgressEntry, ReCheck
 from . import notifications, workdays
-from .notifications import Kind, chunks, insert_select, sql_format
+from .notifications import Kind, chunks, insert_select, insert_select_returning, sql_format
 
 Step = Escalation.Step
 _ORG = "finding__category__inspection__organisation"
@@ -78,7 +82,7 @@ class SweepReport:
         if self.state:
             out.append(f"{head}: now " + ", ".join(f"{what}: {count}" for what, count in self.state.items()))
         if not self.workday:
-            out.append(f"{head}: not a working day, reminders wait for the next working day")
+            out.append(f"{head}: not a working day, reminders and re-checks wait for the next working day")
         if self.nothing_new:
             out.append(f"{head}: nothing new to do")
         return out
@@ -97,7 +101,6 @@ def sweep_run(*, today: dt.date, drain: bool = True) -> SweepReport:
         report.add("ongoing measures flagged stale", stale_flag(today=today))
         report.add("stale flags cleared", stale_clear(today=today))
         report.add("re-check dates scheduled", recheck_schedule())
-        report.add("re-checks due (回头看)", recheck_open(today=today))
         if report.workday:
             _remind(today, report)
     if drain:
@@ -127,7 +130,9 @@ def _remind(today: dt.date, report: SweepReport) -> None:
         report.add(f"escalation notices: {Step(step).label} → {audience}", notified)
     report.add("repeated overdue reminders", reminders_overdue_repeat(today=today))
     report.add("stale reminders", reminders_stale())
-    report.add("re-check requests to secretaries", reminders_recheck())
+    opened, asked = recheck_open(today=today)
+    report.add("re-checks due (回头看)", opened)
+    report.add("re-check requests to secretaries", asked)
 
 
 # ---------------------------------------------------------------------------- flags
@@ -232,8 +237,11 @@ def recheck_schedule() -> int:
 
 
 @transaction.atomic
-def recheck_open(*, today: dt.date) -> int:
-    """A pending ReCheck for each signed-off measure whose re-check date has come."""
+def recheck_open(*, today: dt.date) -> tuple[int, int]:
+    """A pending ReCheck for each signed-off measure whose re-check date has come, and a
+    request to its organisation's secretary. Runs on working days, so the request goes out
+    the day the re-check opens; only the new ones are notified, so an untouched backlog of
+    pending re-checks costs nothing on later days. Returns (re-checks, requests)."""
     has_one = ReCheck.objects.filter(measure=OuterRef("pk"), due_on=OuterRef("recheck_on"))
     due = Measure.objects.filter(status=MeasureStatus.DONE, recheck_on__lte=today).exclude(Exists(has_one))
     source = (
@@ -241,30 +249,47 @@ def recheck_open(*, today: dt.date) -> int:
         .annotate(r_state=Value(ReCheck.State.PENDING), r_note=Value(""))
         .values_list("pk", "recheck_on", "r_state", "r_note")
     )
-    return insert_select(ReCheck, ["measure", "due_on", "state", "note"], source)
+    columns = ["measure", "due_on", "state", "note"]
+    opened = sorted(pk for (pk,) in insert_select_returning(ReCheck, columns, source, returning=("measure",)))
+    message = _("「{title}」销号已满 {months} 个月，请开展回头看，确认问题是否反弹。")
+    message = message.replace("{months}", str(_rule("RECHECK_AFTER_MONTHS")))
+    asked = 0
+    for chunk in chunks(opened, 1000):
+        measures = Measure.objects.filter(pk__in=chunk)
+        asked += len(
+            notify_measures(measures, "secretaries", kind=Kind.RECHECK, key="recheck:{id}:{recheck}", message=message)
+        )
+    return len(opened), asked
 
 
 # ---------------------------------------------------------------------------- reminders
 
 
-def _fmt(template: str):
-    """A template over a Measure row: {id}, {due}, {title}, {stale}, {recheck}."""
+def _fmt(template: str, ref: type[F] = F):
+    """A template over a Measure row: {id}, {due}, {title}, {stale}, {recheck}; with
+    ``ref=OuterRef`` over the outer row of a subquery."""
     return sql_format(
         template,
-        id=Cast("pk", CharField()),
-        due=Cast("due_on", CharField()),
-        title=Substr("title", 1, 60),
-        stale=Cast("stale_since", CharField()),
-        recheck=Cast("recheck_on", CharField()),
+        id=Cast(ref("pk"), CharField()),
+        due=Cast(ref("due_on"), CharField()),
+        title=Substr(ref("title"), 1, 60),
+        stale=Cast(ref("stale_since"), CharField()),
+        recheck=Cast(ref("recheck_on"), CharField()),
     )
 
 
 def notify_measures(measures: QuerySet[Measure], audience: str, *, kind: str, key: str, message: str) -> list[tuple]:
     """Notify ``audience`` ("owners", "leader", "secretaries") of each measure; ``key`` and
-    ``message`` are templates filled in per row (see _fmt)."""
+    ``message`` are templates filled in per row (see _fmt).
+
+    Measures that already have the notice are left out first (an index lookup on the
+    notification's measure), so a daily step costs what it sends, not what it sent before;
+    the unique key still guards against a concurrent run. A notice goes to the people the
+    measure has when it is first sent."""
     people, column = _AUDIENCES[audience]
+    sent = Notification.objects.filter(measure=OuterRef("pk"), kind=kind, key=_fmt(key, OuterRef))
     return notifications.notify_rows(
-        measures.filter(**people),
+        measures.exclude(Exists(sent)).filter(**people),
         recipient=F(column),
         key=_fmt(key),
         kind=kind,
@@ -368,23 +393,6 @@ def reminders_stale() -> int:
             kind=Kind.STALE,
             key="stale:{id}:{stale}",
             message=message.replace("{days}", str(_rule("STALE_AFTER_DAYS"))),
-        )
-    )
-
-
-@transaction.atomic
-def reminders_recheck() -> int:
-    """Ask the secretary to do each pending re-check (confirm it stayed fixed, or reopen)."""
-    pending = ReCheck.objects.filter(measure=OuterRef("pk"), state=ReCheck.State.PENDING)
-    return len(
-        notify_measures(
-            Measure.objects.filter(Exists(pending), status=MeasureStatus.DONE),
-            "secretaries",
-            kind=Kind.RECHECK,
-            key="recheck:{id}:{recheck}",
-            message=_("「{title}」销号已满 {months} 个月，请开展回头看，确认问题是否反弹。").replace(
-                "{months}", str(_rule("RECHECK_AFTER_MONTHS"))
-            ),
         )
     )
 
