@@ -5,9 +5,7 @@ and the supervisors' roll-up drills down. Screenshots go to test-artifacts/dashb
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,22 +13,11 @@ import time_machine
 
 from rectification.selectors import dashboard as sel
 
-# Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from .helpers.browser import artifacts, chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "dashboard"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARTIFACTS = artifacts("dashboard")
 # A week before the meeting at the end of November 2025: the demo's deadlines then give
 # overdue, due-soon, awaiting and ongoing measures all at once.
 MEETING = dt.datetime(2025, 11, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -40,13 +27,8 @@ CHARTS = ["status", "trend", "categories", "leaders", "owners"]
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
