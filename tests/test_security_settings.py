@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import string
 import subprocess
@@ -72,3 +73,21 @@ def test_production_defaults(tmp_path):
         DEBUG="0", SECRET_KEY=_secret(), ALLOWED_HOSTS="x", VAR_DIR=str(tmp_path),
     )  # fmt: skip
     assert done.stdout.split() == ["('HTTP_X_FORWARDED_PROTO',", "'https')", "True", "True", "7200", "DENY"]
+
+
+TEMPLATE_DIRS = [ROOT / "templates", ROOT / "rectification" / "templates"]
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
+JS_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']\s*javascript:""", re.I)
+
+
+def test_no_template_has_inline_scripts_or_event_handlers():
+    """The CSP allows scripts from our static files only: an inline <script>, an on…=
+    attribute or a javascript: URL would be dead code in the browser."""
+    found = []
+    for directory in TEMPLATE_DIRS:
+        for path in sorted(directory.rglob("*.html")) if directory.exists() else []:
+            text = path.read_text(encoding="utf-8")
+            for pattern in (INLINE_SCRIPT, EVENT_HANDLER, JS_URL):
+                found += [f"{path.relative_to(ROOT)}: {m.group(0)[:80]}" for m in pattern.finditer(text)]
+    assert not found, "\n".join(found)
