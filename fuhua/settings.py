@@ -129,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The demo accounts share a published password (README): loadable only where DEBUG is on.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "rectification:home"
 LOGOUT_REDIRECT_URL = "login"

@@ -91,3 +91,8 @@ def test_no_template_has_inline_scripts_or_event_handlers():
             for pattern in (INLINE_SCRIPT, EVENT_HANDLER, JS_URL):
                 found += [f"{path.relative_to(ROOT)}: {m.group(0)[:80]}" for m in pattern.finditer(text)]
     assert not found, "\n".join(found)
+
+
+def test_the_demo_accounts_cannot_be_loaded_in_production(tmp_path):
+    done = _manage("load_demo", DEBUG="0", SECRET_KEY=_secret(), ALLOWED_HOSTS="x", VAR_DIR=str(tmp_path))
+    assert done.returncode != 0 and "DEMO_DATA_ALLOWED" in done.stderr

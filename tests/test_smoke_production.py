@@ -110,6 +110,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "STATIC_ROOT": str(tmp / "static"),
         "EMAIL_URL": f"filemail:///{tmp / 'mail'}",
         "NOTIFY_EMAIL_ENABLED": "1",
+        "DEMO_DATA_ALLOWED": "1",  # a throw-away database
         "OUTBOX_DRAIN_EVERY_SECONDS": "2",
         "LOG_LEVEL": "WARNING",
     }

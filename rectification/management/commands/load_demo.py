@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from rectification.services.demo import DEFAULT_PATH, demo_load
 
@@ -10,4 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--path", default=str(DEFAULT_PATH))
 
     def handle(self, *args, path: str, **options) -> None:
+        # The demo accounts share a published password: never in production by accident.
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError("The demo data is off in production (DEBUG=0); set DEMO_DATA_ALLOWED=1 to load it.")
         self.stdout.write(str(demo_load(path=path)))
