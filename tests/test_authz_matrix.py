@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from rectification import services
-from rectification.models import Bulletin
+from rectification.models import Bulletin, BulletinVersion
 
 from . import factories as f
 
@@ -66,7 +66,7 @@ def _finding(o: SimpleNamespace) -> dict:
 
 
 def _public_bulletin(o: SimpleNamespace) -> dict:
-    return {"slug": o.organisation.slug, "bulletin_id": o.bulletin.pk}
+    return {"slug": o.organisation.slug, "bulletin_id": o.published.bulletin_id}
 
 
 def _recheck(o: SimpleNamespace) -> dict:
@@ -130,19 +130,21 @@ MATRIX: dict[str, Entry] = {
     "rectification:bulletin_docx": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_inspection),
     "rectification:bulletin_publish": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_inspection),
     "rectification:bulletin_versions": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
-    # Public bulletin pages need no login; a draft that was never published is a 404 for all.
+    # Public bulletin pages need no login: a published version is open to all (the latest
+    # address redirects to it); a draft never published is a 404 for all, and so is another
+    # organisation's bulletin under this one's address (see test_public_pages_show_...).
     "rectification:public_bulletin_list": Entry(
         get="200 200 200 200 200", post="405 405 405 405 405", kw=lambda o: {"slug": o.organisation.slug}, foreign=False
     ),
-    "rectification:public_bulletin_latest": Entry(get="404 404 404 404 404", kw=_public_bulletin, foreign=False),
+    "rectification:public_bulletin_latest": Entry(get="302 302 302 302 302", kw=_public_bulletin, foreign=False),
     "rectification:public_bulletin_html": Entry(
-        get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
+        get="200 200 200 200 200", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
     ),
     "rectification:public_bulletin_pdf": Entry(
-        get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
+        get="200 200 200 200 200", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
     ),
     "rectification:public_bulletin_docx": Entry(
-        get="404 404 404 404 404", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
+        get="200 200 200 200 200", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
     ),
     # Dashboard and its export: whoever reads A (B's staff: 404, see test_dashboard_views);
     # the roll-up is for supervisors only.
@@ -235,7 +237,17 @@ def _side(organisation, staff, person) -> SimpleNamespace:
         measure=measure, user=staff, new_due_on=measure.due_on + dt.timedelta(days=30), reason="需要更多时间"
     )
     o.bulletin = Bulletin.objects.create(inspection=o.inspection)
+    o.published = _published(f.inspection(organisation=organisation, feedback_on=dt.date(2024, 12, 30)), staff)
     return o
+
+
+def _published(inspection, user) -> BulletinVersion:
+    """A published version 1 of the inspection's bulletin (rows only: no PDF rendering)."""
+    bulletin = Bulletin.objects.create(inspection=inspection)
+    return BulletinVersion.objects.create(
+        bulletin=bulletin, number=1, html="<p>通报</p>", pdf=b"%PDF-1.4\n%%EOF\n", docx=b"PK\x03\x04",
+        sha256="0" * 64, html_sha256="1" * 64, docx_sha256="2" * 64, published_by=user,
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -325,3 +337,17 @@ def test_bulk_action_ignores_foreign_measures(client, world):
     client.post(reverse("rectification:measure_bulk"), data)
     world.b.measure.refresh_from_db()
     assert (world.b.measure.due_on, world.b.measure.version) == before
+
+
+def test_public_pages_show_published_versions_of_this_organisation_only(client, world):
+    """A draft is not public, and a bulletin is public only under its own organisation's address."""
+    a, b = world.a, world.b
+    cases = [
+        {"slug": a.organisation.slug, "bulletin_id": a.bulletin.pk},  # A's draft, never published
+        {"slug": a.organisation.slug, "bulletin_id": b.published.bulletin_id},  # B's, under A's address
+    ]
+    for kwargs in cases:
+        assert client.get(reverse("rectification:public_bulletin_latest", kwargs=kwargs)).status_code == 404
+        for name in ("public_bulletin_html", "public_bulletin_pdf", "public_bulletin_docx"):
+            url = reverse(f"rectification:{name}", kwargs={**kwargs, "number": 1})
+            assert client.get(url).status_code == 404, url
