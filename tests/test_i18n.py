@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, TextField
 from django.urls import reverse
+from django.utils import translation
 
 from rectification.bulletin.document import DEFAULT_TITLE
 from rectification.models import Measure
@@ -38,6 +39,14 @@ IGNORED = [".venv", "var", "static/vendor", "test-artifacts", "benchmarks"]
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
 PERCENT = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 BRACE = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """LocaleMiddleware activates a request's language in this thread and nothing deactivates
+    it: without this, tests that run later would find English active."""
+    yield
+    translation.deactivate()
 
 
 # ----------------------------------------------------------------- a small .po reader

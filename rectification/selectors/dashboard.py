@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, prefe
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import (
     Finding,
@@ -283,7 +284,7 @@ def count_params(key: str, due_soon_days: int) -> dict[str, Any]:
 
 
 FIGURES = [
-    ("total", _("整改措施"), "total"),
+    ("total", pgettext_lazy("dashboard figure", "整改措施"), "total"),
     ("done", _("已完成（已销号）"), "done"),
     ("awaiting", _("待销号"), "awaiting"),
     ("in_progress", _("推进中"), "in_progress"),
