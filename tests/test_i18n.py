@@ -218,7 +218,7 @@ def _english(client) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
-def _data_strings() -> list[str]:
+def data_strings() -> list[str]:
     """Every Chinese text the database holds (names, titles, progress, history), with the
     shortened forms the pages print (truncatechars) and its single lines, longest first."""
     values: set[str] = set()
@@ -246,11 +246,12 @@ def _quoted_by_the_catalogue() -> list[str]:
     return sorted(parts, key=len, reverse=True)
 
 
-def chinese_left(page: str) -> list[str]:
-    """The Chinese runs of an English page once the data and deliberate quotes are taken out."""
+def chinese_left(page: str, data: list[str] | None = None) -> list[str]:
+    """The Chinese runs of an English page once the data (read now unless given) and
+    deliberate quotes are taken out."""
     text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), html.unescape(page))  # json_script
     # The bulletin's default title is Chinese by definition (the bulletin editor shows it as a hint).
-    for value in [*_data_strings(), *_quoted_by_the_catalogue(), DEFAULT_TITLE]:
+    for value in [*(data_strings() if data is None else data), *_quoted_by_the_catalogue(), DEFAULT_TITLE]:
         text = text.replace(value, "")
     # The switch back to Chinese names its language in Chinese, as language menus do.
     text = text.replace('value="zh-hans" class="linklike">中文<', "")

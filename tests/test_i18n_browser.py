@@ -16,7 +16,7 @@ from django.utils import translation
 from rectification.models import Measure
 
 from .helpers.browser import artifacts, chromium, new_page
-from .test_i18n import chinese_left
+from .test_i18n import chinese_left, data_strings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +43,7 @@ def demo_on_meeting_day(db):
         yield Inspection.objects.get(organisation__slug="fuhua")
 
 
-def _visible_chinese(page) -> list[str]:
+def _visible_chinese(page, data: list[str]) -> list[str]:
     """Chinese in the rendered page besides the data: its text (the switch back to 中文 aside)
     and the texts of the charts the server labels (status, trend); the bar charts' axes show
     shortened category titles and names, which are data."""
@@ -53,10 +53,14 @@ def _visible_chinese(page) -> list[str]:
                    return body.textContent; }"""
     )
     charts = page.locator('[data-chart="status"] svg text, [data-chart="trend"] svg text').all_text_contents()
-    return chinese_left("\n".join([text, *charts]))
+    return chinese_left("\n".join([text, *charts]), data)
 
 
 def test_switch_to_english_and_back(live_server, demo_on_meeting_day):
+    # The database is read before the browser starts: inside Playwright's event loop the ORM
+    # would open a connection of its own that the test's teardown never closes.
+    data = data_strings()
+    done = Measure.objects.filter(finding__category__inspection=demo_on_meeting_day, status="done").first()
     with chromium() as browser:
         page = new_page(browser, {"width": 1366, "height": 900})
         page.goto(f"{live_server.url}/accounts/login/")
@@ -74,18 +78,17 @@ def test_switch_to_english_and_back(live_server, demo_on_meeting_day):
         assert "measures" in chart_texts, chart_texts
         page.screenshot(path=ARTIFACTS / "dashboard-en.png", full_page=True)
         assert page.get_by_role("heading", name="Key figures").count() == 1
-        assert _visible_chinese(page) == []
+        assert _visible_chinese(page, data) == []
 
         page.goto(f"{live_server.url}/measures/")
         page.screenshot(path=ARTIFACTS / "measure-list-en.png", full_page=True)
         assert page.get_by_text("Filter and sort").count() >= 1
-        assert _visible_chinese(page) == []
+        assert _visible_chinese(page, data) == []
 
-        done = Measure.objects.filter(finding__category__inspection=demo_on_meeting_day, status="done").first()
         page.goto(f"{live_server.url}/measures/{done.pk}/")
         page.screenshot(path=ARTIFACTS / "measure-en.png", full_page=True)
         assert page.get_by_role("heading", name="Change history").count() == 1
-        assert _visible_chinese(page) == []
+        assert _visible_chinese(page, data) == []
 
         page.click("form.langswitch button[value=zh-hans]")
         page.wait_for_selector("html[lang=zh-CN]")
