@@ -140,6 +140,7 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "rectification.auth.lockout_username"
 # axes.W006 wants the IP address in the lock-out key; that would lock a whole office (one
 # NAT address) after a few typos, and rotating user agents cannot bypass a per-name count.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

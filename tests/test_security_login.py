@@ -154,3 +154,14 @@ def test_password_change_refuses_a_short_password(client):
 def test_password_change_page_needs_a_login(client):
     response = client.get(reverse("password_change"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_an_absurdly_long_user_name_is_a_failed_login_not_an_error(client):
+    f.user(username="amy")
+    response = _login(client, "amy" + "长" * 5000, "wrong")
+    assert response.status_code == 200
+    for _ in range(4):
+        _login(client, "amy" + "长" * 5000, "wrong")
+    assert _login(client, "amy" + "长" * 5000).status_code == 429  # counted like any other name
+    assert _login(Client(), "amy").status_code == 302
