@@ -33,7 +33,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.test import Client
-from django.urls import Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from rectification import services
 from rectification.models import Inspection, Measure, ReCheck
@@ -563,3 +563,27 @@ def _preview_and_confirm(client: Client, label: str, preview_url: str) -> list[s
         if page.status_code >= 500 or _raw_markup(page.content.decode()):
             problems.append(f"{label}: tree of {inspection.pk}: {page.status_code} or raw markup")
     return problems
+
+
+@pytest.mark.django_db
+def test_hostile_ids_and_names_in_every_url(fuzz_world):
+    """Every URL with parameters, with ids that do not exist or overflow and names that are
+    absurd: a 404 (or a refusal), never a 500."""
+    client = _client(fuzz_world, "secretary_a")
+    values = {int: [0, 2**63, 10**30], str: ["a" * 300, "\x00", "..%2F..%2Fetc%2Fpasswd", "长" * 80]}
+    problems = []
+    for name, entry in MATRIX.items():
+        if entry.kw is None:
+            continue
+        for kwarg, real in entry.kw(fuzz_world.a).items():
+            for value in values[int if isinstance(real, int) else str]:
+                kwargs = {**entry.kw(fuzz_world.a), kwarg: value}
+                try:
+                    url = reverse(name, kwargs=kwargs)
+                except NoReverseMatch:
+                    continue  # the URL pattern itself refuses the value
+                for method in ("get", "post"):
+                    status = getattr(client, method)(url).status_code
+                    if status >= 500:
+                        problems.append(f"{method.upper()} {url[:120]}: {status}")
+    assert not problems, "\n".join(problems)

@@ -82,5 +82,9 @@ def public_versions(*, organisation: Organisation) -> QuerySet[BulletinVersion]:
 def public_version(*, organisation: Organisation, bulletin_id: int, number: int) -> BulletinVersion:
     """One published version of the organisation; ``BulletinVersion.DoesNotExist`` otherwise."""
     return BulletinVersion.objects.select_related("bulletin__inspection__organisation").get(
-        bulletin_id=bulletin_id, number=number, bulletin__inspection__organisation=organisation
+        # bulletin__id, not bulletin_id: an id from the URL too large for the column is then
+        # "not found" (Django bounds-checks it), not an overflow in the database driver.
+        bulletin__id=bulletin_id,
+        number=number,
+        bulletin__inspection__organisation=organisation,
     )

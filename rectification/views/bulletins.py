@@ -211,7 +211,7 @@ def public_bulletin_list(request: HttpRequest, slug: str) -> HttpResponse:
 def public_bulletin_latest(request: HttpRequest, slug: str, bulletin_id: int) -> HttpResponse:
     """The newest published version of a bulletin (a stable "current" address)."""
     organisation = _organisation(slug)
-    latest = selectors.public_versions(organisation=organisation).filter(bulletin_id=bulletin_id).first()
+    latest = selectors.public_versions(organisation=organisation).filter(bulletin__id=bulletin_id).first()
     if latest is None:
         raise Http404
     return redirect("rectification:public_bulletin_html", slug=slug, bulletin_id=bulletin_id, number=latest.number)
