@@ -79,7 +79,7 @@ def _cleaned(params: QueryDict) -> QueryDict:
     copy = QueryDict(mutable=True, encoding=params.encoding)
     for key, values in params.lists():
         copy.setlist(clean_text(key), [clean_text(v) for v in values])
-    copy._mutable = False
+    copy._mutable = False  # read-only, like the QueryDict it replaces
     return copy
 
 
