@@ -22,6 +22,7 @@ class Skip(Exception):
 class Context:
     quick: bool
     runs: int
+    sweep_runs: int
     scale: Any  # data.Scale
     server: str = ""
     notes: list[str] = field(default_factory=list)
@@ -60,7 +61,7 @@ def run_child(*, cases: list[str], quick: bool, runs: int, out: Path) -> int:
     from . import data
 
     scale = data.QUICK if quick else data.FULL
-    ctx = Context(quick=quick, runs=runs or scale.runs, scale=scale, server=server)
+    ctx = Context(quick=quick, runs=runs or scale.runs, sweep_runs=runs or scale.sweep_runs, scale=scale, server=server)
     results: list[dict[str, Any]] = []
     failed = False
     for name in cases:

@@ -20,6 +20,7 @@ class Scale:
     sweep: ScaleSpec  # the overdue sweep
     ledger_rows: int
     runs: int
+    sweep_runs: int  # a full-scale sweep takes minutes: one run of each, unless --runs says otherwise
     http_seconds: int
 
 
@@ -31,6 +32,7 @@ FULL = Scale(
     sweep=ScaleSpec(communities=1000, inspections_per_org=5, items_per_inspection=20, measures_per_item=10, seed=SEED),
     ledger_rows=1000,
     runs=7,
+    sweep_runs=1,
     http_seconds=10,
 )
 QUICK = Scale(
@@ -39,6 +41,7 @@ QUICK = Scale(
     sweep=ScaleSpec(communities=4, inspections_per_org=2, items_per_inspection=5, measures_per_item=5, seed=SEED),
     ledger_rows=50,
     runs=3,
+    sweep_runs=3,
     http_seconds=1,
 )
 

@@ -91,7 +91,7 @@ def run(ctx) -> list[Figure]:
     data.ensure(spec)
     today = ctx.today  # a Monday in the default data: weekly repeat reminders go out
     before, after = workdays.add_workdays(today, -1), workdays.add_workdays(today, 1)
-    runs = ctx.runs if ctx.quick else min(ctx.runs, 3)
+    runs = ctx.sweep_runs
     _on(before, lambda: sweep_run(today=before, drain=False))()  # committed; idempotent per day
     overdue = Measure.objects.overdue(today).count()
     sweep_today = _on(today, lambda: sweep_run(today=today, drain=False))
