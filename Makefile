@@ -48,7 +48,7 @@ bench-quick:  ## every benchmark at a tiny scale on SQLite, in seconds (CI: keep
 	DATABASE_URL= $(PY) -m benchmarks --quick
 
 messages:  ## refresh locale/en/LC_MESSAGES/django.po from the sources (then translate every new entry) and compile the .mo
-	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=static/vendor --ignore=test-artifacts --ignore=benchmarks
+	$(PY) manage.py makemessages -l en --no-obsolete --add-location=file --ignore=.venv --ignore=var --ignore=static/vendor --ignore=test-artifacts --ignore=benchmarks
 	$(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var --ignore=benchmarks --ignore=test-artifacts
 
 backup:  ## database dump + evidence files with a SHA-256 manifest, into var/backups/ (or BACKUP_DIR)
