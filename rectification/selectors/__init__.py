@@ -33,9 +33,9 @@ __all__ = [
     "notification_list",
     "notification_unread_count",
     "recheck_list",
-    "signoff_queue",
     "organisations_for_new_inspection",
     "people_for_bulk",
     "people_for_organisation",
     "rollup_rows",
+    "signoff_queue",
 ]
