@@ -108,3 +108,33 @@ def test_another_site_cannot_frame_the_app(browser, live_server, fuhua):
     frame = page.frame_locator("#f")
     assert frame.locator("input[name=username]").count() == 0
     context.close()
+
+
+def test_password_change_and_lock_out_pages(browser, live_server, fuhua):
+    """A person changes their password from the top bar; five wrong passwords lock the name."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", "gongzuo")
+    page.fill("input[name=password]", "Fuhua@2025")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
+    page.click(".userbox a[href$='/accounts/password/']")
+    page.fill("input[name=old_password]", "Fuhua@2025")
+    page.fill("input[name=new_password1]", "Huafu-河边-2025!")
+    page.fill("input[name=new_password2]", "Huafu-河边-2025!")
+    page.screenshot(path=str(ARTIFACTS / "password-change.png"))
+    page.click("main button[type=submit]")  # not the top bar's logout button
+    page.wait_for_url(re.compile(r".*/accounts/password/done/$"))
+    assert "密码已修改" in page.content()
+
+    page.context.clear_cookies()
+    for _ in range(5):
+        page.goto(live_server.url + reverse("login"))
+        page.fill("input[name=username]", "gongzuo")
+        page.fill("input[name=password]", "wrong-password")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+    page.wait_for_selector("text=账号已暂时锁定")
+    page.screenshot(path=str(ARTIFACTS / "locked-out.png"))
+    page.context.close()
