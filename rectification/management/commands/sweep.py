@@ -3,6 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from rectification.models import Measure
 from rectification.services.sweep import sweep_run
 
 
@@ -21,4 +22,10 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(today) if today else timezone.localdate()
         except ValueError as exc:
             raise CommandError(f"--today must be YYYY-MM-DD, not {today!r}") from exc
-        self.stdout.write(str(sweep_run(today=day, drain=not no_drain)))
+        report = sweep_run(today=day, drain=not no_drain)
+        self.stdout.write(str(report))
+        if report.done.get("measures flagged overdue"):
+            # Name what this run flagged, so the output can be checked against the ledger.
+            rows = Measure.objects.filter(overdue_since=day).order_by("due_on", "pk")
+            for pk, title, due_on in rows.values_list("pk", "title", "due_on"):
+                self.stdout.write(f"  overdue: #{pk} {title[:40]} (due {due_on:%Y-%m-%d})")
