@@ -24,9 +24,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Evidence, Measure, ProgressEntry
 from .measures import _require, add_entry, lock_measure, reopen_if_signed_off, save_measure
+from .record import record_language
 
 MAX_FILES_PER_UPLOAD = 20
 _HEAD = 16
@@ -166,8 +168,9 @@ def evidence_add(*, measure: Measure, user, files: Sequence[UploadedFile], descr
             for upload, file_type in zip(files, types, strict=True)
         ]
         names = "、".join(e.original_name for e in created)
-        add_entry(current, user, ProgressEntry.Kind.EVIDENCE, _("上传佐证材料：{names}").format(names=names))
-        save_measure(current, user, reopen_if_signed_off(current, user, _("佐证材料")))
+        with record_language():
+            add_entry(current, user, ProgressEntry.Kind.EVIDENCE, _("上传佐证材料：{names}").format(names=names))
+        save_measure(current, user, reopen_if_signed_off(current, user, gettext_lazy("佐证材料")))
     except BaseException:
         # The rows roll back with the transaction; the files must go by hand.
         for path in stored:
@@ -204,7 +207,8 @@ def evidence_delete(*, evidence: Evidence, user) -> None:
     path, name = evidence.file.name, evidence.original_name
     evidence._history_user = user
     evidence.delete()
-    add_entry(current, user, ProgressEntry.Kind.EVIDENCE, _("删除佐证材料：{name}").format(name=name))
-    save_measure(current, user, reopen_if_signed_off(current, user, _("佐证材料")))
+    with record_language():
+        add_entry(current, user, ProgressEntry.Kind.EVIDENCE, _("删除佐证材料：{name}").format(name=name))
+    save_measure(current, user, reopen_if_signed_off(current, user, gettext_lazy("佐证材料")))
     # Only once the row is surely gone; a rolled-back delete keeps its file.
     transaction.on_commit(lambda: default_storage.delete(path))

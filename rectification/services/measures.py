@@ -24,9 +24,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import DeadlineExtension, Measure, MeasureKind, MeasureStatus, Person, ProgressEntry, SignOff
 from . import notifications
+from .record import in_record_language, record_language
 from .sweep import recheck_due_on
 
 Status = MeasureStatus
@@ -77,6 +79,7 @@ def save_measure(measure: Measure, user, fields: Iterable[str]) -> None:
 
 
 def add_entry(measure: Measure, user, kind: str, text: str, old_status: str = "", new_status: str = "") -> None:
+    """Store a timeline entry; build ``text`` under ``record_language()`` (services/record.py)."""
     ProgressEntry.objects.create(
         measure=measure, kind=kind, author=user, text=text, old_status=old_status, new_status=new_status
     )
@@ -87,6 +90,7 @@ def _set_status(measure: Measure, user, to_status: str, text: str, kind: str = P
     measure.status = to_status
 
 
+@in_record_language
 def reopen_if_signed_off(measure: Measure, user, why: str) -> list[str]:
     """A done measure whose approved content changed goes back to the sign-off queue.
 
@@ -141,7 +145,8 @@ def measure_change_status(
         _check_can_submit(current)
         current.submitted_at = timezone.now()
         fields.append("submitted_at")
-    text = _("状态由“{old}”改为“{new}”。").format(old=_status_label(current.status), new=_status_label(to_status))
+    with record_language():
+        text = _("状态由“{old}”改为“{new}”。").format(old=_status_label(current.status), new=_status_label(to_status))
     if reason.strip():
         text += " " + reason.strip()
     _set_status(current, user, to_status, text)
@@ -184,7 +189,8 @@ def measure_sign_off(*, measure: Measure, user, expected_version: int | None = N
         decided_by=user,
         decided_at=now,
     )
-    text = _("同意销号。") + (" " + reason.strip() if reason.strip() else "")
+    with record_language():
+        text = _("同意销号。") + (" " + reason.strip() if reason.strip() else "")
     _set_status(current, user, Status.DONE, text, kind=ProgressEntry.Kind.SIGN_OFF)
     current.signed_off_at, current.signed_off_by, current.completed_on = now, user, timezone.localdate(now)
     current.recheck_on = recheck_due_on(current.completed_on)  # 回头看, see services/sweep.py
@@ -211,7 +217,9 @@ def measure_send_back(*, measure: Measure, user, reason: str, expected_version: 
         evidence_snapshot=evidence,
         decided_by=user,
     )
-    _set_status(current, user, Status.IN_PROGRESS, _("退回：") + reason.strip(), kind=ProgressEntry.Kind.SEND_BACK)
+    with record_language():
+        text = _("退回：") + reason.strip()
+    _set_status(current, user, Status.IN_PROGRESS, text, kind=ProgressEntry.Kind.SEND_BACK)
     current.submitted_at = None
     save_measure(current, user, ["status", "submitted_at"])
     notifications.notice_decided(current, sign_off)
@@ -241,12 +249,14 @@ def measure_report_progress(
         raise ValidationError(_("请填写进展情况，或修改公开的整改进展。"))
     fields = ["last_progress_at", "stale_since"]
     if current.status == Status.NOT_STARTED:
-        _set_status(current, user, Status.IN_PROGRESS, _("报告进展，开始推进。"))
+        with record_language():
+            _set_status(current, user, Status.IN_PROGRESS, _("报告进展，开始推进。"))
         fields.append("status")
     if changes_text:
         current.progress = new_progress
-        fields += ["progress", *reopen_if_signed_off(current, user, _("公开整改进展"))]
-    text = note or _("更新了公开的整改进展。")
+        fields += ["progress", *reopen_if_signed_off(current, user, gettext_lazy("公开整改进展"))]
+    with record_language():
+        text = note or _("更新了公开的整改进展。")
     add_entry(current, user, ProgressEntry.Kind.NOTE, text)
     current.last_progress_at, current.stale_since = timezone.now(), None
     save_measure(current, user, fields)
@@ -317,12 +327,13 @@ def measure_update(*, measure: Measure, user, expected_version: int | None, **fi
             current._prefetched_objects_cache = {}
         else:
             setattr(current, name, fields[name])
-        label = Measure._meta.get_field(name).verbose_name
-        labels.append(f"{label}：{before} → {_display(current, name)}")
+        with record_language():
+            labels.append(f"{Measure._meta.get_field(name).verbose_name}：{before} → {_display(current, name)}")
     save_fields = [n for n in changed if n != "owners"]
     if APPROVED_FIELDS & set(changed):
-        save_fields += reopen_if_signed_off(current, user, _("内容"))
-    add_entry(current, user, ProgressEntry.Kind.SYSTEM, _("修改了") + "；".join(labels))
+        save_fields += reopen_if_signed_off(current, user, gettext_lazy("内容"))
+    with record_language():
+        add_entry(current, user, ProgressEntry.Kind.SYSTEM, _("修改了") + "；".join(labels))
     save_measure(current, user, save_fields)
     return current
 
@@ -350,9 +361,10 @@ def extension_request(
     extension = DeadlineExtension.objects.create(
         measure=current, old_due_on=current.due_on, new_due_on=new_due_on, reason=reason.strip(), requested_by=user
     )
-    text = _("申请延期：{old} → {new}。理由：{reason}").format(
-        old=current.due_on, new=new_due_on, reason=reason.strip()
-    )
+    with record_language():
+        text = _("申请延期：{old} → {new}。理由：{reason}").format(
+            old=current.due_on, new=new_due_on, reason=reason.strip()
+        )
     add_entry(current, user, ProgressEntry.Kind.EXTENSION, text)
     save_measure(current, user, [])
     notifications.notice_extension(extension)
@@ -380,9 +392,11 @@ def extension_decide(*, extension: DeadlineExtension, user, approve: bool, note:
         current.original_due_on = current.original_due_on or current.due_on
         current.due_on = extension.new_due_on
         fields = ["due_on", "original_due_on"]
-        text = _("批准延期：{old} → {new}。").format(old=extension.old_due_on, new=extension.new_due_on)
+        with record_language():
+            text = _("批准延期：{old} → {new}。").format(old=extension.old_due_on, new=extension.new_due_on)
     else:
-        text = _("不批准延期（申请 {new}）。").format(new=extension.new_due_on)
+        with record_language():
+            text = _("不批准延期（申请 {new}）。").format(new=extension.new_due_on)
     add_entry(current, user, ProgressEntry.Kind.EXTENSION, text + (" " + note if note else ""))
     save_measure(current, user, fields)
     notifications.notice_extension(extension)

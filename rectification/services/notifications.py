@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Delivery, Measure, Notification
+from .record import in_record_language
 
 logger = logging.getLogger(__name__)
 
@@ -477,6 +478,7 @@ def _title(measure: Measure) -> str:
     return measure.title[:60]
 
 
+@in_record_language
 def notice_submitted(measure: Measure) -> int:
     """提请销号 → the organisation's secretary (once per submission: the key has the version)."""
     message = _("「{title}」已提请销号，请审核。").format(title=_title(measure))
@@ -486,6 +488,7 @@ def notice_submitted(measure: Measure) -> int:
     )
 
 
+@in_record_language
 def notice_decided(measure: Measure, sign_off) -> int:
     """销号 or 退回 → the responsible people and leader."""
     if sign_off.decision == sign_off.Decision.APPROVED:
@@ -498,6 +501,7 @@ def notice_decided(measure: Measure, sign_off) -> int:
     )
 
 
+@in_record_language
 def notice_extension(extension) -> int:
     """A request → the secretary; a decision → whoever asked."""
     measure = extension.measure

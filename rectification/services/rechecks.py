@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ..models import Measure, MeasureKind, MeasureStatus, ProgressEntry, ReCheck
 from .measures import add_entry, lock_measure, save_measure
 from .notifications import Kind, notify
+from .record import record_language
 
 
 def _lock(recheck: ReCheck, user) -> tuple[ReCheck, Measure]:
@@ -38,7 +39,8 @@ def recheck_confirm(*, recheck: ReCheck, user, note: str = "") -> ReCheck:
     current, measure = _lock(recheck, user)
     note = note.strip()
     _decide(current, user, ReCheck.State.CONFIRMED, note)
-    add_entry(measure, user, ProgressEntry.Kind.RECHECK, _("回头看：问题未反弹。") + (" " + note if note else ""))
+    with record_language():
+        add_entry(measure, user, ProgressEntry.Kind.RECHECK, _("回头看：问题未反弹。") + (" " + note if note else ""))
     return current
 
 
@@ -59,7 +61,8 @@ def recheck_reopen(*, recheck: ReCheck, user, note: str, today: dt.date, due_on:
         measure.due_on = due_on
         fields.append("due_on")
     _decide(current, user, ReCheck.State.REOPENED, note)
-    text = _("回头看发现问题反弹，重新整改：") + note
+    with record_language():
+        text = _("回头看发现问题反弹，重新整改：") + note
     add_entry(measure, user, ProgressEntry.Kind.RECHECK, text, MeasureStatus.DONE, MeasureStatus.IN_PROGRESS)
     measure.status = MeasureStatus.IN_PROGRESS
     measure.signed_off_at = measure.signed_off_by = measure.completed_on = measure.submitted_at = None
@@ -68,6 +71,7 @@ def recheck_reopen(*, recheck: ReCheck, user, note: str, today: dt.date, due_on:
     people = [p.user for p in measure.owners.select_related("user") if p.user] + (
         [measure.leader.user] if measure.leader and measure.leader.user else []
     )
-    message = _("回头看发现「{title}」问题反弹，已重新整改，请抓紧落实。").format(title=measure.title[:60])
+    with record_language():
+        message = _("回头看发现「{title}」问题反弹，已重新整改，请抓紧落实。").format(title=measure.title[:60])
     notify(recipients=people, kind=Kind.REOPENED, message=message, key=f"reopened:{current.pk}", measure=measure)
     return current
