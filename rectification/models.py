@@ -595,6 +595,10 @@ class Delivery(models.Model):
         return f"{self.channel}: {self.get_state_display()}"
 
 
+# A blank section heading prints no heading line (bulletins without a 「一、」 level).
+SECTION_HEADING_HELP = _("留空则不显示该部分标题")
+
+
 class Bulletin(models.Model):
     """The editable draft of an inspection's progress bulletin (通报).
 
@@ -620,10 +624,20 @@ class Bulletin(models.Model):
         _("标题"), max_length=200, blank=True, help_text=_("留空则按“关于巡察整改进展情况的通报”生成")
     )
     intro = models.TextField(_("开篇段落"), blank=True, help_text=_("留空则按巡察信息生成"))
-    section1_heading = models.CharField(_("第一部分标题"), max_length=200, default="党组织履行巡察整改主体责任情况")
+    section1_heading = models.CharField(
+        _("第一部分标题"),
+        max_length=200,
+        default="党组织履行巡察整改主体责任情况",
+        blank=True,
+        help_text=SECTION_HEADING_HELP,
+    )
     section1_text = models.TextField(_("第一部分正文"), blank=True)
-    section2_heading = models.CharField(_("第二部分标题"), max_length=200, default="巡察整改任务落实情况")
-    section3_heading = models.CharField(_("第三部分标题"), max_length=200, default="下一步工作打算")
+    section2_heading = models.CharField(
+        _("第二部分标题"), max_length=200, default="巡察整改任务落实情况", blank=True, help_text=SECTION_HEADING_HELP
+    )
+    section3_heading = models.CharField(
+        _("第三部分标题"), max_length=200, default="下一步工作打算", blank=True, help_text=SECTION_HEADING_HELP
+    )
     section3_text = models.TextField(_("第三部分正文"), blank=True)
     show_statistics = models.BooleanField(_("显示整改统计"), default=False)
     statistics_text = models.TextField(_("统计段落"), blank=True, help_text=_("留空则按数据生成"))
