@@ -477,6 +477,9 @@ def test_invalid_input_is_shown_on_the_form(client, personas, insp_a):
     response = client.post(url, {"quick": "1", "title": "措施", "kind": "time_bound", "due_on": "not a date"})
     assert response.status_code == 400
     assert not Measure.objects.exists()
+    response = client.post(url, {"quick": "1", "title": "措" * 100_000, "kind": "time_bound", "due_on": "2025-06-30"})
+    assert response.status_code == 400  # texts are bounded: no 100 KB measure title
+    assert not Measure.objects.exists()
 
 
 def test_move_buttons_reorder_and_report_the_edge(client, personas, measure_a):

@@ -44,8 +44,12 @@ class CategoryForm(forms.Form):
 
 class FindingForm(forms.Form):
     heading = forms.CharField(label=_("整改事项"), max_length=300)
-    problem = forms.CharField(label=_("问题描述（内部）"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    lead_in = forms.CharField(label=_("事项概述（公开）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    problem = forms.CharField(
+        label=_("问题描述（内部）"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lead_in = forms.CharField(
+        label=_("事项概述（公开）"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     parent = forms.ModelChoiceField(
         label=_("上级事项"),
         queryset=Finding.objects.none(),
@@ -79,7 +83,7 @@ class _PeopleMixin:
 
 
 class MeasureForm(_PeopleMixin, forms.Form):
-    title = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 2}))
+    title = forms.CharField(label=_("整改措施"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     kind = forms.ChoiceField(label=_("整改类型"), choices=Measure.Kind.choices, initial=Measure.Kind.TIME_BOUND)
     due_on = forms.DateField(label=_("完成时限"), widget=DATE, required=False, help_text=_("长期坚持的措施不填"))
     leader = forms.ChoiceField(label=_("责任领导"), required=False)
@@ -91,7 +95,7 @@ class MeasureForm(_PeopleMixin, forms.Form):
         help_text=_("名单中没有的人员可直接填写姓名，多人用顿号分隔，将自动加入本党组织人员名单"),
     )
     unit = forms.CharField(label=_("责任部门"), max_length=100, required=False)
-    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, people: Sequence[Person], **kwargs) -> None:
         super().__init__(*args, **kwargs)
