@@ -234,6 +234,65 @@ def test_narrative_sections_keep_bold_runs(insp):
     assert last.runs == (Run("（一）强化理论武装，筑牢政治根基。", bold=True), Run("坚持学习。"))
 
 
+# ------------------------------------------------------------------ blank section headings
+
+
+def _headed_world(insp) -> None:
+    cat = f.category(inspection=insp, title="关于测试方面")
+    f.measure(finding=f.finding(category=cat, heading="测试事项"), title="措施", progress="已完成")
+
+
+def test_a_blank_section_heading_prints_no_line_and_uses_no_numeral(insp):
+    _headed_world(insp)
+    doc = build_document(_bulletin(insp, section1_heading="", section1_text="总体情况。"), today=TODAY)
+    assert [b.label for b in doc.blocks if isinstance(b, Heading) and b.level == 1] == [
+        "一、巡察整改任务落实情况",
+        "二、下一步工作打算",
+    ]
+    # Section 一's narrative follows the intro directly, before the first heading.
+    assert [b.kind for b in doc.blocks[:2]] == ["intro", "text"] and doc.blocks[1].text == "总体情况。"
+    middle = build_document(_bulletin_update(insp, section1_heading="甲", section2_heading="  "), today=TODAY)
+    assert [b.label for b in middle.blocks if isinstance(b, Heading) and b.level == 1] == [
+        "一、甲",
+        "二、下一步工作打算",
+    ]
+
+
+def test_all_headings_blank_leaves_no_first_level(insp):
+    _headed_world(insp)
+    bulletin = _bulletin(
+        insp,
+        section1_heading="",
+        section2_heading="",
+        section3_heading="",
+        section1_text="第一部分正文。",
+        section3_text="第三部分正文。",
+        intro="开篇。",
+    )
+    doc = build_document(bulletin, today=TODAY)
+    assert _labels(doc.blocks) == [
+        "开篇。",
+        "第一部分正文。",
+        "（一）关于测试方面",
+        "1.测试事项",
+        "措施。已完成。",
+        "第三部分正文。",
+    ]
+    assert not any(isinstance(b, Heading) and (b.level == 1 or not b.text) for b in doc.blocks)
+    assert "" not in doc.plain_text().splitlines()
+
+
+def test_default_headings_are_the_seeds(demo):
+    """The Fuhua default is unchanged: three headed sections numbered 一 to 三."""
+    bulletin = Bulletin.objects.select_related("inspection__organisation").get(inspection=demo)
+    doc = build_document(bulletin, today=TODAY)
+    assert [b.label for b in doc.blocks if isinstance(b, Heading) and b.level == 1] == [
+        "一、党组织履行巡察整改主体责任情况",
+        "二、巡察整改任务落实情况",
+        "三、下一步工作打算",
+    ]
+
+
 # ------------------------------------------------------------------ statistics
 
 

@@ -247,6 +247,16 @@ def test_run_in_headings_use_a_character_style(personas):
     assert _rfonts(paragraph.runs[0].style)["eastAsia"] == "仿宋_GB2312"
 
 
+def test_blank_section_headings_leave_no_empty_heading_paragraph(demo):
+    bulletin = _draft(demo)
+    bulletin.section1_heading = bulletin.section2_heading = bulletin.section3_heading = ""
+    word = docx.Document(io.BytesIO(render_docx(build_document(bulletin))))
+    assert not [p for p in word.paragraphs if p.style.name == "一级标题"]
+    assert all(p.text.strip() for p in word.paragraphs)
+    styles = [p.style.name for p in word.paragraphs]
+    assert styles[1:3] == ["公文正文", "公文正文"] and "二级标题" in styles  # intro, narrative 一, categories
+
+
 def test_user_text_is_plain_text(demo):
     bulletin = _draft(demo)
     bulletin.section1_text = HOSTILE

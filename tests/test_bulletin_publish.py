@@ -13,7 +13,7 @@ from django.urls import reverse
 from rectification import services
 from rectification.bulletin import pdf as bulletin_pdf
 from rectification.models import Bulletin, BulletinVersion, Measure
-from rectification.services.bulletins import BulletinConflictError
+from rectification.services.bulletins import BulletinConflictError, BulletinRenderError
 
 from . import factories as f
 
@@ -78,8 +78,9 @@ def test_a_rendering_failure_publishes_nothing(small, personas, monkeypatch):
         raise RuntimeError("WeasyPrint failed")
 
     monkeypatch.setattr(bulletin_pdf, "write_pdf", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(BulletinRenderError) as raised:
         _publish(small, personas.secretary_a)
+    assert str(raised.value.__cause__) == "WeasyPrint failed"
     assert not BulletinVersion.objects.exists()
 
 
@@ -132,6 +133,36 @@ def test_draft_pdf_download_and_publish_view(client, small, personas):
     published = client.post(reverse("rectification:bulletin_publish", args=[small.pk]), {"expected_version": 1})
     assert published.status_code == 302
     assert BulletinVersion.objects.get().number == 1
+
+
+def test_publish_view_reports_a_rendering_failure_and_changes_nothing(client, small, personas, monkeypatch, caplog):
+    def broken(html, *, fetcher=None):
+        raise RuntimeError("WeasyPrint failed")
+
+    services.bulletin_update(inspection=small, user=personas.secretary_a, expected_version=1, intro="开篇。")
+    draft = Bulletin.objects.values().get(inspection=small)
+    monkeypatch.setattr(bulletin_pdf, "write_pdf", broken)
+    client.force_login(personas.secretary_a)
+    response = client.post(reverse("rectification:bulletin_publish", args=[small.pk]), {"expected_version": 2})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rectification:bulletin_edit", args=[small.pk])
+    assert not BulletinVersion.objects.exists() and Bulletin.objects.values().get(inspection=small) == draft
+    assert [r.exc_info[1].__cause__.args for r in caplog.records if r.exc_info] == [("WeasyPrint failed",)]
+    page = client.get(response["Location"])
+    assert "通报未发布：生成 PDF 时出错，请稍后重试或联系管理员。" in page.content.decode()
+
+
+def test_editor_saves_blank_section_headings(client, small, personas):
+    client.force_login(personas.secretary_a)
+    url = reverse("rectification:bulletin_edit", args=[small.pk])
+    page = client.get(url)
+    assert "留空则不显示该部分标题" in page.content.decode()
+    form = {**page.context["form"].initial, "expected_version": 1, "issued_on": "2025-12-31"}
+    form = {k: ("" if v is None else v) for k, v in form.items()}
+    blank = {"section1_heading": "", "section2_heading": "", "section3_heading": ""}
+    assert client.post(url, {**form, **blank}).status_code == 302
+    saved = Bulletin.objects.get(inspection=small)
+    assert (saved.section1_heading, saved.section2_heading, saved.section3_heading) == ("", "", "")
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,11 @@ title lines, intro, 「一、」 narrative, 「二、」 generated from categori
 「1.」/「1、」, sub-problems 「（1）」 and measures 「一是……二是……」, 「三、」 narrative,
 signature and date. User text is plain text: ``**…**`` marks bold runs, nothing else
 is interpreted.
+
+A blank section heading means "this section has no heading line": no block is emitted
+and no numeral is used, so the numerals count headed sections only (sections 二 and 三
+headed → 「一、」「二、」). With all three blank the bulletin has no first level: intro,
+narrative 一, the categories 「（一）」…, narrative 三.
 """
 
 from __future__ import annotations
@@ -517,7 +522,7 @@ def build_document(bulletin: Bulletin, *, today: dt.date | None = None) -> Docum
         (bulletin.section3_heading, parse_narrative(bulletin.section3_text)),
     ]
     blocks: list[Block] = parse_narrative(intro, kind="intro")
-    number = 0
+    number = 0  # counts headed sections only: a blank heading prints nothing, uses no numeral
     for heading, content in sections:
         if heading.strip():
             number += 1

@@ -4,7 +4,7 @@ Each function is named ``<entity>_<action>``, takes keyword-only arguments and r
 one transaction, so a failure leaves nothing half-written.
 """
 
-from .bulletins import BulletinConflictError, bulletin_publish, bulletin_update
+from .bulletins import BulletinConflictError, BulletinRenderError, bulletin_publish, bulletin_update
 from .evidence import evidence_add, evidence_delete
 from .ledger import LedgerPlan, ledger_import, ledger_preview
 from .measures import (
@@ -42,6 +42,7 @@ from .sweep import digest_send, sweep_run
 
 __all__ = [
     "BulletinConflictError",
+    "BulletinRenderError",
     "bulletin_publish",
     "bulletin_update",
     "ConflictError",

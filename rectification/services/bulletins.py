@@ -48,6 +48,11 @@ class BulletinConflictError(ValidationError):
         self.expected_version = expected_version
 
 
+class BulletinRenderError(RuntimeError):
+    """A writer (WeasyPrint, the .docx writer) failed while publishing; nothing was written.
+    The original exception is chained as ``__cause__``."""
+
+
 def _require(user, perm: str, inspection: Inspection) -> None:
     # Views authorise first; this is the second lock for other callers.
     if not user.has_perm(f"rectification.{perm}", inspection):
@@ -112,7 +117,10 @@ def bulletin_publish(
     draft.inspection = inspection
     if expected_version is not None and draft.version != expected_version:
         raise BulletinConflictError(current=draft, expected_version=expected_version)
-    outputs = _frozen_outputs(draft, today)
+    try:
+        outputs = _frozen_outputs(draft, today)
+    except Exception as exc:  # any writer's failure: the view shows one message for all of them
+        raise BulletinRenderError(f"rendering bulletin of inspection {inspection.pk} failed") from exc
     return _write_version(inspection, user, draft.version if draft.pk else expected_version, outputs)
 
 

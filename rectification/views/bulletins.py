@@ -4,6 +4,7 @@ the version list; and the public pages (no login) of published versions only."""
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +27,9 @@ from ..bulletin.pdf import render_pdf
 from ..forms.bulletins import BulletinForm, PublishForm
 from ..models import BulletinVersion, Inspection, Organisation
 from ..permissions import visible_organisations
-from ..services.bulletins import BulletinConflictError
+from ..services.bulletins import BulletinConflictError, BulletinRenderError
+
+logger = logging.getLogger(__name__)
 
 EDIT = "rectification.edit_bulletin"
 # The bulletin's HTML is a document, not an app page: it may load our fonts and its own
@@ -174,6 +177,10 @@ def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except BulletinRenderError:
+        # Nothing was written; the secretary gets a message instead of the 500 page.
+        logger.exception("publishing the bulletin of inspection %s failed", inspection.pk)
+        messages.error(request, _("通报未发布：生成 PDF 时出错，请稍后重试或联系管理员。"))
     else:
         messages.success(request, _("已发布第 %(n)s 版，公开网址已生效。") % {"n": version.number})
     return redirect("rectification:bulletin_edit", pk=inspection.pk)
