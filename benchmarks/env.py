@@ -33,6 +33,8 @@ DJANGO_ENV = {
     "CACHE_URL": "locmemcache://",
     "VAR_DIR": str(VAR),
     "LOG_LEVEL": "WARNING",
+    # The bulletin case renders the Fuhua demo into the benchmarks' own database.
+    "DEMO_DATA_ALLOWED": "1",
     # Kept connections, as a deployment would run; the same for every case and limit.
     "CONN_MAX_AGE": "60",
 }
