@@ -12,6 +12,8 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -49,6 +51,43 @@ class FlagFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+def _attrs_html(attrs: dict[str, Any]) -> SafeString:
+    """As django/forms/widgets/attrs.html: ``True`` is a bare name, ``False`` is left out."""
+    return mark_safe(  # every piece comes from format_html
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value))
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+class FastSelect(forms.Select):
+    """A single select whose options are formatted in Python: Django's select template
+    includes a sub-template per option (~0.1 ms each), and a district supervisor's filter
+    form has thousands of options. Same markup as Django's template, minus whitespace."""
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer=None) -> SafeString:
+        chosen = set(self.format_value(value))
+        options, found = [], False
+        for option_value, label in self.choices:
+            option = "" if option_value is None else str(option_value)
+            selected = not found and option in chosen
+            found = found or selected
+            # escape() + an f-string: format_html per option cost as much as the rest of the page.
+            options.append(
+                f'<option value="{escape(option)}"{" selected" if selected else ""}>{conditional_escape(label)}</option>'
+            )
+        tag = format_html('<select name="{}"{}>', name, _attrs_html(self.build_attrs(self.attrs, attrs)))
+        return mark_safe(tag + "".join(options) + "</select>")
+
+
+class FastModelChoiceFilter(django_filters.ModelChoiceFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", FastSelect)
+        super().__init__(*args, **kwargs)
+
+
 SORTS = {
     "due_on": (F("due_on").asc(nulls_last=True), "finding__category__position", "finding__position", "position", "pk"),
     "-due_on": (
@@ -76,19 +115,19 @@ SORT_CHOICES = [
 
 
 class MeasureFilter(django_filters.FilterSet):
-    organisation = django_filters.ModelChoiceFilter(
+    organisation = FastModelChoiceFilter(
         label=_("党组织"),
         field_name="finding__category__inspection__organisation",
         queryset=Organisation.objects.none(),
         empty_label=_("全部"),
     )
-    inspection = django_filters.ModelChoiceFilter(
+    inspection = FastModelChoiceFilter(
         label=_("巡察"),
         field_name="finding__category__inspection",
         queryset=Inspection.objects.none(),
         empty_label=_("全部"),
     )
-    category = django_filters.ModelChoiceFilter(
+    category = FastModelChoiceFilter(
         label=_("问题类别"), field_name="finding__category", queryset=Category.objects.none(), empty_label=_("全部")
     )
     status = django_filters.MultipleChoiceFilter(
@@ -99,10 +138,10 @@ class MeasureFilter(django_filters.FilterSet):
     due_within = django_filters.NumberFilter(
         label=_("几天内到期"), method="filter_due_within", min_value=0, max_value=366, decimal_places=0
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = FastModelChoiceFilter(
         label=_("责任人"), field_name="owners", queryset=Person.objects.none(), empty_label=_("全部")
     )
-    leader = django_filters.ModelChoiceFilter(
+    leader = FastModelChoiceFilter(
         label=_("责任领导"), field_name="leader", queryset=Person.objects.none(), empty_label=_("全部")
     )
     q = django_filters.CharFilter(label=_("搜索"), method="filter_text", max_length=100)
@@ -132,6 +171,28 @@ class MeasureFilter(django_filters.FilterSet):
             self.form.fields["category"].queryset = Category.objects.filter(
                 inspection__in=inspections, inspection=chosen
             )
+        self._show_only_chosen_organisation(data or {})
+
+    def _show_only_chosen_organisation(self, data: Any) -> None:
+        """With an organisation chosen, its inspections, categories and people are the only
+        options shown (plus whatever is selected). Validation still accepts the whole scope,
+        so a dashboard link combining any parameters keeps working."""
+        organisation = str(data.get("organisation") or "")
+        if not organisation.isdigit():
+            return
+        shown = {
+            "inspection": Q(organisation=organisation),
+            "category": Q(inspection__organisation=organisation),
+            "owner": Q(organisation=organisation),
+            "leader": Q(organisation=organisation),
+        }
+        for name, in_organisation in shown.items():
+            field = self.form.fields[name]
+            selected = str(data.get(name) or "")
+            keep = in_organisation | Q(pk=selected) if selected.isdigit() else in_organisation
+            choices = field.iterator(field)
+            choices.queryset = field.queryset.filter(keep)
+            field.widget.choices = choices
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(overdue_q(self.today)) if value else queryset
