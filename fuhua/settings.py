@@ -121,7 +121,8 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out user is refused before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Model permissions for the admin (staff only); the app's own are the rules above.
+    "rectification.permissions.AdminModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -220,10 +220,9 @@ def test_version_list_for_readers(client, small, personas, django_assert_num_que
         _publish(small, personas.secretary_a)
     client.force_login(personas.staff_a)
     url = reverse("rectification:bulletin_versions", args=[small.pk])
-    # session, user, memberships (scope), inspection, draft, the nav's two model-permission
-    # lookups and unread-notification count, versions with their publishers: however many
-    # versions there are
-    with django_assert_num_queries(9):
+    # session, user, memberships (scope), inspection, draft, the unread-notification count,
+    # versions with their publishers: however many versions there are
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert (
         response.status_code == 200
@@ -252,9 +251,9 @@ def test_bulletin_index_lists_visible_inspections(client, small, personas, djang
     f.inspection(organisation=personas.tree.a, feedback_on=dt.date(2025, 3, 1))
     f.inspection(organisation=personas.tree.b)
     client.force_login(personas.supervisor)
-    # session, user, memberships (scope), inspections with counts, the nav's two
-    # model-permission lookups and unread-notification count: however many inspections
-    with django_assert_num_queries(7):
+    # session, user, memberships (scope), inspections with counts, unread-notification
+    # count: however many inspections
+    with django_assert_num_queries(5):
         response = client.get(reverse("rectification:bulletin_index"))
     assert response.status_code == 200
     assert response.content.decode().count("/bulletin/versions/") == 3  # A's two and B's, below the street

@@ -175,12 +175,10 @@ def _more(board, n: int) -> None:
 
 
 # Request: session, user, memberships (the scope cache). Choosing: organisations with
-# inspections, the organisation's inspections. dashboard_data: counts, items, four lists,
-# the owners of all listed measures, by category, by leader, by owner, trend due, trend
-# signed off, timeline entries, measures created/deleted. The page's chrome adds the
-# nav's model-permission checks (user permissions, group permissions, loaded once, which
-# Django's ModelBackend makes as soon as one rule has said no) and the bell's unread count.
-REQUEST, CHOOSING, DATA, CHROME = 3, 2, 14, 3
+# inspections, the organisation's inspections. dashboard_data: the measures' facts (every
+# count, table, list and the burn-down), items, timeline entries, measures created/deleted. The page's chrome adds the bell's unread count (the
+# nav's permission checks are rules only: no model permissions are loaded for non-staff).
+REQUEST, CHOOSING, DATA, CHROME = 3, 2, 4, 1
 DASHBOARD_QUERIES = REQUEST + CHOOSING + DATA + CHROME
 EXPORT_QUERIES = REQUEST + CHOOSING + DATA
 

@@ -85,3 +85,28 @@ def test_answering_users_use_prefetched_owners(personas, measure_a, django_asser
     m = Measure.objects.select_related("leader").prefetch_related("owners").get(pk=measure_a.pk)
     with django_assert_num_queries(0):
         assert answering_user_ids(m) == {personas.staff_a.pk, personas.member_a.pk}
+
+
+@pytest.mark.django_db
+def test_model_permissions_are_for_staff_only(django_assert_num_queries):
+    """Django's model permissions serve the admin: a staff user granted one has it (and
+    the admin shows the model); a user who cannot enter the admin is not given it and
+    costs no permission queries when a rule says no."""
+    from django.contrib import admin
+    from django.contrib.auth.models import Permission
+    from django.test import RequestFactory
+
+    grant = Permission.objects.get(codename="view_person", content_type__app_label="rectification")
+    clerk, editor = f.user(), f.user()
+    editor.is_staff = True
+    editor.save()
+    for u in (clerk, editor):
+        u.user_permissions.add(grant)
+    clerk, editor = (type(clerk).objects.get(pk=u.pk) for u in (clerk, editor))  # no cached permissions
+    assert editor.has_perm("rectification.view_person")
+    request = RequestFactory().get("/admin/")
+    request.user = editor
+    assert "rectification" in {app["app_label"] for app in admin.site.get_app_list(request)}
+    with django_assert_num_queries(1):  # the memberships behind the rule; no permission tables
+        assert not clerk.has_perm("rectification.view_rollup")
+        assert not clerk.has_perm("rectification.view_person")

@@ -211,8 +211,8 @@ def test_list_query_budget(client, personas, frozen, django_assert_num_queries, 
     client.force_login(personas.staff_a)
     # Queries: session, user, memberships (scope, cached on the user), count, page of rows,
     # their owners, filter choices (inspections, categories, owners, leaders); the base
-    # page: the nav's model permissions (user, group) and the unread-notification badge.
-    with django_assert_num_queries(13):
+    # page: the unread-notification badge.
+    with django_assert_num_queries(11):
         body = _list(client, "?mine=1")
     assert len(_titles(body)) == n
 
@@ -222,8 +222,8 @@ def test_list_query_budget(client, personas, frozen, django_assert_num_queries, 
 def test_secretary_list_with_bulk_bar_query_budget(client, personas, frozen, django_assert_num_queries, n):
     _measures(personas, n)
     client.force_login(personas.secretary_a)
-    # As for staff (13), plus the people the bulk bar may assign (its owner and leader selects).
-    with django_assert_num_queries(15):
+    # As for staff (11), plus the people the bulk bar may assign (its owner and leader selects).
+    with django_assert_num_queries(13):
         body = _list(client)
     assert len(_titles(body)) == n and 'id="bulk-form"' in body and body.count('form="bulk-form"') == n
 
@@ -265,8 +265,8 @@ def test_measure_page_query_budget(client, personas, django_assert_num_queries, 
     # Queries: session, user, memberships (scope), the measure (with item, category,
     # inspection, organisation, leader), its owners, evidence, extensions, timeline,
     # sign-offs, history of the measure, of its item and of its evidence; the base page:
-    # the nav's model permissions (user, group) and the unread-notification badge.
-    with django_assert_num_queries(15):
+    # the unread-notification badge.
+    with django_assert_num_queries(13):
         body = _detail(client, m)
     assert body.count('class="tl-meta"') >= 5 * n
 
@@ -459,9 +459,8 @@ def test_queue_lists_only_own_organisation(client, personas, awaiting, measure_b
     services.measure_change_status(measure=measure_b, user=personas.staff_b, to_status=S.AWAITING_SIGN_OFF)
     client.force_login(personas.secretary_a)
     # Queries: session, user, memberships, awaiting measures, their owners, their evidence,
-    # pending extensions; the base page: the nav's model permissions (user, group) and the
-    # unread-notification badge.
-    with django_assert_num_queries(10):
+    # pending extensions; the base page: the unread-notification badge.
+    with django_assert_num_queries(8):
         body = client.get(reverse("rectification:signoff_queue")).content.decode()
     assert awaiting.title in body and "完成排查" in body and "B 完成" not in body
 

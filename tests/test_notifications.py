@@ -218,9 +218,9 @@ def test_notification_list_shows_only_mine_newest_first(client, personas, measur
     client.force_login(personas.staff_a)
     url = reverse("rectification:notifications")
     client.get(url)  # warm the session
-    # session, user, memberships (nav rules), user and group permissions (nav perms),
-    # the paginator's COUNT, the page's rows, the bell's COUNT
-    with django_assert_num_queries(8):
+    # session, user, memberships (nav rules), the paginator's COUNT, the page's rows, the
+    # bell's COUNT
+    with django_assert_num_queries(6):
         response = client.get(url)
     page = response.context["page"]
     assert [n.key for n in page] == ["new", "old"]
@@ -236,7 +236,7 @@ def test_list_query_count_does_not_grow(client, personas, django_assert_num_quer
     client.force_login(personas.staff_a)
     url = reverse("rectification:notifications")
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         client.get(url)
 
 
@@ -286,9 +286,9 @@ def test_recheck_list_secretary_decides_others_read(client, personas, recheck, d
     url = reverse("rectification:recheck_list")
     client.force_login(personas.secretary_a)
     client.get(url)
-    # session, user, memberships, user/group permissions (nav), paginator COUNT, rows
-    # (measure, finding, category, inspection, organisation, leader joined), bell COUNT
-    with django_assert_num_queries(8):
+    # session, user, memberships, paginator COUNT, rows (measure, finding, category,
+    # inspection, organisation, leader joined), bell COUNT
+    with django_assert_num_queries(6):
         response = client.get(url)
     html = response.content.decode()
     assert recheck.measure.title in html and 'name="decision" value="reopen"' in html

@@ -22,7 +22,7 @@ from ..figures import Figure, Target, cpu_ms, interleaved
 from . import as_of, count_queries, logged_in_client
 
 # The scope of one inspection's measures, and the conditional counts of the dashboard's
-# counting rules (models.overdue_q / due_within_q and selectors.dashboard._count_expressions).
+# counting rules (models.overdue_q / due_within_q and selectors.dashboard.count_rules).
 SCOPE = """
 FROM rectification_measure m
 JOIN rectification_finding f ON f.id = m.finding_id
@@ -131,7 +131,7 @@ def sql_figures(inspection_id: int, today: dt.date, days: int) -> dict[str, Any]
 
 def _check_same_figures(inspection: Inspection, today: dt.date, days: int) -> None:
     """The limit must compute what the page computes, or the ratio means nothing."""
-    counts = sel.dashboard_counts(inspection=inspection, today=today, due_soon_days=days)
+    counts = sel.dashboard_data(inspection=inspection, today=today, due_soon_days=days).counts
     by_sql = sql_figures(inspection.pk, today, days)["counts"]
     by_orm = {name: getattr(counts, name) for name in COUNT_NAMES}
     if by_sql != by_orm:
@@ -171,7 +171,7 @@ def run(ctx) -> list[Figure]:
         )
         page_cpu = cpu_ms(page, ctx.runs)
     total = spec.total_measures
-    n = sel.dashboard_counts(inspection=inspection, today=ctx.today, due_soon_days=days).total
+    n = sel.dashboard_data(inspection=inspection, today=ctx.today, due_soon_days=days).counts.total
     return [
         Figure(
             "dashboard",

@@ -5,8 +5,10 @@ filters with (``overdue_q``, ``due_within_q`` in models.py), and every figure ca
 the measure-list parameters that select exactly its rows (``Figure.params``), so a
 number and the list behind it cannot disagree.
 
-The number of queries never depends on the data: one grouped query per table or
-chart, lists capped at ``LIST_LIMIT`` rows.
+The number of queries never depends on the data. The dashboard reads its inspection's
+measures once, with every counting rule evaluated per measure by the database
+(``measure_facts``), and adds them up in Python for the headline, every table, the
+burn-down and the choice of the listed measures; lists are capped at ``LIST_LIMIT`` rows.
 """
 
 from __future__ import annotations
@@ -15,8 +17,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, prefetch_related_objects
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -56,25 +68,33 @@ OPEN_STATUSES = [MeasureStatus.NOT_STARTED, MeasureStatus.IN_PROGRESS, MeasureSt
 # --- counting -------------------------------------------------------------------------
 
 
-def _count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:
-    """The counting rules of every table: one set of conditional counts."""
+def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:
+    """The counting rules of every table, one Q per count (``total`` counts every row).
+
+    The roll-up counts with them in SQL (``Count(filter=…)``); the dashboard has the
+    database evaluate them per measure and adds them up in Python (see ``_facts``)."""
     ongoing = Q(kind=MeasureKind.ONGOING)
     extended = Q(original_due_on__isnull=False, due_on__isnull=False) & ~Q(original_due_on=F("due_on"))
     return {
-        "total": Count("pk"),
-        "done": Count("pk", filter=Q(status=DONE)),
-        "awaiting": Count("pk", filter=Q(status=MeasureStatus.AWAITING_SIGN_OFF)),
-        "in_progress": Count("pk", filter=Q(status=MeasureStatus.IN_PROGRESS)),
-        "not_started": Count("pk", filter=Q(status=MeasureStatus.NOT_STARTED)),
-        "overdue": Count("pk", filter=overdue_q(today)),
-        "due_soon": Count("pk", filter=due_within_q(today, due_soon_days)),
-        "ongoing": Count("pk", filter=ongoing),
-        "bounded": Count("pk", filter=~ongoing),
-        "bounded_done": Count("pk", filter=~ongoing & Q(status=DONE)),
-        "extended": Count("pk", filter=extended),
+        "done": Q(status=DONE),
+        "awaiting": Q(status=MeasureStatus.AWAITING_SIGN_OFF),
+        "in_progress": Q(status=MeasureStatus.IN_PROGRESS),
+        "not_started": Q(status=MeasureStatus.NOT_STARTED),
+        "overdue": overdue_q(today),
+        "due_soon": due_within_q(today, due_soon_days),
+        "ongoing": ongoing,
+        "bounded": ~ongoing,
+        "bounded_done": ~ongoing & Q(status=DONE),
+        "extended": extended,
         # Flagged by the daily sweep: ongoing, open, no progress for STALE_AFTER_DAYS.
-        "stale": Count("pk", filter=ongoing & Q(stale_since__isnull=False) & ~Q(status=DONE)),
+        "stale": ongoing & Q(stale_since__isnull=False) & ~Q(status=DONE),
     }
+
+
+def _count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:
+    """The counting rules as conditional counts, for a grouped query."""
+    rules = count_rules(today, due_soon_days)
+    return {"total": Count("pk"), **{key: Count("pk", filter=q) for key, q in rules.items()}}
 
 
 @dataclass
@@ -97,6 +117,12 @@ class Counts:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Counts:
         return cls(**{name: row.get(name) or 0 for name in cls.__dataclass_fields__})
+
+    def add(self, rules: list[str]) -> None:
+        """Count one measure that satisfies ``rules`` (names of ``count_rules``)."""
+        self.total += 1
+        for name in rules:
+            setattr(self, name, getattr(self, name) + 1)
 
     @property
     def open(self) -> int:
@@ -211,10 +237,10 @@ class Dashboard:
     by_category: list[GroupRow]
     by_leader: list[GroupRow]
     by_owner: list[GroupRow]
-    overdue: list[Measure]
-    due_soon: list[Measure]
-    awaiting: list[Measure]
-    ongoing: list[Measure]
+    overdue: list[MeasureFacts]
+    due_soon: list[MeasureFacts]
+    awaiting: list[MeasureFacts]
+    ongoing: list[MeasureFacts]
     trend: Trend
     activity: list[Activity] = field(default_factory=list)
 
@@ -246,24 +272,24 @@ def dashboard_measures(*, inspection: Inspection) -> QuerySet[Measure]:
     return Measure.objects.filter(finding__category__inspection=inspection)
 
 
-def dashboard_counts(*, inspection: Inspection, today: dt.date, due_soon_days: int) -> Counts:
-    """Headline counts. Queries: 1."""
-    row = dashboard_measures(inspection=inspection).aggregate(**_count_expressions(today, due_soon_days))
-    return Counts.from_row(row)
-
-
-def dashboard_items(*, inspection: Inspection) -> Items:
+def dashboard_items(*, inspection: Inspection, facts: list[MeasureFacts]) -> Items:
     """Rectification items (整改事项), counted at the lowest level (a finding with
     sub-problems is counted through them); an item is done when it has measures and all
-    are signed off. Queries: 1."""
-    leaves = Finding.objects.filter(category__inspection=inspection).exclude(
-        Exists(Finding.objects.filter(parent=OuterRef("pk")))
+    are signed off. Queries: 1 (the inspection's findings; their measures are the facts)."""
+    findings = list(Finding.objects.filter(category__inspection=inspection).values_list("pk", "parent_id"))
+    parents = {parent for _pk, parent in findings if parent is not None}
+    measures: dict[int, int] = {}
+    still_open: set[int] = set()
+    for m in facts:
+        measures[m.finding_id] = measures.get(m.finding_id, 0) + 1
+        if "done" not in m.rules:
+            still_open.add(m.finding_id)
+    leaves = [pk for pk, _parent in findings if pk not in parents]
+    return Items(
+        total=len(leaves),
+        done=sum(1 for pk in leaves if measures.get(pk) and pk not in still_open),
+        without_measures=sum(1 for pk in leaves if not measures.get(pk)),
     )
-    per_item = leaves.annotate(n=Count("measures"), n_open=Count("measures", filter=~Q(measures__status=DONE)))
-    row = per_item.aggregate(
-        total=Count("pk"), done=Count("pk", filter=Q(n__gt=0, n_open=0)), empty=Count("pk", filter=Q(n=0))
-    )
-    return Items(total=row["total"], done=row["done"], without_measures=row["empty"])
 
 
 def count_params(key: str, due_soon_days: int) -> dict[str, Any]:
@@ -303,83 +329,169 @@ def dashboard_figures(*, counts: Counts, due_soon_days: int) -> list[Figure]:
     ]
 
 
-def _grouped(qs: QuerySet[Measure], key: str, label: str, today: dt.date, days: int) -> list[dict[str, Any]]:
-    return list(qs.values(key, label).annotate(**_count_expressions(today, days)).order_by())
+# --- one pass over the inspection's measures -----------------------------------------
 
 
-def dashboard_by_category(*, inspection: Inspection, today: dt.date, due_soon_days: int) -> list[GroupRow]:
-    """Per category, in the bulletin's order. Queries: 1."""
-    qs = dashboard_measures(inspection=inspection).values(
-        "finding__category_id", "finding__category__title", "finding__category__position"
+@dataclass
+class MeasureFacts:
+    """One measure as the dashboard sees it: the counting rules it satisfies (evaluated
+    by the database), what groups it, and what its lists show."""
+
+    pk: int
+    rules: list[str]
+    title: str
+    status: str
+    due_on: dt.date | None
+    original_due_on: dt.date | None
+    signed_off_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    last_progress_at: dt.datetime | None
+    stale_since: dt.date | None
+    finding_id: int
+    finding_heading: str
+    category: tuple[int, str, int]  # id, title, position
+    leader: tuple[int | None, str | None]  # id, name
+    owners: list[tuple[int, str]] = field(default_factory=list)
+    # Set for the lists (``_add_day_counts``).
+    days_late: int | None = None
+    days_left: int | None = None
+    days_waiting: int | None = None
+    days_silent: int | None = None
+
+    def get_status_display(self) -> str:
+        return str(MeasureStatus(self.status).label)
+
+    @property
+    def is_extended(self) -> bool:
+        return self.original_due_on is not None and self.original_due_on != self.due_on
+
+    @property
+    def category_title(self) -> str:
+        return self.category[1]
+
+    @property
+    def leader_name(self) -> str:
+        return self.leader[1] or ""
+
+    @property
+    def owner_names(self) -> list[str]:
+        return [name for _id, name in self.owners]
+
+
+FACT_FIELDS = {
+    # MeasureFacts attribute: the values() lookup behind it
+    "pk": "pk", "title": "title", "status": "status", "due_on": "due_on", "original_due_on": "original_due_on",
+    "signed_off_at": "signed_off_at", "submitted_at": "submitted_at", "last_progress_at": "last_progress_at",
+    "stale_since": "stale_since", "finding_id": "finding_id", "finding_heading": "finding__heading",
+}  # fmt: skip
+GROUP_FIELDS = [
+    "finding__category_id", "finding__category__title", "finding__category__position", "leader_id", "leader__name",
+    "owners__id", "owners__name",
+]  # fmt: skip
+
+
+def measure_facts(*, inspection: Inspection, today: dt.date, due_soon_days: int) -> list[MeasureFacts]:
+    """The inspection's measures with every counting rule evaluated, one row per measure
+    and owner. Every count, table, chart and list of the dashboard comes from these rows,
+    so they are fetched once instead of once per table and list. Queries: 1."""
+    rules = count_rules(today, due_soon_days)
+    flags = {f"rule_{name}": ExpressionWrapper(q, output_field=BooleanField()) for name, q in rules.items()}
+    rows = (
+        dashboard_measures(inspection=inspection)
+        .values(*FACT_FIELDS.values(), *GROUP_FIELDS, **flags)
+        .order_by("pk", "owners__id")
     )
-    rows = qs.annotate(**_count_expressions(today, due_soon_days)).order_by("finding__category__position")
-    return [
-        GroupRow(r["finding__category_id"], r["finding__category__title"], Counts.from_row(r), "category") for r in rows
+    facts: dict[int, MeasureFacts] = {}
+    for r in rows:
+        m = facts.get(r["pk"])
+        if m is None:
+            m = facts[r["pk"]] = MeasureFacts(
+                **{attr: r[lookup] for attr, lookup in FACT_FIELDS.items()},
+                rules=[name for name in rules if r[f"rule_{name}"]],
+                category=(r["finding__category_id"], r["finding__category__title"], r["finding__category__position"]),
+                leader=(r["leader_id"], r["leader__name"]),
+            )
+        if r["owners__id"] is not None:
+            m.owners.append((r["owners__id"], r["owners__name"]))
+    return list(facts.values())
+
+
+@dataclass
+class Tally:
+    counts: Counts
+    by_category: list[GroupRow]
+    by_leader: list[GroupRow]
+    by_owner: list[GroupRow]
+
+
+def dashboard_tally(facts: list[MeasureFacts]) -> Tally:
+    """Headline counts and the per category, per leader and per person tables (a
+    measure with two owners counts for both). No queries."""
+    counts = Counts()
+    categories: dict[int, tuple[tuple[int, str], Counts]] = {}
+    leaders: dict[int | None, tuple[str | None, Counts]] = {}
+    owners: dict[int | None, tuple[str | None, Counts]] = {}
+    for m in facts:
+        counts.add(m.rules)
+        category_id, title, position = m.category
+        categories.setdefault(category_id, ((position, title), Counts()))[1].add(m.rules)
+        leaders.setdefault(m.leader[0], (m.leader[1], Counts()))[1].add(m.rules)
+        for owner_id, name in m.owners or [(None, None)]:
+            owners.setdefault(owner_id, (name, Counts()))[1].add(m.rules)
+    by_category = [
+        GroupRow(key, title, group_counts, "category")
+        for key, ((_position, title), group_counts) in sorted(categories.items(), key=lambda kv: (kv[1][0][0], kv[0]))
     ]
+    return Tally(
+        counts=counts,
+        by_category=by_category,
+        by_leader=_people_rows(leaders, "leader", _("未指定责任领导")),
+        by_owner=_people_rows(owners, "owner", _("未指定责任人")),
+    )
 
 
-def _people_rows(rows: list[dict[str, Any]], key: str, label: str, param: str, nobody: str) -> list[GroupRow]:
+def _people_rows(groups: dict[int | None, tuple[str | None, Counts]], param: str, nobody: str) -> list[GroupRow]:
     """Most overdue first, then most open: who is behind comes first."""
-    out = [GroupRow(r[key], r[label] or str(nobody), Counts.from_row(r), param) for r in rows]
+    out = [GroupRow(key, name or str(nobody), counts, param) for key, (name, counts) in groups.items()]
     out.sort(key=lambda g: (-g.counts.overdue, -g.counts.open, -g.counts.total, g.label))
     return out
 
 
-def dashboard_by_leader(*, inspection: Inspection, today: dt.date, due_soon_days: int) -> list[GroupRow]:
-    """Per responsible leader (责任领导). Queries: 1."""
-    rows = _grouped(dashboard_measures(inspection=inspection), "leader_id", "leader__name", today, due_soon_days)
-    return _people_rows(rows, "leader_id", "leader__name", "leader", _("未指定责任领导"))
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def dashboard_by_owner(*, inspection: Inspection, today: dt.date, due_soon_days: int) -> list[GroupRow]:
-    """Per responsible person (责任人); a measure with two owners counts for both. Queries: 1."""
-    rows = _grouped(dashboard_measures(inspection=inspection), "owners__id", "owners__name", today, due_soon_days)
-    return _people_rows(rows, "owners__id", "owners__name", "owner", _("未指定责任人"))
+def _nulls_last(value: dt.datetime | None) -> tuple[bool, dt.datetime]:
+    return value is None, value or _EPOCH
 
 
-# What the lists show; the long texts (progress, notes, problem wording) stay in the database.
-LIST_FIELDS = [
-    "title", "status", "kind", "due_on", "original_due_on", "submitted_at", "last_progress_at", "stale_since",
-    "finding__heading", "finding__category__title", "leader__name",
-]  # fmt: skip
+def _nulls_first(value: dt.datetime | None) -> tuple[bool, dt.datetime]:
+    return value is not None, value or _EPOCH
 
 
-def _measure_rows(qs: QuerySet[Measure]) -> QuerySet[Measure]:
-    return qs.select_related("finding__category", "leader").only(*LIST_FIELDS)[:LIST_LIMIT]
+# Each list: which measures it shows (counting rules) and in what order.
+LISTS: dict[str, tuple[Any, Any]] = {
+    "overdue": (lambda m: "overdue" in m.rules, lambda m: (m.due_on, m.pk)),
+    "due_soon": (lambda m: "due_soon" in m.rules, lambda m: (m.due_on, m.pk)),
+    "awaiting": (lambda m: "awaiting" in m.rules, lambda m: (_nulls_last(m.submitted_at), m.pk)),
+    "ongoing": (
+        lambda m: "ongoing" in m.rules and "done" not in m.rules,
+        lambda m: (_nulls_first(m.last_progress_at), m.pk),
+    ),
+}
 
 
-def dashboard_lists(*, inspection: Inspection, today: dt.date, due_soon_days: int) -> dict[str, list[Measure]]:
-    """The overdue, due-soon, sign-off and ongoing lists, owners prefetched in one go.
-
-    Queries: 5 (four lists + one for the owners of all of them)."""
-    base = dashboard_measures(inspection=inspection)
-    lists = {
-        "overdue": list(_measure_rows(base.overdue(today).order_by("due_on", "pk"))),
-        "due_soon": list(_measure_rows(base.due_within(today, due_soon_days).order_by("due_on", "pk"))),
-        "awaiting": list(
-            _measure_rows(
-                base.filter(status=MeasureStatus.AWAITING_SIGN_OFF).order_by(
-                    F("submitted_at").asc(nulls_last=True), "pk"
-                )
-            )
-        ),
-        "ongoing": list(
-            _measure_rows(
-                base.filter(kind=MeasureKind.ONGOING)
-                .exclude(status=DONE)
-                .order_by(F("last_progress_at").asc(nulls_first=True), "pk")
-            )
-        ),
-    }
-    prefetch_related_objects([m for rows in lists.values() for m in rows], "owners")
+def dashboard_lists(*, facts: list[MeasureFacts], today: dt.date) -> dict[str, list[MeasureFacts]]:
+    """The overdue, due-soon, sign-off and ongoing lists, at most ``LIST_LIMIT`` each,
+    chosen and ordered from the facts. No queries."""
+    lists = {name: sorted(filter(shown, facts), key=order)[:LIST_LIMIT] for name, (shown, order) in LISTS.items()}
     _add_day_counts(lists, today)
     return lists
 
 
-def _add_day_counts(lists: dict[str, list[Measure]], today: dt.date) -> None:
+def _add_day_counts(lists: dict[str, list[MeasureFacts]], today: dt.date) -> None:
     """Days overdue, days left, days waiting for sign-off, days without progress."""
     for m in lists["overdue"]:
-        m.days_late = m.days_overdue(today)
+        m.days_late = (today - m.due_on).days
     for m in lists["due_soon"]:
         m.days_left = (m.due_on - today).days
     for m in lists["awaiting"]:
@@ -398,36 +510,26 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value
 
 
-def dashboard_trend(*, inspection: Inspection, today: dt.date) -> Trend:
+def dashboard_trend(*, inspection: Inspection, facts: list[MeasureFacts], today: dt.date) -> Trend:
     """Measures with a deadline due per week against measures signed off per week, from
-    the feedback week on (a burn-down). Queries: 2."""
-    base = dashboard_measures(inspection=inspection).exclude(kind=MeasureKind.ONGOING)
-    due = base.annotate(week=TruncWeek("due_on")).values("week").annotate(n=Count("pk")).order_by()
-    done = (
-        base.filter(status=DONE)
-        .annotate(week=TruncWeek("signed_off_at"))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    start = _monday(inspection.feedback_on)
-    due_by_week = _bucket(due, start)
-    done_by_week = _bucket(done, start, last=_monday(today))
+    the feedback week on (a burn-down). Anything before the feedback week is counted in
+    the first week, sign-offs dated after today in this week, so no measure is dropped.
+    No queries."""
+    start, last = _monday(inspection.feedback_on), _monday(today)
+    due_by_week: dict[dt.date, int] = {}
+    done_by_week: dict[dt.date, int] = {}
+    for m in facts:
+        if "bounded" not in m.rules:
+            continue
+        if m.due_on is not None:
+            week = max(_monday(m.due_on), start)
+            due_by_week[week] = due_by_week.get(week, 0) + 1
+        if "done" in m.rules and m.signed_off_at is not None:
+            week = min(max(_monday(_as_date(m.signed_off_at)), start), last)
+            done_by_week[week] = done_by_week.get(week, 0) + 1
     ends = [today, inspection.deadline or today, *due_by_week]
     weeks = _weeks(start, _monday(max(ends)), due_by_week, done_by_week, today)
     return _trend(weeks, inspection.deadline, today)
-
-
-def _bucket(rows: QuerySet, start: dt.date, last: dt.date | None = None) -> dict[dt.date, int]:
-    """Weekly counts keyed by Monday; anything before the feedback week (or after
-    ``last``) is moved into the first (or last) week so no measure is dropped."""
-    out: dict[dt.date, int] = {}
-    for row in rows:
-        week = max(_monday(_as_date(row["week"])), start)
-        if last is not None:
-            week = min(week, last)
-        out[week] = out.get(week, 0) + row["n"]
-    return out
 
 
 def _weeks(start, end, due_by_week, done_by_week, today) -> list[TrendWeek]:
@@ -464,12 +566,6 @@ def _trend(weeks: list[TrendWeek], deadline: dt.date | None, today: dt.date) -> 
     return Trend(weeks, total, left, round(pace, 2) if pace is not None else None, projected, deadline)
 
 
-def _who(user) -> str:
-    if user is None:
-        return _("系统")
-    return user.first_name or user.username
-
-
 def dashboard_activity(*, inspection: Inspection, limit: int = ACTIVITY_LIMIT) -> list[Activity]:
     """Recent activity, newest first: the measures' timelines (progress reports, status
     changes, sign-offs, extensions, evidence uploads and deletions: the services write an
@@ -479,8 +575,7 @@ def dashboard_activity(*, inspection: Inspection, limit: int = ACTIVITY_LIMIT) -
     Queries: 2."""
     entries = (
         ProgressEntry.objects.filter(measure__finding__category__inspection=inspection)
-        .select_related("author", "measure")
-        .only("created_at", "kind", "text", "author__first_name", "author__username", "measure__title")
+        .values("created_at", "kind", "text", "measure_id", "measure__title", "author_id", *AUTHOR_FIELDS)
         .order_by("-created_at", "-pk")[:limit]
     )
     items = [_entry_activity(e) for e in entries] + _structure_activity(inspection, limit)
@@ -488,8 +583,14 @@ def dashboard_activity(*, inspection: Inspection, limit: int = ACTIVITY_LIMIT) -
     return items[:limit]
 
 
-def _entry_activity(e: ProgressEntry) -> Activity:
-    return Activity(e.created_at, e.get_kind_display(), _who(e.author), e.text, e.measure_id, e.measure.title)
+AUTHOR_FIELDS = ("author__first_name", "author__username")
+ENTRY_KINDS = dict(ProgressEntry.Kind.choices)
+
+
+def _entry_activity(e: dict[str, Any]) -> Activity:
+    who = (e["author__first_name"] or e["author__username"]) if e["author_id"] else _("系统")
+    kind = str(ENTRY_KINDS.get(e["kind"], e["kind"]))
+    return Activity(e["created_at"], kind, who, e["text"], e["measure_id"], e["measure__title"])
 
 
 def _structure_activity(inspection: Inspection, limit: int) -> list[Activity]:
@@ -517,24 +618,23 @@ def _structure_activity(inspection: Inspection, limit: int) -> list[Activity]:
 
 
 def dashboard_data(*, inspection: Inspection, today: dt.date, due_soon_days: int) -> Dashboard:
-    """Everything the dashboard page and its export show. Queries: 15, whatever the data."""
-    args = {"inspection": inspection, "today": today, "due_soon_days": due_soon_days}
-    counts = dashboard_counts(**args)
-    items = dashboard_items(inspection=inspection)
-    lists = dashboard_lists(**args)
+    """Everything the dashboard page and its export show. Queries: 4, whatever the data
+    (the measures' facts, items, the activity's timeline entries and change history)."""
+    facts = measure_facts(inspection=inspection, today=today, due_soon_days=due_soon_days)
+    tally = dashboard_tally(facts)
     return Dashboard(
         inspection=inspection,
         today=today,
         due_soon_days=due_soon_days,
-        counts=counts,
-        items=items,
-        figures=dashboard_figures(counts=counts, due_soon_days=due_soon_days),
-        by_category=dashboard_by_category(**args),
-        by_leader=dashboard_by_leader(**args),
-        by_owner=dashboard_by_owner(**args),
-        trend=dashboard_trend(inspection=inspection, today=today),
+        counts=tally.counts,
+        items=dashboard_items(inspection=inspection, facts=facts),
+        figures=dashboard_figures(counts=tally.counts, due_soon_days=due_soon_days),
+        by_category=tally.by_category,
+        by_leader=tally.by_leader,
+        by_owner=tally.by_owner,
+        trend=dashboard_trend(inspection=inspection, facts=facts, today=today),
         activity=dashboard_activity(inspection=inspection),
-        **lists,
+        **dashboard_lists(facts=facts, today=today),
     )
 
 

@@ -107,14 +107,22 @@ def _list_url(base: str, *parts: dict[str, Any] | None) -> str:
 
 
 def _add_links(data: sel.Dashboard) -> None:
-    """Every figure and table cell links to the measure list showing exactly its rows."""
+    """Every figure and table cell links to the measure list showing exactly its rows.
+
+    The links number in the hundreds, so the parts they share (the list's URL, the
+    inspection, each cell's count) are encoded once."""
     days = data.due_soon_days
-    base = reverse("rectification:measure_list")  # once: the links number in the hundreds
+    base = reverse("rectification:measure_list")
     for figure in data.figures:
         figure.url = _list_url(base, data.base_params, figure.params)
+    prefix = _list_url(base, data.base_params)
+    cells = {key: urlencode(sel.count_params(key, days), doseq=True) for key in GROUP_CELLS}
     for group in [*data.by_category, *data.by_leader, *data.by_owner]:
-        own = None if group.key is None else {group.param: group.key}
-        group.links = {key: _list_url(base, data.base_params, own, sel.count_params(key, days)) for key in GROUP_CELLS}
+        if group.key is None:
+            group.links = dict.fromkeys(GROUP_CELLS, "")
+            continue
+        own = f"{prefix}&{urlencode({group.param: group.key})}"
+        group.links = {key: f"{own}&{cell}" if cell else own for key, cell in cells.items()}
 
 
 def _series(groups: list[sel.GroupRow]) -> dict[str, list]:

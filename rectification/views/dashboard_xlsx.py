@@ -11,7 +11,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..models import Measure
 from ..selectors import dashboard as sel
 from ..spreadsheets import neutralise_formulas
 
@@ -73,18 +72,16 @@ def _groups(ws: Worksheet, title: str, groups: list[sel.GroupRow], days: int) ->
     _table(ws, header, rows, [40, 8, 8, 8, 8, 8, 8, 10, 10])
 
 
-def _people(m: Measure) -> str:
-    return "、".join(p.name for p in m.owners.all())
-
-
-def _measures(ws: Worksheet, measures: list[Measure], total: int, data: sel.Dashboard, overdue: bool = False) -> None:
+def _measures(
+    ws: Worksheet, measures: list[sel.MeasureFacts], total: int, data: sel.Dashboard, overdue: bool = False
+) -> None:
     header = ["问题类别", "整改事项", "整改措施", "责任领导", "责任人", "完成时限", "原定时限", "状态"]
     header += ["超期天数"] if overdue else []
     rows = []
     for m in measures:
-        row = [m.finding.category.title, m.finding.heading, m.title, m.leader.name if m.leader else "", _people(m)]
+        row = [m.category_title, m.finding_heading, m.title, m.leader_name, "、".join(m.owner_names)]
         row += [m.due_on, m.original_due_on if m.is_extended else None, m.get_status_display()]
-        row += [m.days_overdue(data.today)] if overdue else []
+        row += [m.days_late] if overdue else []
         rows.append(row)
     _table(ws, header, rows, [30, 30, 40, 10, 14, 12, 12, 10, 10])
     for row in ws.iter_rows(min_row=2):
