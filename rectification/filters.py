@@ -12,8 +12,6 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -28,6 +26,7 @@ from .models import (
     overdue_q,
 )
 from .permissions import organisation_scope
+from .widgets import FastSelect, ModelOptions, SharedRows, share_options
 
 
 class FlagInput(forms.CheckboxInput):
@@ -49,37 +48,6 @@ class FlagFilter(django_filters.BooleanFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", FlagInput)
         super().__init__(*args, **kwargs)
-
-
-def _attrs_html(attrs: dict[str, Any]) -> SafeString:
-    """As django/forms/widgets/attrs.html: ``True`` is a bare name, ``False`` is left out."""
-    return mark_safe(  # every piece comes from format_html
-        "".join(
-            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value))
-            for name, value in attrs.items()
-            if value is not False
-        )
-    )
-
-
-class FastSelect(forms.Select):
-    """A single select whose options are formatted in Python: Django's select template
-    includes a sub-template per option (~0.1 ms each), and a district supervisor's filter
-    form has thousands of options. Same markup as Django's template, minus whitespace."""
-
-    def render(self, name: str, value: Any, attrs: dict | None = None, renderer=None) -> SafeString:
-        chosen = set(self.format_value(value))
-        options, found = [], False
-        for option_value, label in self.choices:
-            option = "" if option_value is None else str(option_value)
-            selected = not found and option in chosen
-            found = found or selected
-            # escape() + an f-string: format_html per option cost as much as the rest of the page.
-            options.append(
-                f'<option value="{escape(option)}"{" selected" if selected else ""}>{conditional_escape(label)}</option>'
-            )
-        tag = format_html('<select name="{}"{}>', name, _attrs_html(self.build_attrs(self.attrs, attrs)))
-        return mark_safe(tag + "".join(options) + "</select>")
 
 
 class FastModelChoiceFilter(django_filters.ModelChoiceFilter):
@@ -133,7 +101,9 @@ class MeasureFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=_("状态"), choices=MeasureStatus.choices, widget=forms.CheckboxSelectMultiple
     )
-    kind = django_filters.ChoiceFilter(label=_("整改类型"), choices=MeasureKind.choices, empty_label=_("全部类型"))
+    kind = django_filters.ChoiceFilter(
+        label=_("整改类型"), choices=MeasureKind.choices, empty_label=_("全部类型"), widget=FastSelect
+    )
     overdue = FlagFilter(label=_("只看超期"), method="filter_overdue")
     due_within = django_filters.NumberFilter(
         label=_("几天内到期"), method="filter_due_within", min_value=0, max_value=366, decimal_places=0
@@ -146,7 +116,9 @@ class MeasureFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(label=_("搜索"), method="filter_text", max_length=100)
     mine = FlagFilter(label=_("只看我负责的"), method="filter_mine")
-    sort = django_filters.ChoiceFilter(label=_("排序"), choices=SORT_CHOICES, method="filter_sort", empty_label=None)
+    sort = django_filters.ChoiceFilter(
+        label=_("排序"), choices=SORT_CHOICES, method="filter_sort", empty_label=None, widget=FastSelect
+    )
 
     class Meta:
         model = Measure
@@ -171,14 +143,19 @@ class MeasureFilter(django_filters.FilterSet):
             self.form.fields["category"].queryset = Category.objects.filter(
                 inspection__in=inspections, inspection=chosen
             )
-        self._show_only_chosen_organisation(data or {})
+        self._options(data or {})
 
-    def _show_only_chosen_organisation(self, data: Any) -> None:
-        """With an organisation chosen, its inspections, categories and people are the only
-        options shown (plus whatever is selected). Validation still accepts the whole scope,
-        so a dashboard link combining any parameters keeps working."""
+    def _options(self, data: Any) -> None:
+        """What the selects show, each read with one plain query (``ModelOptions``). With an organisation chosen, its inspections, categories
+        and people only (plus whatever is selected); validation still accepts the whole
+        scope, so a dashboard link combining any parameters keeps working. The owner and
+        leader selects list the same people: read once when they show the same rows."""
+        fields = self.form.fields
         organisation = str(data.get("organisation") or "")
         if not organisation.isdigit():
+            for name in ("inspection", "category"):
+                fields[name].widget.choices = ModelOptions(fields[name])
+            share_options(fields["owner"], fields["leader"])
             return
         shown = {
             "inspection": Q(organisation=organisation),
@@ -186,13 +163,15 @@ class MeasureFilter(django_filters.FilterSet):
             "owner": Q(organisation=organisation),
             "leader": Q(organisation=organisation),
         }
+        people: dict[str, SharedRows] = {}
         for name, in_organisation in shown.items():
-            field = self.form.fields[name]
+            field = fields[name]
             selected = str(data.get(name) or "")
             keep = in_organisation | Q(pk=selected) if selected.isdigit() else in_organisation
-            choices = field.iterator(field)
-            choices.queryset = field.queryset.filter(keep)
-            field.widget.choices = choices
+            rows = SharedRows(field.queryset.filter(keep))
+            if name in ("owner", "leader"):
+                rows = people.setdefault(selected if selected.isdigit() else "", rows)
+            field.widget.choices = ModelOptions(field, rows)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(overdue_q(self.today)) if value else queryset

@@ -249,3 +249,27 @@ def test_same_content_is_served_from_the_cache(demo, settings, tmp_path):
     changed = bulletin_pdf.render_pdf(build_document(_draft(demo)))
     assert not changed.cached and changed.pdf_sha256 != first.pdf_sha256
     assert len(list(tmp_path.glob("*.pdf"))) == 2
+
+
+def test_warm_up_loads_the_fonts_into_this_threads_configuration(caplog):
+    """What the WSGI application runs when it loads (fuhua/wsgi.py): afterwards the
+    thread has its font configuration and every face's character map is read."""
+    from rectification.bulletin import pdf
+
+    pdf._local.font_config = None
+    fonts._cmap.cache_clear()
+    assert pdf.warm_up() > 0
+    assert pdf._local.font_config is not None
+    assert fonts._cmap.cache_info().currsize >= 1
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_failed_warm_up_is_logged_not_raised(monkeypatch, caplog):
+    from rectification.bulletin import pdf
+
+    def broken(html, *, fetcher=None):
+        raise OSError("no fonts here")
+
+    monkeypatch.setattr(pdf, "write_pdf", broken)
+    pdf.warm_up()
+    assert "warming up the PDF renderer failed" in caplog.text

@@ -242,3 +242,18 @@ def test_export_has_the_figures_and_tables(client, board, personas):
     assert [(r[2], r[-1]) for r in overdue] == [(board.m3.title, 14), (board.m2.title, 5)]
     categories = list(wb["按问题类别"].iter_rows(min_row=2, values_only=True))
     assert [r[:2] for r in categories] == [("关于第一方面", 4), ("关于第二方面", 6)]
+
+
+def test_measure_url_filter_matches_reverse(settings):
+    """The list's cached measure links equal Django's, also under a script prefix."""
+    from django.urls import reverse, set_script_prefix
+
+    from rectification.templatetags.links import measure_url
+
+    for pk in (1, 42, 1234567):
+        assert measure_url(pk) == reverse("rectification:measure_detail", args=[pk])
+    set_script_prefix("/fuhua/")
+    try:
+        assert measure_url(7) == reverse("rectification:measure_detail", args=[7]) == "/fuhua/measures/7/"
+    finally:
+        set_script_prefix("/")

@@ -210,9 +210,9 @@ def test_list_query_budget(client, personas, frozen, django_assert_num_queries, 
     _measures(personas, n)
     client.force_login(personas.staff_a)
     # Queries: session, user, memberships (scope, cached on the user), count, page of rows,
-    # their owners, filter choices (inspections, categories, owners, leaders); the base
-    # page: the unread-notification badge.
-    with django_assert_num_queries(11):
+    # their owners, filter choices (inspections, categories, and the people that the owner
+    # and leader selects share: one read); the base page: the unread-notification badge.
+    with django_assert_num_queries(10):
         body = _list(client, "?mine=1")
     assert len(_titles(body)) == n
 
@@ -222,8 +222,9 @@ def test_list_query_budget(client, personas, frozen, django_assert_num_queries, 
 def test_secretary_list_with_bulk_bar_query_budget(client, personas, frozen, django_assert_num_queries, n):
     _measures(personas, n)
     client.force_login(personas.secretary_a)
-    # As for staff (11), plus the people the bulk bar may assign (its owner and leader selects).
-    with django_assert_num_queries(13):
+    # As for staff (10), plus the people the bulk bar may assign (one read for its owner and
+    # leader selects).
+    with django_assert_num_queries(11):
         body = _list(client)
     assert len(_titles(body)) == n and 'id="bulk-form"' in body and body.count('form="bulk-form"') == n
 

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from .document import Document
 from .fonts import Face, MissingGlyph, missing_glyphs, resolve_faces, static_path
-from .html import render_html, static_url
+from .html import render_html, role_class, static_url, stylesheet
 from .layout import LAYOUT
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,23 @@ def write_pdf(html: str, *, fetcher=None) -> bytes:
 
     fetcher = fetcher or make_fetcher()
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(font_config=_font_config())
+
+
+def warm_up() -> float:
+    """Import WeasyPrint and load the bulletin's fonts in this thread; returns the
+    milliseconds it took. A new web worker's first bulletin otherwise pays for both
+    (about 0.5 s for the import, more for the fonts), so the WSGI application calls this
+    when it loads. A failure is logged, not raised: a real render reports real errors."""
+    started = time.perf_counter()
+    try:
+        faces = resolve_faces()
+        roles = [(role, bold) for role in LAYOUT["roles"] for bold in (False, True)]
+        missing_glyphs(dict.fromkeys(roles, "整改"), faces)  # reads each face's character map
+        paragraphs = "".join(f'<p class="{role_class(role, bold)}">整改情况</p>' for role, bold in roles)
+        write_pdf(f"<html><head><style>{stylesheet(faces)}</style></head><body>{paragraphs}</body></html>")
+    except Exception:
+        logger.warning("warming up the PDF renderer failed", exc_info=True)
+    return (time.perf_counter() - started) * 1000
 
 
 # ---------------------------------------------------------------------------- cache

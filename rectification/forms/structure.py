@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Finding, Measure, Organisation, Person
+from ..widgets import FastSelect, share_options
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -148,11 +149,15 @@ class BulkForm(forms.Form):
         ("due_on", _("修改完成时限")),
     ]
     measure = _IdListField(required=False)
-    action = forms.ChoiceField(label=_("批量操作"), choices=ACTIONS)
-    to_status = forms.ChoiceField(label=_("改为状态"), choices=[("", "—"), *Measure.Status.choices], required=False)
+    action = forms.ChoiceField(label=_("批量操作"), choices=ACTIONS, widget=FastSelect)
+    to_status = forms.ChoiceField(
+        label=_("改为状态"), choices=[("", "—"), *Measure.Status.choices], required=False, widget=FastSelect
+    )
     reason = forms.CharField(label=_("理由"), required=False, max_length=500)
-    owner = forms.ModelChoiceField(label=_("责任人"), queryset=Person.objects.none(), required=False)
-    leader = forms.ModelChoiceField(label=_("责任领导"), queryset=Person.objects.none(), required=False)
+    owner = forms.ModelChoiceField(label=_("责任人"), queryset=Person.objects.none(), required=False, widget=FastSelect)
+    leader = forms.ModelChoiceField(
+        label=_("责任领导"), queryset=Person.objects.none(), required=False, widget=FastSelect
+    )
     due_on = forms.DateField(label=_("完成时限"), widget=DATE, required=False)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -162,6 +167,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         if people is not None:
             self.fields["owner"].queryset = self.fields["leader"].queryset = people
+            share_options(self.fields["owner"], self.fields["leader"])  # the same people: one read
 
     def clean(self) -> dict:
         data = super().clean()

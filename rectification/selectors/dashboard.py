@@ -399,7 +399,7 @@ def measure_facts(*, inspection: Inspection, today: dt.date, due_soon_days: int)
     rows = (
         dashboard_measures(inspection=inspection)
         .values(*FACT_FIELDS.values(), *GROUP_FIELDS, **flags)
-        .order_by("pk", "owners__id")
+        .order_by("pk", "owners__organisation", "owners__name", "owners__id")  # owners as Person orders them
     )
     facts: dict[int, MeasureFacts] = {}
     for r in rows:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -62,3 +63,51 @@ def trend_rows(weeks) -> SafeString:
             for w in weeks
         ),
     )
+
+
+@register.simple_tag
+def activity_time(value: dt.datetime) -> SafeString:
+    """``<time>`` with the ISO timestamp and "m-d H:i" in local time (two ``|date``
+    filters converted the time zone twice per line)."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%m-%d %H:%M"))
+
+
+# The count columns of a breakdown table: the full table (per category) and the compact
+# one beside another (per leader, per person). Each cell links to the list of its rows.
+FULL_COLUMNS = ("total", "done", "awaiting", "in_progress", "not_started", "overdue")
+COMPACT_COLUMNS = ("total", "done", "open", "overdue", "due_soon")
+
+
+def _rate(rate: float | None) -> str:
+    """As ``|floatformat:"-1"`` with a percent sign: 57.1%, 50%."""
+    if rate is None:
+        return "—"
+    return f"{rate:.0f}%" if rate == int(rate) else f"{rate:.1f}%"
+
+
+@register.simple_tag
+def group_rows(groups, compact: bool = False) -> SafeString:
+    """The rows of a breakdown table (dashboard_breakdown.html): label, the counts, each
+    linking to its rows, overdue counts marked, and the completion rate."""
+    rows = []
+    for g in groups:
+        c, links = g.counts, g.links
+        cells = [
+            format_html(
+                '<td class="num{}">{}</td>',
+                " danger" if key == "overdue" and c.overdue else "",
+                count_cell(getattr(c, key), links.get(key, "")),
+            )
+            for key in (COMPACT_COLUMNS if compact else FULL_COLUMNS)
+        ]
+        rows.append(
+            format_html(
+                '<tr{}><th scope="row">{}</th>{}<td class="num">{}</td></tr>',
+                mark_safe(' class="has-overdue"') if c.overdue else "",
+                g.label,
+                mark_safe("".join(cells)),  # built by format_html above
+                _rate(c.rate),
+            )
+        )
+    return mark_safe("\n".join(rows))  # each row built by format_html

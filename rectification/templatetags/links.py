@@ -1,0 +1,35 @@
+"""Links that lists repeat once per row.
+
+``{% url 'rectification:measure_detail' m.pk %}`` resolves the URL pattern on every call
+(about 70 µs); a list of 50 measures spent 3.5 ms on it. ``measure_url`` reverses once
+per script prefix and fills in the id.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django import template
+from django.urls import get_script_prefix, reverse
+
+register = template.Library()
+
+_PLACEHOLDER = 2_147_483_647  # an id no real row has, so its digits appear once in the URL
+
+
+@lru_cache(maxsize=16)
+def _around_id(view: str, prefix: str) -> tuple[str, str]:
+    """The URL of ``view`` before and after its id (``prefix`` keys the cache: reverse()
+    uses the current request's script prefix)."""
+    url = reverse(view, args=[_PLACEHOLDER])
+    head, found, tail = url.partition(str(_PLACEHOLDER))
+    if not found:
+        raise ValueError(f"{view} does not put its id in the URL")
+    return head, tail
+
+
+@register.filter
+def measure_url(pk: int) -> str:
+    """The measure page of ``pk``: what ``{% url 'rectification:measure_detail' pk %}`` gives."""
+    head, tail = _around_id("rectification:measure_detail", get_script_prefix())
+    return f"{head}{int(pk)}{tail}"
