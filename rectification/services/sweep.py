@@ -110,18 +110,22 @@ def sweep_run(*, today: dt.date, drain: bool = True) -> SweepReport:
         report.add("messages sent (e-mail, webhook)", sent.sent)
         report.add("messages to retry", sent.retrying)
         report.add("messages given up", sent.given_up)
-    report.state = sweep_state()
+    report.state = sweep_state(today)
     return report
 
 
-def sweep_state() -> dict[str, int]:
-    """What the flags say after the run (2 queries)."""
-    flags = Measure.objects.aggregate(
-        overdue=Count("pk", filter=Q(overdue_since__isnull=False)),
-        stale=Count("pk", filter=Q(stale_since__isnull=False)),
-    )
+def sweep_state(today: dt.date) -> dict[str, int]:
+    """What the flags say after the run (3 queries, each answered from a small index).
+
+    After overdue_flag and overdue_clear the overdue flags are exactly the measures that
+    are overdue today (the one adds the new ones, the other removes the rest), so those are
+    counted, from the open measures' index rather than a scan of the whole table."""
     pending = ReCheck.objects.filter(state=ReCheck.State.PENDING).count()
-    return {"overdue": flags["overdue"], "stale": flags["stale"], "re-checks pending": pending}
+    return {
+        "overdue": Measure.objects.overdue(today).count(),
+        "stale": Measure.objects.filter(stale_since__isnull=False).count(),
+        "re-checks pending": pending,
+    }
 
 
 def _remind(today: dt.date, report: SweepReport) -> None:
