@@ -327,9 +327,7 @@ class Measure(models.Model):
             # ongoing measures. None covers
             # overdue_since, which the sweep sets on many rows at once: an index on it
             # would turn those updates from HOT into full index updates.
-            models.Index(
-                fields=["due_on"], include=["id"], name="measure_open_due", condition=~Q(status="done")
-            ),
+            models.Index(fields=["due_on"], include=["id"], name="measure_open_due", condition=~Q(status="done")),
             models.Index(fields=["stale_since"], name="measure_stale", condition=Q(stale_since__isnull=False)),
             models.Index(
                 fields=["recheck_on"], include=["id"], name="measure_done_recheck", condition=Q(status="done")
