@@ -24,6 +24,7 @@ so no item is done; F5 has no measures.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -258,3 +259,19 @@ def test_trend_is_off_track_without_recent_sign_offs(personas, frozen):
     f.measure(finding=finding, due_on=dt.date(2025, 9, 30))
     trend = _data(insp).trend
     assert (trend.total, trend.left, trend.pace, trend.projected_end, trend.on_track) == (2, 1, 0, None, False)
+
+
+def test_rules_counted_per_row_equal_the_grouped_sqlasdict(board):
+    """The dashboard evaluates each counting rule per measure and adds up in Python; the
+    roll-up counts with the same rules in SQL (COUNT … FILTER). Both ways give the same
+    numbers, per category as well (NULL deadlines, extended and ongoing measures included)."""
+    facts = sel.measure_facts(inspection=board.insp, today=TODAY, due_soon_days=7)
+    tally = sel.dashboard_tally(facts)
+    measures = sel.dashboard_measures(inspection=board.insp)
+    expressions = sel._count_expressions(TODAY, 7)
+    assert asdict(tally.counts) == asdict(sel.Counts.from_row(measures.aggregate(**expressions)))
+    per_category = {
+        row["finding__category_id"]: asdict(sel.Counts.from_row(row))
+        for row in measures.values("finding__category_id").annotate(**expressions).order_by()
+    }
+    assert {g.key: asdict(g.counts) for g in tally.by_category} == per_category
