@@ -109,6 +109,11 @@ class EscalationAdmin(admin.ModelAdmin):
     list_filter = ["step"]
 
 
+@admin.register(models.SweepMark)
+class SweepMarkAdmin(admin.ModelAdmin):
+    list_display = ["step", "period", "done_on"]
+
+
 @admin.register(models.Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["recipient", "kind", "created_at", "read_at"]

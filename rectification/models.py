@@ -559,6 +559,23 @@ class Escalation(models.Model):
         return f"{self.get_step_display()} {self.issued_on}"
 
 
+class SweepMark(models.Model):
+    """A step of the daily sweep done for a whole period. Later runs in the same period
+    then look only at what changed since ``done_on`` (see sweep.reminders_overdue_repeat)."""
+
+    step = models.CharField(_("步骤"), max_length=40)
+    period = models.PositiveIntegerField(_("周期"))
+    done_on = models.DateField(_("完成日期"))
+
+    class Meta:
+        verbose_name = _("定时任务记录")
+        verbose_name_plural = _("定时任务记录")
+        constraints = [models.UniqueConstraint(fields=["step", "period"], name="sweep_mark_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.step} #{self.period} {self.done_on}"
+
+
 class Notification(models.Model):
     """An in-app notification. ``key`` makes every job that creates them idempotent."""
 

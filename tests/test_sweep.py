@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rectification import services
-from rectification.models import Escalation, Measure, Notification, ProgressEntry, ReCheck
+from rectification.models import Escalation, Measure, Notification, ProgressEntry, ReCheck, SweepMark
 from rectification.services import sweep
 from rectification.services.sweep import sweep_run
 
@@ -201,6 +201,47 @@ def test_extension_starts_the_ladder_afresh_and_sign_off_stops_it(personas, due_
 
 
 @pytest.mark.django_db
+def test_repeat_reminders_later_in_the_week_only_for_measures_overdue_again(personas, due_june):
+    """The week's first run reminds every overdue measure warned before the week and
+    records that it ran; later runs that week look only at measures flagged overdue since
+    (a signed-off measure sent back to work, say), and still never send a reminder twice."""
+    second = f.measure_in(personas.tree.a, due_on=dt.date(2025, 6, 27), owners=[personas.person_staff_a])
+    for day in days(dt.date(2025, 6, 30), dt.date(2025, 7, 7)):
+        run(day)
+    week = f"{sweep.overdue_period(dt.date(2025, 7, 7))[0]}"
+    assert notes(personas.staff_a, "overdue")[-2:] == [
+        f"overdue:{due_june.pk}:2025-06-30:{week}",
+        f"overdue:{second.pk}:2025-06-27:{week}",
+    ]
+    assert SweepMark.objects.get(step=sweep.REPEAT_STEP, period=int(week)).done_on == dt.date(2025, 7, 7)
+
+    # Tuesday: the second measure is signed off; its flag is cleared that night.
+    with at(dt.date(2025, 7, 8), hour=9):
+        m = services.measure_report_progress(measure=second, user=personas.staff_a, progress="已完成。")
+        m = services.measure_change_status(measure=m, user=personas.staff_a, to_status=S.AWAITING_SIGN_OFF)
+        services.measure_sign_off(measure=m, user=personas.secretary_a)
+    assert run(dt.date(2025, 7, 9)).done.get("repeated overdue reminders") is None
+    # Wednesday: it turns out not to be done after all (re-opened); Thursday's run flags
+    # it overdue again, but this week's reminder already went to its person.
+    Measure.objects.filter(pk=second.pk).update(status=S.IN_PROGRESS, signed_off_at=None)
+    report = run(dt.date(2025, 7, 10))
+    assert report.done.get("measures flagged overdue") == 1
+    assert report.done.get("repeated overdue reminders") is None
+    # A measure overdue again whose person was not reminded this week is: give the second
+    # measure a new person, drop the flag and let Friday's run flag it again.
+    newcomer = f.user(username="newcomer", organisation=personas.tree.a, role="staff", name="新同事")
+    person = f.person(organisation=personas.tree.a, name="新同事", user=newcomer)
+    second.refresh_from_db()
+    second.owners.set([person])
+    Notification.objects.filter(measure=second, key__endswith=f":{week}").delete()
+    Measure.objects.filter(pk=second.pk).update(overdue_since=None)
+    report = run(dt.date(2025, 7, 11))
+    assert report.done.get("repeated overdue reminders") == 1
+    assert notes(newcomer, "overdue") == [f"overdue:{second.pk}:2025-06-27:{week}"]
+    assert run(dt.date(2025, 7, 11)).done.get("repeated overdue reminders") is None
+
+
+@pytest.mark.django_db
 def test_nothing_is_sent_on_a_holiday_but_flags_are_kept(personas):
     m = f.measure_in(personas.tree.a, due_on=dt.date(2025, 9, 30), owners=[personas.person_staff_a])
     holiday = run(dt.date(2025, 10, 1))
@@ -339,6 +380,7 @@ def test_query_count_does_not_grow_with_the_number_of_measures(personas):
     Notification.objects.all().delete()
     Escalation.objects.all().delete()
     ReCheck.objects.all().delete()
+    SweepMark.objects.all().delete()
     _world(personas.tree, people, 40)
     large = [_queries(dt.date(2025, 6, 23)), _queries(dt.date(2025, 7, 1)), _queries(dt.date(2025, 7, 1))]
     assert small == large

@@ -38,7 +38,17 @@ from django.db.models.sql import UpdateQuery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import Escalation, Measure, MeasureKind, MeasureStatus, Membership, Notification, ProgressEntry, ReCheck
+from ..models import (
+    Escalation,
+    Measure,
+    MeasureKind,
+    MeasureStatus,
+    Membership,
+    Notification,
+    ProgressEntry,
+    ReCheck,
+    SweepMark,
+)
 from . import notifications, workdays
 from .notifications import Kind, chunks, insert_select, insert_select_returning, sql_format
 
@@ -399,22 +409,39 @@ def overdue_period(today: dt.date) -> tuple[int, dt.date]:
     return number, _PERIOD_EPOCH + dt.timedelta(days=number * every)
 
 
+REPEAT_STEP = "overdue_repeat"
+
+
 @transaction.atomic
 def reminders_overdue_repeat(*, today: dt.date) -> int:
-    """While a measure stays overdue, remind its people again once in each later period."""
+    """While a measure stays overdue, remind its people again once in each later period.
+
+    The period's first run checks every overdue measure warned before the period began and
+    records that it ran (SweepMark). Later runs in the period check only the measures
+    flagged overdue since that day: a measure overdue then was handled then, and one can
+    only come to qualify later by becoming overdue again (re-opened, its deadline moved
+    back), which sets its flag anew. Every candidate is still checked against the notices
+    already sent, so a rerun sends nothing twice. Over a million measures this turns the
+    later days' step from a check of every overdue measure (~1.2 s) into one of a few.
+    A measure with nobody active to notify on the first day waits for the next period."""
     number, start = overdue_period(today)
     warned_before = Escalation.objects.filter(
         measure=OuterRef("pk"), step=Step.WARNING, issued_on__gt=OuterRef("due_on"), issued_on__lt=start
     )
-    return len(
-        notify_measures(
-            Measure.objects.overdue(today).filter(Exists(warned_before)),
-            "owners",
-            kind=Kind.OVERDUE,
-            key=f"overdue:{{id}}:{{due}}:{number}",
-            message=_("「{title}」仍处于超期状态（完成时限 {due}），请尽快整改并报告进展。"),
-        )
+    candidates = Measure.objects.overdue(today).filter(Exists(warned_before))
+    first_run = SweepMark.objects.filter(step=REPEAT_STEP, period=number).values_list("done_on", flat=True).first()
+    if first_run is not None:
+        candidates = candidates.filter(overdue_since__gte=first_run)
+    created = notify_measures(
+        candidates,
+        "owners",
+        kind=Kind.OVERDUE,
+        key=f"overdue:{{id}}:{{due}}:{number}",
+        message=_("「{title}」仍处于超期状态（完成时限 {due}），请尽快整改并报告进展。"),
     )
+    if first_run is None:
+        SweepMark.objects.get_or_create(step=REPEAT_STEP, period=number, defaults={"done_on": today})
+    return len(created)
 
 
 @transaction.atomic
