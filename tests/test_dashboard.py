@@ -33,6 +33,7 @@ import time_machine
 
 from rectification.models import Measure
 from rectification.selectors import dashboard as sel
+from rectification.selectors.counting import count_expressions
 
 from . import factories as f
 
@@ -268,7 +269,7 @@ def test_rules_counted_per_row_equal_the_grouped_sqlasdict(board):
     facts = sel.measure_facts(inspection=board.insp, today=TODAY, due_soon_days=7)
     tally = sel.dashboard_tally(facts)
     measures = sel.dashboard_measures(inspection=board.insp)
-    expressions = sel._count_expressions(TODAY, 7)
+    expressions = count_expressions(TODAY, 7)
     assert asdict(tally.counts) == asdict(sel.Counts.from_row(measures.aggregate(**expressions)))
     per_category = {
         row["finding__category_id"]: asdict(sel.Counts.from_row(row))

@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 
 from rectification.models import Organisation
-from rectification.selectors.dashboard import rollup_rows
+from rectification.selectors.rollup import rollup_rows
 from rectification.services.scale_data import district_slug, supervisor_username
 
 from .. import data

@@ -2,11 +2,12 @@
 where access matters and never return rows the user may not see."""
 
 from .bulletins import bulletin_categories, bulletin_draft, bulletin_versions, public_version, public_versions
-from .dashboard import dashboard_data, dashboard_organisations, rollup_rows
+from .dashboard import dashboard_data, dashboard_organisations
 from .inspections import inspection_list_for_user
 from .ledger import ledger_workbook_for_inspection, ledger_workbook_for_measures
 from .measures import measure_detail_data, measure_filterset, measure_list, measure_queryset, signoff_queue
 from .notifications import notification_list, notification_unread_count, recheck_list
+from .rollup import rollup_rows
 from .structure import (
     inspection_tree,
     organisations_for_new_inspection,

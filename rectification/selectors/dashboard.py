@@ -1,9 +1,9 @@
-"""Reads for the secretary's dashboard and the supervisors' roll-up.
+"""Reads for the secretary's dashboard of one inspection.
 
-Every figure is a conditional aggregate built from the same Q rules the measure list
-filters with (``overdue_q``, ``due_within_q`` in models.py), and every figure carries
-the measure-list parameters that select exactly its rows (``Figure.params``), so a
-number and the list behind it cannot disagree.
+Every figure is counted with the counting rules (counting.py: the same Q rules the
+measure list filters with), and every figure carries the measure-list parameters that
+select exactly its rows (``Figure.params``), so a number and the list behind it cannot
+disagree. The burn-down is in trend.py, the supervisors' roll-up in rollup.py.
 
 The number of queries never depends on the data. The dashboard reads its inspection's
 measures once, with every counting rule evaluated per measure by the database
@@ -14,6 +14,7 @@ burn-down and the choice of the listed measures; lists are capped at ``LIST_LIMI
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,14 +23,11 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
     Max,
     OuterRef,
-    Q,
     QuerySet,
 )
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -41,107 +39,13 @@ from ..models import (
     MeasureStatus,
     Organisation,
     ProgressEntry,
-    due_within_q,
-    overdue_q,
 )
 from ..permissions import visible_organisations
-
-# The counting rules, stated on the page and in the export.
-COUNTING_RULES = [
-    _("超期：设有完成时限、时限已过且尚未销号的措施（待销号的也算，直到书记销号）。"),
-    _("长期坚持的措施不设完成时限，从不计为超期；长期未报送进展的，标注“长期未更新”。"),
-    _("延期的措施按延期后的现时限计算是否超期、是否即将到期，并标注原定时限。"),
-    _("即将到期：尚未销号、完成时限在今天起 {days} 日内（含当天）的措施。"),
-    _("完成率：已销号的措施 ÷ 设有完成时限的措施；长期坚持的措施不计入。"),
-    _("整改事项按最末一级计数，事项下全部措施均已销号即为已完成。"),
-    _("一项措施有多名责任人的，在每名责任人名下各计一次。"),
-    _("点击任一数字，打开的措施列表就是计入这个数字的那些措施。"),
-]
+from .counting import OPEN_STATUSES, Counts, count_rules
+from .trend import Trend, _as_date, dashboard_trend
 
 LIST_LIMIT = 50
 ACTIVITY_LIMIT = 15
-PACE_WEEKS = 4
-DONE = MeasureStatus.DONE
-OPEN_STATUSES = [MeasureStatus.NOT_STARTED, MeasureStatus.IN_PROGRESS, MeasureStatus.AWAITING_SIGN_OFF]
-
-
-# --- counting -------------------------------------------------------------------------
-
-
-def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:
-    """The counting rules of every table, one Q per count (``total`` counts every row).
-
-    The roll-up counts with them in SQL (``Count(filter=…)``); the dashboard has the
-    database evaluate them per measure and adds them up in Python (see ``_facts``)."""
-    ongoing = Q(kind=MeasureKind.ONGOING)
-    extended = Q(original_due_on__isnull=False, due_on__isnull=False) & ~Q(original_due_on=F("due_on"))
-    return {
-        "done": Q(status=DONE),
-        "awaiting": Q(status=MeasureStatus.AWAITING_SIGN_OFF),
-        "in_progress": Q(status=MeasureStatus.IN_PROGRESS),
-        "not_started": Q(status=MeasureStatus.NOT_STARTED),
-        "overdue": overdue_q(today),
-        "due_soon": due_within_q(today, due_soon_days),
-        "ongoing": ongoing,
-        "bounded": ~ongoing,
-        "bounded_done": ~ongoing & Q(status=DONE),
-        "extended": extended,
-        # Flagged by the daily sweep: ongoing, open, no progress for STALE_AFTER_DAYS.
-        "stale": ongoing & Q(stale_since__isnull=False) & ~Q(status=DONE),
-    }
-
-
-def _count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:
-    """The counting rules as conditional counts, for a grouped query."""
-    rules = count_rules(today, due_soon_days)
-    return {"total": Count("pk"), **{key: Count("pk", filter=q) for key, q in rules.items()}}
-
-
-@dataclass
-class Counts:
-    """Counts of one group of measures (an inspection, a category, a leader, a person)."""
-
-    total: int = 0
-    done: int = 0
-    awaiting: int = 0
-    in_progress: int = 0
-    not_started: int = 0
-    overdue: int = 0
-    due_soon: int = 0
-    ongoing: int = 0
-    bounded: int = 0
-    bounded_done: int = 0
-    extended: int = 0
-    stale: int = 0
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Counts:
-        return cls(**{name: row.get(name) or 0 for name in cls.__dataclass_fields__})
-
-    def add(self, rules: list[str]) -> None:
-        """Count one measure that satisfies ``rules`` (names of ``count_rules``)."""
-        self.total += 1
-        for name in rules:
-            setattr(self, name, getattr(self, name) + 1)
-
-    @property
-    def open(self) -> int:
-        return self.total - self.done
-
-    @property
-    def open_on_time(self) -> int:
-        """Not done and not overdue: the middle segment of the stacked bars."""
-        return self.total - self.done - self.overdue
-
-    @property
-    def rate(self) -> float | None:
-        """Completion rate in percent: signed-off measures among those with a deadline.
-
-        Ongoing (长期坚持) measures never finish, so they are left out; None when there
-        is nothing with a deadline."""
-        if not self.bounded:
-            return None
-        return round(self.bounded_done * 100 / self.bounded, 1)
 
 
 # --- what the page shows ----------------------------------------------------------------
@@ -180,40 +84,6 @@ class Items:
     total: int = 0
     done: int = 0
     without_measures: int = 0
-
-
-@dataclass
-class TrendWeek:
-    start: dt.date
-    due: int
-    done: int
-    planned_left: int
-    actual_left: int | None  # None for weeks still in the future
-
-
-@dataclass
-class Trend:
-    weeks: list[TrendWeek]
-    total: int
-    left: int
-    pace: float | None  # measures signed off per week, recent weeks
-    projected_end: dt.date | None
-    deadline: dt.date | None
-
-    @property
-    def active_weeks(self) -> list[TrendWeek]:
-        """Weeks where something was due or done: the rows of the printed table."""
-        return [w for w in self.weeks if w.due or w.done]
-
-    @property
-    def on_track(self) -> bool | None:
-        if self.left == 0:
-            return True
-        if not self.pace:
-            return False  # nothing signed off lately: at this pace it never ends
-        if self.projected_end is None or self.deadline is None:
-            return None
-        return self.projected_end <= self.deadline
 
 
 @dataclass
@@ -469,7 +339,7 @@ def _nulls_first(value: dt.datetime | None) -> tuple[bool, dt.datetime]:
 
 
 # Each list: which measures it shows (counting rules) and in what order.
-LISTS: dict[str, tuple[Any, Any]] = {
+LISTS: dict[str, tuple[Callable[[MeasureFacts], bool], Callable[[MeasureFacts], Any]]] = {
     "overdue": (lambda m: "overdue" in m.rules, lambda m: (m.due_on, m.pk)),
     "due_soon": (lambda m: "due_soon" in m.rules, lambda m: (m.due_on, m.pk)),
     "awaiting": (lambda m: "awaiting" in m.rules, lambda m: (_nulls_last(m.submitted_at), m.pk)),
@@ -498,72 +368,6 @@ def _add_day_counts(lists: dict[str, list[MeasureFacts]], today: dt.date) -> Non
         m.days_waiting = (today - _as_date(m.submitted_at)).days if m.submitted_at else None
     for m in lists["ongoing"]:
         m.days_silent = (today - _as_date(m.last_progress_at)).days if m.last_progress_at else None
-
-
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
-def _as_date(value: dt.date | dt.datetime) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
-def dashboard_trend(*, inspection: Inspection, facts: list[MeasureFacts], today: dt.date) -> Trend:
-    """Measures with a deadline due per week against measures signed off per week, from
-    the feedback week on (a burn-down). Anything before the feedback week is counted in
-    the first week, sign-offs dated after today in this week, so no measure is dropped.
-    No queries."""
-    start, last = _monday(inspection.feedback_on), _monday(today)
-    due_by_week: dict[dt.date, int] = {}
-    done_by_week: dict[dt.date, int] = {}
-    for m in facts:
-        if "bounded" not in m.rules:
-            continue
-        if m.due_on is not None:
-            week = max(_monday(m.due_on), start)
-            due_by_week[week] = due_by_week.get(week, 0) + 1
-        if "done" in m.rules and m.signed_off_at is not None:
-            week = min(max(_monday(_as_date(m.signed_off_at)), start), last)
-            done_by_week[week] = done_by_week.get(week, 0) + 1
-    ends = [today, inspection.deadline or today, *due_by_week]
-    weeks = _weeks(start, _monday(max(ends)), due_by_week, done_by_week, today)
-    return _trend(weeks, inspection.deadline, today)
-
-
-def _weeks(start, end, due_by_week, done_by_week, today) -> list[TrendWeek]:
-    total = sum(due_by_week.values())
-    weeks: list[TrendWeek] = []
-    cum_due = cum_done = 0
-    week = start
-    while week <= end:
-        cum_due += due_by_week.get(week, 0)
-        cum_done += done_by_week.get(week, 0)
-        past = week <= today
-        weeks.append(
-            TrendWeek(
-                week,
-                due_by_week.get(week, 0),
-                done_by_week.get(week, 0),
-                total - cum_due,
-                total - cum_done if past else None,
-            )
-        )
-        week += dt.timedelta(weeks=1)
-    return weeks
-
-
-def _trend(weeks: list[TrendWeek], deadline: dt.date | None, today: dt.date) -> Trend:
-    total = sum(w.due for w in weeks)
-    done = sum(w.done for w in weeks)
-    left = total - done
-    recent = [w for w in weeks if w.actual_left is not None][-PACE_WEEKS:]
-    pace = sum(w.done for w in recent) / len(recent) if recent else None
-    projected = None
-    if left and pace:
-        projected = today + dt.timedelta(weeks=left / pace)
-    return Trend(weeks, total, left, round(pace, 2) if pace is not None else None, projected, deadline)
 
 
 def dashboard_activity(*, inspection: Inspection, limit: int = ACTIVITY_LIMIT) -> list[Activity]:
@@ -636,100 +440,3 @@ def dashboard_data(*, inspection: Inspection, today: dt.date, due_soon_days: int
         activity=dashboard_activity(inspection=inspection),
         **dashboard_lists(facts=facts, today=today),
     )
-
-
-# --- roll-up -----------------------------------------------------------------------------
-
-
-@dataclass
-class RollupRow:
-    organisation: Organisation
-    depth: int
-    parent_name: str
-    inspections: int
-    latest_feedback: dt.date | None  # feedback date of its latest inspection
-    counts: Counts
-    last_progress: dt.datetime | None
-
-
-# Sort columns of the roll-up: the value each row is sorted by (None sorts last).
-ROLLUP_SORTS: dict[str, Any] = {
-    "org": lambda r: r.organisation.path,
-    "inspections": lambda r: r.inspections,
-    "measures": lambda r: r.counts.total,
-    "rate": lambda r: r.counts.rate,
-    "overdue": lambda r: r.counts.overdue,
-    "last": lambda r: r.last_progress,
-}
-
-
-def rollup_sort_key(value: str) -> tuple[str, bool]:
-    """A valid sort column and direction from a GET value such as "-overdue"; unknown
-    values fall back to the tree order."""
-    column = value.removeprefix("-")
-    if column not in ROLLUP_SORTS:
-        return "org", False
-    return column, value.startswith("-")
-
-
-def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> list[RollupRow]:
-    """One row per organisation below ``root``: its inspections, measure counts,
-    completion rate, overdue count and the time of its last progress report.
-
-    Queries: 3 (organisations, inspections grouped by organisation, measures grouped by
-    organisation), whatever the number of organisations or measures."""
-    orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
-    org_ids = [o.pk for o in orgs]
-    insp_rows = (
-        Inspection.objects.filter(organisation_id__in=org_ids)
-        .values("organisation_id")
-        .annotate(n=Count("pk"), latest=Max("feedback_on"))
-        .order_by()
-    )
-    inspections = {r["organisation_id"]: r for r in insp_rows}
-    org_key = "finding__category__inspection__organisation_id"
-    measure_rows = (
-        Measure.objects.filter(**{f"{org_key}__in": org_ids})
-        .values(org_key)
-        .annotate(last_progress=Max("last_progress_at"), **_count_expressions(today, 0))
-        .order_by()
-    )
-    measures = {r[org_key]: r for r in measure_rows}
-    root_depth = root.path.count("/")
-    rows = [
-        RollupRow(
-            organisation=o,
-            depth=o.path.count("/") - root_depth,
-            parent_name=o.parent.short_name if o.parent else "",
-            inspections=inspections.get(o.pk, {}).get("n", 0),
-            latest_feedback=inspections.get(o.pk, {}).get("latest"),
-            counts=Counts.from_row(measures.get(o.pk, {})),
-            last_progress=measures.get(o.pk, {}).get("last_progress"),
-        )
-        for o in orgs
-    ]
-    return _sorted_rows(rows, *rollup_sort_key(sort))
-
-
-def _sorted_rows(rows: list[RollupRow], column: str, descending: bool) -> list[RollupRow]:
-    """Sort by the column, ties in tree order; rows without a value (no rate, no
-    progress yet) stay last in both directions."""
-    value = ROLLUP_SORTS[column]
-    rows = sorted(rows, key=lambda r: r.organisation.path)
-    with_value = sorted((r for r in rows if value(r) is not None), key=value, reverse=descending)
-    return with_value + [r for r in rows if value(r) is None]
-
-
-@dataclass
-class RollupTotals:
-    inspections: int
-    counts: Counts
-    last_progress: dt.datetime | None
-
-
-def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
-    """The roll-up's total line, summed from its rows (no further query)."""
-    names = Counts.__dataclass_fields__
-    counts = Counts(**{n: sum(getattr(r.counts, n) for r in rows) for n in names})
-    last = max((r.last_progress for r in rows if r.last_progress), default=None)
-    return RollupTotals(sum(r.inspections for r in rows), counts, last)

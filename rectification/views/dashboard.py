@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET
 from ..models import Inspection, MeasureStatus, Organisation, Role
 from ..permissions import role_in, rollup_roots
 from ..selectors import dashboard as sel
+from ..selectors import rollup as rollup_selectors
+from ..selectors.counting import COUNTING_RULES
 from .dashboard_xlsx import dashboard_workbook
 
 # Texts the charts draw (the script has no translations of its own).
@@ -181,7 +183,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         charts=chart_payload(data),
         can_sign_off=request.user.has_perm("rectification.sign_off_measure", context["organisation"]),
         export_query=urlencode(data.base_params),
-        rules=[str(rule).format(days=data.due_soon_days) for rule in sel.COUNTING_RULES],
+        rules=[str(rule).format(days=data.due_soon_days) for rule in COUNTING_RULES],
     )
     return render(request, "rectification/dashboard.html", context)
 
@@ -215,13 +217,13 @@ def rollup(request: HttpRequest) -> HttpResponse:
     if root is None:
         raise Http404
     sort = request.GET.get("sort", "org")
-    column, descending = sel.rollup_sort_key(sort)
-    rows = sel.rollup_rows(root=root, today=timezone.localdate(), sort=sort)
+    column, descending = rollup_selectors.rollup_sort_key(sort)
+    rows = rollup_selectors.rollup_rows(root=root, today=timezone.localdate(), sort=sort)
     context = {
         "roots": roots,
         "root": root,
         "rows": rows,
-        "totals": sel.rollup_totals(rows),
+        "totals": rollup_selectors.rollup_totals(rows),
         "sort_column": column,
         "sort_descending": descending,
         "today": timezone.localdate(),

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..selectors import dashboard as sel
+from ..selectors.counting import COUNTING_RULES
 from ..spreadsheets import neutralise_formulas
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
@@ -58,7 +59,7 @@ def _summary(ws: Worksheet, data: sel.Dashboard) -> None:
     ws.append([])
     ws.append(["统计口径"])
     ws.cell(row=ws.max_row, column=1).font = BOLD
-    for rule in sel.COUNTING_RULES:
+    for rule in COUNTING_RULES:
         ws.append([str(rule).format(days=data.due_soon_days)])
 
 

@@ -1,0 +1,109 @@
+"""The counting rules of the dashboard and the roll-up, in one place.
+
+Each rule is a Q built from the same rules the measure list filters with (``overdue_q``,
+``due_within_q`` in models.py), so a number and the list behind it cannot disagree. The
+roll-up counts with them in SQL (``count_expressions``); the dashboard has the database
+evaluate them per measure and adds them up (``Counts.add``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
+
+from ..models import MeasureKind, MeasureStatus, due_within_q, overdue_q
+
+# The counting rules, stated on the page and in the export.
+COUNTING_RULES = [
+    _("超期：设有完成时限、时限已过且尚未销号的措施（待销号的也算，直到书记销号）。"),
+    _("长期坚持的措施不设完成时限，从不计为超期；长期未报送进展的，标注“长期未更新”。"),
+    _("延期的措施按延期后的现时限计算是否超期、是否即将到期，并标注原定时限。"),
+    _("即将到期：尚未销号、完成时限在今天起 {days} 日内（含当天）的措施。"),
+    _("完成率：已销号的措施 ÷ 设有完成时限的措施；长期坚持的措施不计入。"),
+    _("整改事项按最末一级计数，事项下全部措施均已销号即为已完成。"),
+    _("一项措施有多名责任人的，在每名责任人名下各计一次。"),
+    _("点击任一数字，打开的措施列表就是计入这个数字的那些措施。"),
+]
+
+DONE = MeasureStatus.DONE
+OPEN_STATUSES = [MeasureStatus.NOT_STARTED, MeasureStatus.IN_PROGRESS, MeasureStatus.AWAITING_SIGN_OFF]
+
+
+def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:
+    """The counting rules of every table, one Q per count (``total`` counts every row).
+
+    The roll-up counts with them in SQL (``Count(filter=…)``); the dashboard has the
+    database evaluate them per measure and adds them up in Python (see ``_facts``)."""
+    ongoing = Q(kind=MeasureKind.ONGOING)
+    extended = Q(original_due_on__isnull=False, due_on__isnull=False) & ~Q(original_due_on=F("due_on"))
+    return {
+        "done": Q(status=DONE),
+        "awaiting": Q(status=MeasureStatus.AWAITING_SIGN_OFF),
+        "in_progress": Q(status=MeasureStatus.IN_PROGRESS),
+        "not_started": Q(status=MeasureStatus.NOT_STARTED),
+        "overdue": overdue_q(today),
+        "due_soon": due_within_q(today, due_soon_days),
+        "ongoing": ongoing,
+        "bounded": ~ongoing,
+        "bounded_done": ~ongoing & Q(status=DONE),
+        "extended": extended,
+        # Flagged by the daily sweep: ongoing, open, no progress for STALE_AFTER_DAYS.
+        "stale": ongoing & Q(stale_since__isnull=False) & ~Q(status=DONE),
+    }
+
+
+def count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:
+    """The counting rules as conditional counts, for a grouped query."""
+    rules = count_rules(today, due_soon_days)
+    return {"total": Count("pk"), **{key: Count("pk", filter=q) for key, q in rules.items()}}
+
+
+@dataclass
+class Counts:
+    """Counts of one group of measures (an inspection, a category, a leader, a person)."""
+
+    total: int = 0
+    done: int = 0
+    awaiting: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    ongoing: int = 0
+    bounded: int = 0
+    bounded_done: int = 0
+    extended: int = 0
+    stale: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Counts:
+        return cls(**{name: row.get(name) or 0 for name in cls.__dataclass_fields__})
+
+    def add(self, rules: list[str]) -> None:
+        """Count one measure that satisfies ``rules`` (names of ``count_rules``)."""
+        self.total += 1
+        for name in rules:
+            setattr(self, name, getattr(self, name) + 1)
+
+    @property
+    def open(self) -> int:
+        return self.total - self.done
+
+    @property
+    def open_on_time(self) -> int:
+        """Not done and not overdue: the middle segment of the stacked bars."""
+        return self.total - self.done - self.overdue
+
+    @property
+    def rate(self) -> float | None:
+        """Completion rate in percent: signed-off measures among those with a deadline.
+
+        Ongoing (长期坚持) measures never finish, so they are left out; None when there
+        is nothing with a deadline."""
+        if not self.bounded:
+            return None
+        return round(self.bounded_done * 100 / self.bounded, 1)

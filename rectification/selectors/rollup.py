@@ -1,0 +1,106 @@
+"""Reads for the supervisors' roll-up: one row per organisation below theirs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max
+
+from ..models import Inspection, Measure, Organisation
+from .counting import Counts, count_expressions
+
+
+@dataclass
+class RollupRow:
+    organisation: Organisation
+    depth: int
+    parent_name: str
+    inspections: int
+    latest_feedback: dt.date | None  # feedback date of its latest inspection
+    counts: Counts
+    last_progress: dt.datetime | None
+
+
+# Sort columns of the roll-up: the value each row is sorted by (None sorts last).
+ROLLUP_SORTS: dict[str, Any] = {
+    "org": lambda r: r.organisation.path,
+    "inspections": lambda r: r.inspections,
+    "measures": lambda r: r.counts.total,
+    "rate": lambda r: r.counts.rate,
+    "overdue": lambda r: r.counts.overdue,
+    "last": lambda r: r.last_progress,
+}
+
+
+def rollup_sort_key(value: str) -> tuple[str, bool]:
+    """A valid sort column and direction from a GET value such as "-overdue"; unknown
+    values fall back to the tree order."""
+    column = value.removeprefix("-")
+    if column not in ROLLUP_SORTS:
+        return "org", False
+    return column, value.startswith("-")
+
+
+def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> list[RollupRow]:
+    """One row per organisation below ``root``: its inspections, measure counts,
+    completion rate, overdue count and the time of its last progress report.
+
+    Queries: 3 (organisations, inspections grouped by organisation, measures grouped by
+    organisation), whatever the number of organisations or measures."""
+    orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
+    org_ids = [o.pk for o in orgs]
+    insp_rows = (
+        Inspection.objects.filter(organisation_id__in=org_ids)
+        .values("organisation_id")
+        .annotate(n=Count("pk"), latest=Max("feedback_on"))
+        .order_by()
+    )
+    inspections = {r["organisation_id"]: r for r in insp_rows}
+    org_key = "finding__category__inspection__organisation_id"
+    measure_rows = (
+        Measure.objects.filter(**{f"{org_key}__in": org_ids})
+        .values(org_key)
+        .annotate(last_progress=Max("last_progress_at"), **count_expressions(today, 0))
+        .order_by()
+    )
+    measures = {r[org_key]: r for r in measure_rows}
+    root_depth = root.path.count("/")
+    rows = [
+        RollupRow(
+            organisation=o,
+            depth=o.path.count("/") - root_depth,
+            parent_name=o.parent.short_name if o.parent else "",
+            inspections=inspections.get(o.pk, {}).get("n", 0),
+            latest_feedback=inspections.get(o.pk, {}).get("latest"),
+            counts=Counts.from_row(measures.get(o.pk, {})),
+            last_progress=measures.get(o.pk, {}).get("last_progress"),
+        )
+        for o in orgs
+    ]
+    return _sorted_rows(rows, *rollup_sort_key(sort))
+
+
+def _sorted_rows(rows: list[RollupRow], column: str, descending: bool) -> list[RollupRow]:
+    """Sort by the column, ties in tree order; rows without a value (no rate, no
+    progress yet) stay last in both directions."""
+    value = ROLLUP_SORTS[column]
+    rows = sorted(rows, key=lambda r: r.organisation.path)
+    with_value = sorted((r for r in rows if value(r) is not None), key=value, reverse=descending)
+    return with_value + [r for r in rows if value(r) is None]
+
+
+@dataclass
+class RollupTotals:
+    inspections: int
+    counts: Counts
+    last_progress: dt.datetime | None
+
+
+def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
+    """The roll-up's total line, summed from its rows (no further query)."""
+    names = Counts.__dataclass_fields__
+    counts = Counts(**{n: sum(getattr(r.counts, n) for r in rows) for n in names})
+    last = max((r.last_progress for r in rows if r.last_progress), default=None)
+    return RollupTotals(sum(r.inspections for r in rows), counts, last)
