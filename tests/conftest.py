@@ -61,3 +61,22 @@ def demo(db):
     from rectification.models import Inspection
 
     return Inspection.objects.get(organisation__slug="fuhua")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_database_sessions(django_db_setup, django_db_blocker):
+    """End the sessions a browser test's live server leaves behind, before the test
+    database is dropped. Chromium keeps HTTP connections alive; a live-server thread
+    waiting on one still holds its database connection when the server stops (its
+    threads are daemons, not joined), and PostgreSQL refuses to drop a database in use:
+    pytest then warned "database … is being accessed by other users" at the end."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
