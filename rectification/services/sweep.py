@@ -191,8 +191,9 @@ def _flag(rows: QuerySet[Measure], field_name: str, today: dt.date, text: str) -
         if flagged:
             _timeline(Measure.objects.filter(**{field_name: today}), text)
         return flagged
-    query = rows.query.chain(UpdateQuery)
+    query = rows.query.chain(UpdateQuery)  # as QuerySet.update() builds it
     query.add_update_values({field_name: today})
+    query.annotations = {}
     try:
         update, params = query.get_compiler(connection.alias).as_sql()
     except EmptyResultSet:
