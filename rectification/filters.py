@@ -146,10 +146,11 @@ class MeasureFilter(django_filters.FilterSet):
         self._options(data or {})
 
     def _options(self, data: Any) -> None:
-        """What the selects show, each read with one plain query (``ModelOptions``). With an organisation chosen, its inspections, categories
-        and people only (plus whatever is selected); validation still accepts the whole
-        scope, so a dashboard link combining any parameters keeps working. The owner and
-        leader selects list the same people: read once when they show the same rows."""
+        """What the selects show, each read with one plain query (``ModelOptions``). With
+        an organisation chosen, its inspections, categories and people only (plus whatever
+        is selected); validation still accepts the whole scope, so a dashboard link
+        combining any parameters keeps working. The owner and leader selects list the same
+        people: read once when they show the same rows."""
         fields = self.form.fields
         organisation = str(data.get("organisation") or "")
         if not organisation.isdigit():

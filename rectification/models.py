@@ -324,9 +324,9 @@ class Measure(models.Model):
             # The open measures by deadline, with their ids, answer the overdue steps (the
             # escalation ladder, repeat reminders) from the index alone, the signed-off ones
             # by re-check date the re-check step; the others find stale flags and quiet
-            # ongoing measures. None covers
-            # overdue_since, which the sweep sets on many rows at once: an index on it
-            # would turn those updates from HOT into full index updates.
+            # ongoing measures. None covers overdue_since, which the sweep sets on many rows
+            # at once: an index on it would turn those updates from HOT into full index
+            # updates.
             models.Index(fields=["due_on"], include=["id"], name="measure_open_due", condition=~Q(status="done")),
             models.Index(fields=["stale_since"], name="measure_stale", condition=Q(stale_since__isnull=False)),
             models.Index(

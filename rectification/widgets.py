@@ -79,9 +79,9 @@ class ModelOptions(BaseChoiceIterator):
             yield self.field.prepare_value(obj), self.field.label_from_instance(obj)
 
 
-def share_options(*fields: forms.ModelChoiceField, queryset: QuerySet | None = None) -> None:
-    """Let the selects of ``fields`` show the rows of one read (of the first field's
-    queryset unless given); validation still uses each field's own queryset."""
-    rows = SharedRows(fields[0].queryset if queryset is None else queryset)
+def share_options(*fields: forms.ModelChoiceField) -> None:
+    """Let the selects of ``fields`` show the rows of one read of the first field's
+    queryset; validation still uses each field's own queryset."""
+    rows = SharedRows(fields[0].queryset)
     for field in fields:
         field.widget.choices = ModelOptions(field, rows)

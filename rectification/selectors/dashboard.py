@@ -42,7 +42,7 @@ from ..models import (
 )
 from ..permissions import visible_organisations
 from .counting import OPEN_STATUSES, Counts, count_rules
-from .trend import Trend, _as_date, dashboard_trend
+from .trend import Trend, dashboard_trend, local_date
 
 LIST_LIMIT = 50
 ACTIVITY_LIMIT = 15
@@ -365,9 +365,9 @@ def _add_day_counts(lists: dict[str, list[MeasureFacts]], today: dt.date) -> Non
     for m in lists["due_soon"]:
         m.days_left = (m.due_on - today).days
     for m in lists["awaiting"]:
-        m.days_waiting = (today - _as_date(m.submitted_at)).days if m.submitted_at else None
+        m.days_waiting = (today - local_date(m.submitted_at)).days if m.submitted_at else None
     for m in lists["ongoing"]:
-        m.days_silent = (today - _as_date(m.last_progress_at)).days if m.last_progress_at else None
+        m.days_silent = (today - local_date(m.last_progress_at)).days if m.last_progress_at else None
 
 
 def dashboard_activity(*, inspection: Inspection, limit: int = ACTIVITY_LIMIT) -> list[Activity]:

@@ -55,7 +55,8 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _as_date(value: dt.date | dt.datetime) -> dt.date:
+def local_date(value: dt.date | dt.datetime) -> dt.date:
+    """The day of ``value`` in the local time zone (a date is its own day)."""
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
@@ -76,7 +77,7 @@ def dashboard_trend(*, inspection: Inspection, facts: list[MeasureFacts], today:
             week = max(_monday(m.due_on), start)
             due_by_week[week] = due_by_week.get(week, 0) + 1
         if "done" in m.rules and m.signed_off_at is not None:
-            week = min(max(_monday(_as_date(m.signed_off_at)), start), last)
+            week = min(max(_monday(local_date(m.signed_off_at)), start), last)
             done_by_week[week] = done_by_week.get(week, 0) + 1
     ends = [today, inspection.deadline or today, *due_by_week]
     weeks = _weeks(start, _monday(max(ends)), due_by_week, done_by_week, today)

@@ -422,9 +422,10 @@ def reminders_overdue_repeat(*, today: dt.date) -> int:
     flagged overdue since that day: a measure overdue then was handled then, and one can
     only come to qualify later by becoming overdue again (re-opened, its deadline moved
     back), which sets its flag anew. Every candidate is still checked against the notices
-    already sent, so a rerun sends nothing twice. Over a million measures this turns the
-    later days' step from a check of every overdue measure (~1.2 s) into one of a few.
-    A measure with nobody active to notify on the first day waits for the next period."""
+    already sent, so a rerun sends nothing twice. Over a million measures this takes the
+    later days' step from ~1.2 s (a notice lookup per overdue measure) to 0.3–0.6 s (the
+    overdue measures' flags are still read). A measure with nobody active to notify on
+    the first day waits for the next period."""
     number, start = overdue_period(today)
     warned_before = Escalation.objects.filter(
         measure=OuterRef("pk"), step=Step.WARNING, issued_on__gt=OuterRef("due_on"), issued_on__lt=start
