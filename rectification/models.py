@@ -560,8 +560,8 @@ class Escalation(models.Model):
 
 
 class SweepMark(models.Model):
-    """A step of the daily sweep done for a whole period. Later runs in the same period
-    then look only at what changed since ``done_on`` (see sweep.reminders_overdue_repeat)."""
+    """A step of the daily sweep done for a whole period, on ``done_on``: later runs in the
+    same period skip it (see sweep.reminders_overdue_repeat)."""
 
     step = models.CharField(_("步骤"), max_length=40)
     period = models.PositiveIntegerField(_("周期"))

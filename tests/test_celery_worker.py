@@ -153,11 +153,11 @@ def test_a_worker_killed_mid_sweep_redelivers_and_the_rerun_completes_once(worke
     wait_for(reached.exists, "the sweep to reach the paused step")
     # Steps before the pause are committed: the leader rung (5 working days) is on record.
     assert Escalation.objects.filter(step="guidance").count() == 1
-    assert not Notification.objects.filter(key__startswith="overdue:").exists()
+    assert not Notification.objects.filter(key__startswith="overdue_repeat:").exists()
     os.kill(int(reached.read_text()), signal.SIGKILL)
     worker.pause.unlink()
 
-    wait_for(lambda: Notification.objects.filter(key__startswith="overdue:").exists(), "the re-delivered sweep")
+    wait_for(lambda: Notification.objects.filter(key__startswith="overdue_repeat:").exists(), "the re-delivered sweep")
     wait_for(lambda: not Delivery.objects.exclude(state="sent").exists(), "the outbox to drain")
     assert "WorkerLostError" in worker.output() or "SIGKILL" in worker.output()
     keys = sorted(Notification.objects.values_list("key", flat=True))
@@ -165,7 +165,7 @@ def test_a_worker_killed_mid_sweep_redelivers_and_the_rerun_completes_once(worke
         [
             f"escalation:warning:{late_measure.pk}:2025-06-30",
             f"escalation:guidance:{late_measure.pk}:2025-06-30",
-            f"overdue:{late_measure.pk}:2025-06-30:79",
+            "overdue_repeat:79",
         ]
     )
     assert Escalation.objects.count() == 2

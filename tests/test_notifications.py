@@ -230,6 +230,21 @@ def test_notification_list_shows_only_mine_newest_first(client, personas, measur
 
 
 @pytest.mark.django_db
+def test_a_notice_about_several_measures_links_to_the_list_of_them(client, personas):
+    """The weekly overdue reminder has no measure: it leads to the person's overdue list;
+    a notice of another kind without a measure has no link."""
+    _notify([personas.staff_a], key="overdue_repeat:79", kind="overdue")
+    _notify([personas.staff_a], key="digest:2025-W28", kind="digest")
+    client.force_login(personas.staff_a)
+    html = client.get(reverse("rectification:notifications")).content.decode()
+    overdue_list = reverse("rectification:measure_list") + "?mine=1&amp;overdue=1"
+    assert html.count(f'<a href="{overdue_list}">测试通知</a>') == 1
+    assert '<p class="notif-text">测试通知</p>' in html  # the digest: text only
+    listed = client.get(reverse("rectification:measure_list") + "?mine=1&overdue=1")
+    assert listed.status_code == 200 and listed.context["form"].cleaned_data["overdue"] is True
+
+
+@pytest.mark.django_db
 def test_list_query_count_does_not_grow(client, personas, django_assert_num_queries):
     for i in range(25):
         _notify([personas.staff_a], key=f"k{i}")

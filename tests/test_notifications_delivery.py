@@ -102,6 +102,17 @@ def test_email_goes_out_through_django_mail(settings, secretary):
 
 
 @pytest.mark.django_db
+def test_the_weekly_overdue_reminder_mails_a_link_to_the_overdue_list(settings, secretary):
+    settings.NOTIFY_EMAIL_ENABLED = True
+    settings.SITE_URL = "https://zhenggai.example.gov.cn"
+    with time_machine.travel(START, tick=False):
+        services.notify(recipients=[secretary], kind="overdue", message="您负责的 2 项整改措施仍处于超期状态", key="r")
+    _drain(START)
+    (message,) = mail.outbox
+    assert "https://zhenggai.example.gov.cn/measures/?mine=1&overdue=1" in message.body
+
+
+@pytest.mark.django_db
 def test_mail_server_down_retries_with_backoff_then_gives_up(settings, secretary, caplog):
     settings.NOTIFY_EMAIL_ENABLED = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -135,8 +135,8 @@ def test_ladder_person_then_leader_then_secretary_each_after_its_grace_period(pe
     # 告诫书 on the first working day overdue, then once a week (periods start on Mondays).
     assert notes(personas.staff_a, "overdue") == [
         f"escalation:warning:{due_june.pk}:2025-06-30",
-        f"overdue:{due_june.pk}:2025-06-30:79",
-        f"overdue:{due_june.pk}:2025-06-30:80",
+        "overdue_repeat:79",
+        "overdue_repeat:80",
     ]
     assert notes(personas.member_a) == [f"escalation:guidance:{due_june.pk}:2025-06-30"]
     assert notes(personas.secretary_a) == [f"escalation:accountability:{due_june.pk}:2025-06-30"]
@@ -172,7 +172,7 @@ def test_reassigned_measure_reminds_its_new_person(personas, due_june):
         measure=due_june, user=personas.secretary_a, expected_version=due_june.version, owners=[person]
     )
     run(dt.date(2025, 7, 7))
-    assert notes(newcomer, "overdue") == [f"overdue:{due_june.pk}:2025-06-30:79"]
+    assert notes(newcomer, "overdue") == ["overdue_repeat:79"]
     assert len(notes(personas.staff_a, "overdue")) == 1  # only the first warning, before the change
 
 
@@ -201,44 +201,66 @@ def test_extension_starts_the_ladder_afresh_and_sign_off_stops_it(personas, due_
 
 
 @pytest.mark.django_db
-def test_repeat_reminders_later_in_the_week_only_for_measures_overdue_again(personas, due_june):
-    """The week's first run reminds every overdue measure warned before the week and
-    records that it ran; later runs that week look only at measures flagged overdue since
-    (a signed-off measure sent back to work, say), and still never send a reminder twice."""
+def test_repeat_reminder_is_one_notice_per_person_a_week_counting_their_overdue_measures(personas, due_june):
+    """Each week's first working-day run sends every person one reminder for all of their
+    measures warned before the week (not one per measure) and records that it ran; the
+    rest of the week sends nothing; next week counts what is overdue then."""
     second = f.measure_in(personas.tree.a, due_on=dt.date(2025, 6, 27), owners=[personas.person_staff_a])
-    for day in days(dt.date(2025, 6, 30), dt.date(2025, 7, 7)):
+    f.measure_in(personas.tree.a, due_on=dt.date(2025, 7, 3), owners=[personas.person_staff_a])  # warned 07-04
+    for day in days(dt.date(2025, 6, 27), dt.date(2025, 7, 7)):
         run(day)
-    week = f"{sweep.overdue_period(dt.date(2025, 7, 7))[0]}"
-    assert notes(personas.staff_a, "overdue")[-2:] == [
-        f"overdue:{due_june.pk}:2025-06-30:{week}",
-        f"overdue:{second.pk}:2025-06-27:{week}",
-    ]
-    assert SweepMark.objects.get(step=sweep.REPEAT_STEP, period=int(week)).done_on == dt.date(2025, 7, 7)
+    week = sweep.overdue_period(dt.date(2025, 7, 7))[0]
+    reminder = Notification.objects.get(recipient=personas.staff_a, key=f"overdue_repeat:{week}")
+    assert reminder.measure is None and reminder.kind == "overdue"
+    # The one due 07-03 was first warned on 07-04, in the week before: counted too.
+    assert (
+        reminder.message == "您负责的 3 项整改措施仍处于超期状态（最早的完成时限 2025-06-27），请尽快整改并报告进展。"
+    )
+    assert SweepMark.objects.get(step=sweep.REPEAT_STEP, period=week).done_on == dt.date(2025, 7, 7)
+    assert not Notification.objects.filter(key__startswith="overdue_repeat").exclude(pk=reminder.pk).exists()
 
-    # Tuesday: the second measure is signed off; its flag is cleared that night.
+    # Tuesday: the second measure is signed off; nothing more is sent this week.
     with at(dt.date(2025, 7, 8), hour=9):
         m = services.measure_report_progress(measure=second, user=personas.staff_a, progress="已完成。")
         m = services.measure_change_status(measure=m, user=personas.staff_a, to_status=S.AWAITING_SIGN_OFF)
         services.measure_sign_off(measure=m, user=personas.secretary_a)
-    assert run(dt.date(2025, 7, 9)).done.get("repeated overdue reminders") is None
-    # Wednesday: it turns out not to be done after all (re-opened); Thursday's run flags
-    # it overdue again, but this week's reminder already went to its person.
-    Measure.objects.filter(pk=second.pk).update(status=S.IN_PROGRESS, signed_off_at=None)
-    report = run(dt.date(2025, 7, 10))
-    assert report.done.get("measures flagged overdue") == 1
-    assert report.done.get("repeated overdue reminders") is None
-    # A measure overdue again whose person was not reminded this week is: give the second
-    # measure a new person, drop the flag and let Friday's run flag it again.
-    newcomer = f.user(username="newcomer", organisation=personas.tree.a, role="staff", name="新同事")
-    person = f.person(organisation=personas.tree.a, name="新同事", user=newcomer)
-    second.refresh_from_db()
-    second.owners.set([person])
-    Notification.objects.filter(measure=second, key__endswith=f":{week}").delete()
-    Measure.objects.filter(pk=second.pk).update(overdue_since=None)
-    report = run(dt.date(2025, 7, 11))
-    assert report.done.get("repeated overdue reminders") == 1
-    assert notes(newcomer, "overdue") == [f"overdue:{second.pk}:2025-06-27:{week}"]
-    assert run(dt.date(2025, 7, 11)).done.get("repeated overdue reminders") is None
+    for day in days(dt.date(2025, 7, 8), dt.date(2025, 7, 13)):
+        assert run(day).done.get("repeated overdue reminders") is None
+
+    # The next Monday counts the two still overdue, from the then earliest deadline.
+    assert run(dt.date(2025, 7, 14)).done.get("repeated overdue reminders") == 1
+    assert Notification.objects.get(recipient=personas.staff_a, key=f"overdue_repeat:{week + 1}").message == (
+        "您负责的 2 项整改措施仍处于超期状态（最早的完成时限 2025-06-30），请尽快整改并报告进展。"
+    )
+    assert run(dt.date(2025, 7, 14)).nothing_new
+
+
+@pytest.mark.django_db
+def test_repeat_reminder_goes_to_each_responsible_person_with_an_active_account(personas, due_june):
+    """Shared measures count for each of their people; people without an active login get
+    nothing; the leader hears through the ladder, not through this reminder."""
+    colleague = f.user(username="colleague", organisation=personas.tree.a, role="staff", name="同事")
+    f.measure_in(
+        personas.tree.a,
+        due_on=dt.date(2025, 6, 30),
+        owners=[personas.person_staff_a, f.person(organisation=personas.tree.a, name="同事", user=colleague)],
+    )
+    gone = f.user(username="gone", organisation=personas.tree.a, role="staff", name="离职")
+    f.measure_in(
+        personas.tree.a,
+        due_on=dt.date(2025, 6, 30),
+        owners=[f.person(organisation=personas.tree.a, name="离职", user=gone)],
+    )
+    gone.is_active = False
+    gone.save()
+    for day in days(dt.date(2025, 7, 1), dt.date(2025, 7, 7)):
+        run(day)
+    sent = dict(
+        Notification.objects.filter(key__startswith="overdue_repeat").values_list("recipient__username", "message")
+    )
+    assert sorted(sent) == ["colleague", "staff_a"]
+    assert "您负责的 2 项" in sent["staff_a"] and "您负责的 1 项" in sent["colleague"]
+    assert not Notification.objects.filter(recipient=personas.member_a, kind="overdue").exists()
 
 
 @pytest.mark.django_db
@@ -349,7 +371,7 @@ def test_a_run_killed_half_way_is_completed_by_the_next_without_duplicates(monke
     monkeypatch.undo()
 
     rerun = run(dt.date(2025, 7, 7))
-    assert rerun.done == {"repeated overdue reminders": 2}  # both measures, warned last week
+    assert rerun.done == {"repeated overdue reminders": 1}  # one notice for both measures, warned last week
     assert run(dt.date(2025, 7, 7)).nothing_new
     keys = notes()
     assert len(keys) == len(set(keys))

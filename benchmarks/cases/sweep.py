@@ -8,8 +8,8 @@ committed change is the previous working day's sweep, run once before timing so 
 timed days are ordinary days (the ladder has run before: the first sweep over freshly
 generated data escalates every overdue measure at once); a sweep is idempotent per day,
 so later benchmark runs find that state again and it changes nothing. Two days are
-timed: the reference date (a Monday: the weekly repeat reminders of every overdue
-measure go out) and the next working day (after Monday's sweep, untimed, in the same
+timed: the reference date (a Monday: the weekly repeat reminders go out, one to each
+person with overdue measures) and the next working day (after Monday's sweep, untimed, in the same
 rolled-back transaction).
 """
 
@@ -103,7 +103,7 @@ def run(ctx) -> list[Figure]:
         )
     spec = ctx.scale.sweep
     data.ensure(spec)
-    today = ctx.today  # a Monday in the default data: weekly repeat reminders go out
+    today = ctx.today  # a Monday in the default data: the weekly repeat reminders go out
     before, after = workdays.add_workdays(today, -1), workdays.add_workdays(today, 1)
     runs = ctx.sweep_runs
     _on(before, lambda: sweep_run(today=before, drain=False))()  # committed; idempotent per day
@@ -142,7 +142,7 @@ def run(ctx) -> list[Figure]:
             "sweep.raw-update",
             raw_ms,
             targets=[Target("ratio", "<=", 2)],
-            note=f"sweep_run for {today} (the weekly repeat reminders of every overdue measure) "
+            note=f"sweep_run for {today} (the weekly repeat reminders to everyone with overdue measures) "
             f"after {before}'s: {_done(week_report)}",
         ),
         Figure(

@@ -235,13 +235,24 @@ class Channel(Protocol):
         """Deliver or raise; any exception counts as a failed attempt."""
 
 
+# Where a notification about several measures leads, by kind: a view and its query.
+_LIST_LINKS = {Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1")}
+
+
+def notification_path(notification: Notification) -> str:
+    """The page a notification leads to: its measure's, or for a notice about several
+    measures (the weekly overdue reminder) the list of them; "" when there is none."""
+    if notification.measure_id:
+        return reverse("rectification:measure_detail", args=[notification.measure_id])
+    view, query = _LIST_LINKS.get(notification.kind, ("", ""))
+    return reverse(view) + query if view else ""
+
+
 def _link(notification: Notification) -> str:
     if not settings.SITE_URL:
         return ""
     try:
-        if notification.measure_id:
-            return settings.SITE_URL + reverse("rectification:measure_detail", args=[notification.measure_id])
-        return settings.SITE_URL + reverse("rectification:notifications")
+        return settings.SITE_URL + (notification_path(notification) or reverse("rectification:notifications"))
     except NoReverseMatch:
         return settings.SITE_URL
 

@@ -12,6 +12,8 @@ from functools import lru_cache
 from django import template
 from django.urls import get_script_prefix, reverse
 
+from ..services.notifications import notification_path
+
 register = template.Library()
 
 _PLACEHOLDER = 2_147_483_647  # an id no real row has, so its digits appear once in the URL
@@ -33,3 +35,11 @@ def measure_url(pk: int) -> str:
     """The measure page of ``pk``: what ``{% url 'rectification:measure_detail' pk %}`` gives."""
     head, tail = _around_id("rectification:measure_detail", get_script_prefix())
     return f"{head}{int(pk)}{tail}"
+
+
+@register.filter
+def notification_url(notification) -> str:
+    """Where a notification leads ("" for none), as services.notifications.notification_path."""
+    if notification.measure_id:
+        return measure_url(notification.measure_id)
+    return notification_path(notification)
