@@ -3,6 +3,10 @@ by gunicorn on 127.0.0.1 and loaded by wrk (Debian's package) on loopback, besid
 trivial Django view (``/healthz``: the middleware stack and ``SELECT 1``) served the same
 way. Each load run is bounded by wrk's ``-d`` duration; the server is stopped after.
 
+A third page shows the floor under any page a user is logged in to: the password-change
+form (session, user, the navigation's rules, the bell, the page frame and a form of three
+fields, no data), with the same session as the list.
+
 The status update alternates each measure between 推进中 → 待销号 (submit) and back
 (send back, with a reason) as its community's secretary, with the CSRF token and session
 cookie a browser would send and the version the form would carry (each transition bumps
@@ -216,10 +220,12 @@ def run(ctx) -> list[Figure]:
         trivial_url = base + reverse("rectification:healthz")
         wrk(list_url, 1, cookie=cookie)  # warm every worker's imports and connections
         wrk(trivial_url, 1)
-        results: dict[str, list[Load]] = {"trivial": [], "list": [], "status": []}
+        frame_url = base + reverse("password_change")
+        results: dict[str, list[Load]] = {"trivial": [], "list": [], "frame": [], "status": []}
         for _ in range(rounds):
             results["trivial"].append(wrk(trivial_url, seconds))
             results["list"].append(wrk(list_url, seconds, cookie=cookie))
+            results["frame"].append(wrk(frame_url, seconds, cookie=cookie))
             script = _status_script(_status_measures(spec, THREADS * STATUS_MEASURES_PER_THREAD), token)
             results["status"].append(wrk(base + "/", seconds, cookie=cookie, script=script))
             # wrk stops with requests in flight; let the server finish them before the next
@@ -259,7 +265,7 @@ def _figures(results: dict[str, list[Load]], ctx) -> list[Figure]:
     trivial = results["trivial"]
     where = f"gunicorn {WORKERS} workers, wrk -t{THREADS} -c{CONNECTIONS}, {ctx.server}"
     figures = []
-    for key, label in (("list", "measure-list"), ("status", "status-update")):
+    for key, label in (("list", "measure-list"), ("frame", "logged-in-frame"), ("status", "status-update")):
         loads = results[key]
         errors = sum(load.errors for load in loads)
         requests = sum(load.requests for load in loads)
