@@ -105,6 +105,24 @@ def test_outbox_rows_per_enabled_channel(channels_on, personas):
 
 
 @pytest.mark.django_db
+def test_notify_each_gives_each_user_their_own_message_once_per_key(channels_on, personas, monkeypatch):
+    _notify([personas.staff_a], key="weekly")  # staff_a has this week's already
+    # One row per INSERT, so that the chunking is exercised with three users.
+    monkeypatch.setattr(notifications, "chunks", lambda rows: ([row] for row in rows))
+    messages = [(personas.member_a.pk, "二"), (personas.staff_a.pk, "一"), (personas.staff_b.pk, "三")]
+    assert notifications.notify_each(messages, kind="overdue", key="weekly") == 2
+    rows = Notification.objects.filter(key="weekly").values_list("recipient__username", "message", "measure_id")
+    assert sorted(rows) == [("member_a", "二", None), ("staff_a", "测试通知", None), ("staff_b", "三", None)]
+    # The new ones join the outbox (no e-mail addresses: the group chat only).
+    new = Notification.objects.filter(key="weekly").exclude(recipient=personas.staff_a)
+    queued = Delivery.objects.filter(notification__in=new).values_list("notification__recipient__username", "channel")
+    assert sorted(queued) == [("member_a", "webhook"), ("staff_b", "webhook")]
+    assert Delivery.objects.count() == 3  # with staff_a's from before
+    assert notifications.notify_each(messages, kind="overdue", key="weekly") == 0
+    assert notifications.notify_each([], kind="overdue", key="weekly") == 0
+
+
+@pytest.mark.django_db
 def test_drain_is_enqueued_only_after_commit_once_per_transaction(
     channels_on, personas, django_capture_on_commit_callbacks
 ):

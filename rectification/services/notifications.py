@@ -137,6 +137,30 @@ def insert_select_returning(
         return cursor.fetchall()
 
 
+def insert_rows_returning(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], returning: Sequence[str]
+) -> list[tuple]:
+    """Insert ``rows`` (Python values in the order of ``columns``), skipping those that
+    violate a unique constraint; returns ``returning`` of the rows actually inserted. Rows
+    go in sorted by their first two columns, as _insert_statement's do, so that concurrent
+    runs wait for each other instead of deadlocking."""
+    qn = connection.ops.quote_name
+    meta = model._meta
+    fields = [meta.get_field(c) for c in columns]
+    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    tail = " ON CONFLICT DO NOTHING RETURNING " + ", ".join(qn(meta.get_field(c).column) for c in returning)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    inserted: list[tuple] = []
+    with connection.cursor() as cursor:
+        for chunk in chunks(sorted(rows, key=lambda row: tuple(row[:2]))):
+            params = [
+                f.get_db_prep_save(value, connection) for row in chunk for f, value in zip(fields, row, strict=True)
+            ]
+            cursor.execute(head + ", ".join([one_row] * len(chunk)) + tail, params)
+            inserted += cursor.fetchall()
+    return inserted
+
+
 def sql_format(template: str, **parts: Expression) -> Expression:
     """A message or key template such as "「{title}」将于 {due} 到期" as one SQL expression,
     so that the database fills it in for every row."""
@@ -190,6 +214,18 @@ def notify_rows(
     created = insert_select_returning(Notification, columns, source, returning=("id", "measure"))
     deliveries_queue([pk for pk, _measure in created])
     return created
+
+
+@transaction.atomic
+def notify_each(messages: Iterable[tuple[int, str]], *, kind: str, key: str) -> int:
+    """Give each (user id, message) its notification, once per ``key`` as notify() does;
+    the caller has picked active users. Returns how many notifications were created."""
+    now = timezone.now()
+    columns = ["recipient", "key", "kind", "message", "measure", "created_at"]
+    rows = [(user_id, key, kind, message, None, now) for user_id, message in messages]
+    created = insert_rows_returning(Notification, columns, rows, returning=("id",))
+    deliveries_queue([pk for (pk,) in created])
+    return len(created)
 
 
 def notify(*, recipients: Iterable, kind: str, message: str, key: str, measure: Measure | None = None) -> int:
