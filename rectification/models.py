@@ -218,6 +218,18 @@ def overdue_q(today: dt.date) -> Q:
     return Q(due_on__lt=today) & ~Q(status=MeasureStatus.DONE)
 
 
+def recheck_unopened_q() -> Q:
+    """Signed off, with a re-check date whose 回头看 has not been opened yet. Also the
+    condition of the partial index the sweep's re-check step reads, so that step costs what
+    it opens, not the history of every re-check ever opened. Written without negation, so
+    the index condition and the sweep's query are the same SQL."""
+    return Q(status=MeasureStatus.DONE, recheck_on__isnull=False) & (
+        Q(recheck_opened_for__isnull=True)
+        | Q(recheck_opened_for__lt=F("recheck_on"))
+        | Q(recheck_opened_for__gt=F("recheck_on"))
+    )
+
+
 def due_within_q(today: dt.date, days: int) -> Q:
     """Not done, deadline from today up to ``days`` days ahead (inclusive)."""
     return ~Q(status=MeasureStatus.DONE) & Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
@@ -289,13 +301,16 @@ class Measure(models.Model):
     stale_since = models.DateField(_("长期未更新起始日"), null=True, blank=True)
     last_progress_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
     recheck_on = models.DateField(_("回头看日期"), null=True, blank=True)
+    # The re-check date whose 回头看 the sweep has opened: a measure whose recheck_on
+    # differs (a new sign-off, an edit) is due again, whatever changed it.
+    recheck_opened_for = models.DateField(_("已开展回头看的日期"), null=True, blank=True, editable=False)
 
     # Optimistic concurrency: every save through services bumps it, a stale form is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "recheck_opened_for"])
     objects = MeasureQuerySet.as_manager()
 
     class Meta:
@@ -322,15 +337,15 @@ class Measure(models.Model):
             models.Index(fields=["due_on"], name="measure_due"),
             # For the daily sweep: partial indexes that let its steps skip the table scan.
             # The open measures by deadline, with their ids, answer the overdue steps (the
-            # escalation ladder, repeat reminders) from the index alone, the signed-off ones
-            # by re-check date the re-check step; the others find stale flags and quiet
-            # ongoing measures. None covers overdue_since, which the sweep sets on many rows
+            # escalation ladder, repeat reminders) from the index alone; the signed-off ones
+            # whose re-check has not opened yet, the re-check step; the others find stale
+            # flags and quiet ongoing measures. None covers overdue_since, which the sweep sets on many rows
             # at once: an index on it would turn those updates from HOT into full index
             # updates.
             models.Index(fields=["due_on"], include=["id"], name="measure_open_due", condition=~Q(status="done")),
             models.Index(fields=["stale_since"], name="measure_stale", condition=Q(stale_since__isnull=False)),
             models.Index(
-                fields=["recheck_on"], include=["id"], name="measure_done_recheck", condition=Q(status="done")
+                fields=["recheck_on"], include=["id"], name="measure_recheck_due", condition=recheck_unopened_q()
             ),
             models.Index(
                 fields=["last_progress_at"],

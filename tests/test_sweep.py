@@ -9,15 +9,25 @@ Saturday 10-11.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rectification import services
-from rectification.models import Escalation, Measure, Notification, ProgressEntry, ReCheck, SweepMark
+from rectification.models import (
+    Escalation,
+    Measure,
+    Notification,
+    ProgressEntry,
+    ReCheck,
+    SweepMark,
+    recheck_unopened_q,
+)
 from rectification.services import sweep
 from rectification.services.sweep import sweep_run
 
@@ -329,6 +339,64 @@ def test_signed_off_measure_is_rechecked_months_later(personas):
 
 
 @pytest.mark.django_db
+def test_a_recheck_opens_once_per_recheck_date_whatever_sets_the_date(personas):
+    """The measure records the date whose re-check opened; later runs pass it by. A new
+    date, from a sign-off after the problem came back or from anywhere else, opens again."""
+    m = f.measure_in(
+        personas.tree.a,
+        status=S.DONE,
+        signed_off_at=dt.datetime(2025, 3, 20, 16, tzinfo=SHANGHAI),
+        owners=[personas.person_staff_a],
+    )
+    run(dt.date(2025, 3, 21))
+    run(dt.date(2025, 6, 20))
+    m.refresh_from_db()
+    assert (m.recheck_on, m.recheck_opened_for) == (dt.date(2025, 6, 20), dt.date(2025, 6, 20))
+    assert not Measure.objects.filter(recheck_unopened_q()).exists()
+    assert run(dt.date(2025, 6, 23)).done.get("re-checks due (回头看)") is None
+
+    # The problem came back; fixed again and signed off on 07-10: re-checked on 10-10.
+    first = ReCheck.objects.get()
+    with at(dt.date(2025, 6, 23), hour=9):
+        services.recheck_reopen(
+            recheck=first,
+            user=personas.secretary_a,
+            note="又出现堆放",
+            today=dt.date(2025, 6, 23),
+            due_on=dt.date(2025, 7, 31),
+        )
+    with at(dt.date(2025, 7, 10), hour=9):
+        m.refresh_from_db()
+        m = services.measure_report_progress(measure=m, user=personas.staff_a, progress="已清理。")
+        m = services.measure_change_status(measure=m, user=personas.staff_a, to_status=S.AWAITING_SIGN_OFF)
+        services.measure_sign_off(measure=m, user=personas.secretary_a)
+    m.refresh_from_db()
+    assert m.recheck_on == dt.date(2025, 10, 10)
+    assert run(dt.date(2025, 10, 10)).done.get("re-checks due (回头看)") == 1
+
+    # A date changed by hand (the admin, a restore) counts as new too.
+    Measure.objects.filter(pk=m.pk).update(recheck_on=dt.date(2025, 10, 13))
+    assert run(dt.date(2025, 10, 13)).done.get("re-checks due (回头看)") == 1
+    dates = list(ReCheck.objects.filter(measure=m).order_by("due_on").values_list("due_on", flat=True))
+    assert dates == [dt.date(2025, 6, 20), dt.date(2025, 10, 10), dt.date(2025, 10, 13)]
+
+
+@pytest.mark.django_db
+def test_the_migration_records_the_rechecks_already_opened(personas):
+    """0006 backfills recheck_opened_for from the ReCheck rows, so that after the deploy
+    no re-check opens twice and none is skipped."""
+    migration = importlib.import_module("rectification.migrations.0006_recheck_opened")
+    opened = f.measure_in(personas.tree.a, status=S.DONE, recheck_on=dt.date(2025, 6, 20))
+    ReCheck.objects.create(measure=opened, due_on=dt.date(2025, 6, 20))
+    moved = f.measure_in(personas.tree.a, status=S.DONE, recheck_on=dt.date(2025, 9, 1))
+    ReCheck.objects.create(measure=moved, due_on=dt.date(2025, 6, 20))  # an earlier date's
+    waiting = f.measure_in(personas.tree.a, status=S.DONE, recheck_on=dt.date(2025, 6, 20))
+    migration.mark_opened(django_apps, None)
+    assert set(Measure.objects.filter(recheck_unopened_q()).values_list("pk", flat=True)) == {moved.pk, waiting.pk}
+    assert run(dt.date(2025, 6, 20)).done.get("re-checks due (回头看)") == 1  # the waiting one
+
+
+@pytest.mark.django_db
 def test_recheck_months_are_calendar_months(settings):
     settings.RECTIFICATION = {**settings.RECTIFICATION, "RECHECK_AFTER_MONTHS": 3}
     assert sweep.recheck_due_on(dt.date(2025, 11, 30)) == dt.date(2026, 2, 28)
@@ -407,8 +475,9 @@ def test_query_count_does_not_grow_with_the_number_of_measures(personas):
     large = [_queries(dt.date(2025, 6, 23)), _queries(dt.date(2025, 7, 1)), _queries(dt.date(2025, 7, 1))]
     assert small == large
     # A working day with everything to do: flags (2 UPDATE + 2 timeline INSERT), clears (2),
-    # re-check scheduling (1 SELECT of sign-off days + 1 UPDATE per day) and opening (1),
+    # re-check scheduling (1 SELECT of sign-off days + 1 UPDATE per day) and opening (an
+    # INSERT … SELECT and the UPDATE that records it),
     # reminders and three ladder rungs (INSERT … SELECT each, plus their notifications), the
     # weekly repeat (its period's mark, a SELECT per person, one INSERT per 500 people), the
     # closing state (2); each step in its own transaction (savepoint-free atomic blocks).
-    assert large[1] == 60
+    assert large[1] == 61

@@ -49,6 +49,7 @@ from ..models import (
     ProgressEntry,
     ReCheck,
     SweepMark,
+    recheck_unopened_q,
 )
 from . import notifications, workdays
 from .notifications import Kind, chunks, insert_select, insert_select_returning, sql_format
@@ -288,10 +289,13 @@ def recheck_schedule() -> int:
 def recheck_open(*, today: dt.date) -> tuple[int, int]:
     """A pending ReCheck for each signed-off measure whose re-check date has come, and a
     request to its organisation's secretary. Runs on working days, so the request goes out
-    the day the re-check opens; only the new ones are notified, so an untouched backlog of
-    pending re-checks costs nothing on later days. Returns (re-checks, requests)."""
-    has_one = ReCheck.objects.filter(measure=OuterRef("pk"), due_on=OuterRef("recheck_on"))
-    due = Measure.objects.filter(status=MeasureStatus.DONE, recheck_on__lte=today).exclude(Exists(has_one))
+    the day the re-check opens. Each measure records the date whose re-check opened
+    (``recheck_opened_for``), and only measures whose re-check date differs are looked at,
+    through a partial index of just those: the step costs what it opens, not the history
+    of every re-check ever opened (over a million measures, 0.5 s a day and growing
+    without it). The unique (measure, date) of ReCheck still guards against a concurrent
+    run. Returns (re-checks, requests)."""
+    due = Measure.objects.filter(recheck_unopened_q(), recheck_on__lte=today)
     source = (
         due.order_by()
         .annotate(r_state=Value(ReCheck.State.PENDING), r_note=Value(""))
@@ -299,6 +303,7 @@ def recheck_open(*, today: dt.date) -> tuple[int, int]:
     )
     columns = ["measure", "due_on", "state", "note"]
     opened = sorted(pk for (pk,) in insert_select_returning(ReCheck, columns, source, returning=("measure",)))
+    due.update(recheck_opened_for=F("recheck_on"))  # each now has its ReCheck, new or found
     message = _("「{title}」销号已满 {months} 个月，请开展回头看，确认问题是否反弹。")
     message = message.replace("{months}", str(_rule("RECHECK_AFTER_MONTHS")))
     asked = 0
