@@ -230,6 +230,15 @@ def recheck_unopened_q() -> Q:
     )
 
 
+def ladder_climbing_q() -> Q:
+    """Not signed off, and not yet through the whole escalation ladder for its current
+    deadline. Also the condition of the partial index the ladder's steps read, so that
+    they cost what they issue, not one check per long-overdue measure a day."""
+    return ~Q(status=MeasureStatus.DONE) & (
+        Q(ladder_done_for__isnull=True) | Q(ladder_done_for__lt=F("due_on")) | Q(ladder_done_for__gt=F("due_on"))
+    )
+
+
 def due_within_q(today: dt.date, days: int) -> Q:
     """Not done, deadline from today up to ``days`` days ahead (inclusive)."""
     return ~Q(status=MeasureStatus.DONE) & Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
@@ -304,13 +313,16 @@ class Measure(models.Model):
     # The re-check date whose 回头看 the sweep has opened: a measure whose recheck_on
     # differs (a new sign-off, an edit) is due again, whatever changed it.
     recheck_opened_for = models.DateField(_("已开展回头看的日期"), null=True, blank=True, editable=False)
+    # The deadline for which every step of the escalation ladder has been issued: a measure
+    # whose due_on differs (an extension, an edit) climbs again, whatever changed it.
+    ladder_done_for = models.DateField(_("已逐级督办的时限"), null=True, blank=True, editable=False)
 
     # Optimistic concurrency: every save through services bumps it, a stale form is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "recheck_opened_for"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "recheck_opened_for", "ladder_done_for"])
     objects = MeasureQuerySet.as_manager()
 
     class Meta:
@@ -343,9 +355,18 @@ class Measure(models.Model):
             # at once: an index on it would turn those updates from HOT into full index
             # updates.
             models.Index(fields=["due_on"], include=["id"], name="measure_open_due", condition=~Q(status="done")),
+            models.Index(
+                fields=["due_on"], include=["id"], name="measure_ladder_climbing", condition=ladder_climbing_q()
+            ),
             models.Index(fields=["stale_since"], name="measure_stale", condition=Q(stale_since__isnull=False)),
             models.Index(
                 fields=["recheck_on"], include=["id"], name="measure_recheck_due", condition=recheck_unopened_q()
+            ),
+            # Signed off, no re-check date yet: empty but for the day's sign-offs.
+            models.Index(
+                fields=["signed_off_at"],
+                name="measure_recheck_unscheduled",
+                condition=Q(status="done", recheck_on=None),
             ),
             models.Index(
                 fields=["last_progress_at"],

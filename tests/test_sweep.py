@@ -26,6 +26,7 @@ from rectification.models import (
     ProgressEntry,
     ReCheck,
     SweepMark,
+    ladder_climbing_q,
     recheck_unopened_q,
 )
 from rectification.services import sweep
@@ -162,6 +163,61 @@ def test_ladder_person_then_leader_then_secretary_each_after_its_grace_period(pe
         for n in Notification.objects.all()
     }
     assert all(day.weekday() < 5 for day in created_on.values())
+
+
+@pytest.mark.django_db
+def test_a_measure_through_the_whole_ladder_is_recorded_and_climbs_again_for_a_new_deadline(personas, due_june):
+    """Once every step is out for its deadline, the measure records that deadline and the
+    ladder's steps pass it by; a new deadline (an extension, an edit) makes it climb again."""
+    for day in days(dt.date(2025, 7, 1), dt.date(2025, 7, 11)):
+        run(day)
+    due_june.refresh_from_db()
+    assert due_june.ladder_done_for is None  # the 问责书 is not out yet (10 working days)
+    run(dt.date(2025, 7, 14))
+    due_june.refresh_from_db()
+    assert due_june.ladder_done_for == dt.date(2025, 6, 30)
+    assert not Measure.objects.filter(ladder_climbing_q()).exists()
+
+    # A deadline moved by hand to 07-15, already past on 07-17: warned again from there.
+    Measure.objects.filter(pk=due_june.pk).update(due_on=dt.date(2025, 7, 15))
+    run(dt.date(2025, 7, 17))
+    assert notes(personas.staff_a, "overdue")[-1] == f"escalation:warning:{due_june.pk}:2025-07-15"
+    due_june.refresh_from_db()
+    assert due_june.ladder_done_for == dt.date(2025, 6, 30)
+
+
+@pytest.mark.django_db
+def test_the_ladder_is_recorded_only_when_every_step_is_out_whatever_their_order(settings, personas, due_june):
+    """Grace periods may be set out of order (the 问责书 before the 督查指导书); the record
+    waits for the last of the three."""
+    settings.RECTIFICATION = {
+        **settings.RECTIFICATION,
+        "ESCALATE_LEADER_AFTER_WORKDAYS": 5,
+        "ESCALATE_SECRETARY_AFTER_WORKDAYS": 2,
+    }
+    for day in days(dt.date(2025, 7, 1), dt.date(2025, 7, 4)):
+        run(day)
+    due_june.refresh_from_db()
+    assert set(Escalation.objects.values_list("step", flat=True)) == {Step.WARNING, Step.ACCOUNTABILITY}
+    assert due_june.ladder_done_for is None
+    run(dt.date(2025, 7, 7))
+    due_june.refresh_from_db()
+    assert due_june.ladder_done_for == dt.date(2025, 6, 30)
+    assert notes(personas.member_a) == [f"escalation:guidance:{due_june.pk}:2025-06-30"]
+
+
+@pytest.mark.django_db
+def test_the_migration_records_the_ladders_already_done(personas):
+    migration = importlib.import_module("rectification.migrations.0007_escalation_ladder_done")
+    done = f.measure_in(personas.tree.a, due_on=dt.date(2025, 6, 30))
+    half = f.measure_in(personas.tree.a, due_on=dt.date(2025, 6, 30))
+    extended = f.measure_in(personas.tree.a, due_on=dt.date(2025, 8, 29))  # its ladder was for 06-30
+    for m in (done, half, extended):
+        steps = [Step.WARNING, Step.GUIDANCE] + ([Step.ACCOUNTABILITY] if m != half else [])
+        Escalation.objects.bulk_create([Escalation(measure=m, step=s, issued_on=dt.date(2025, 7, 14)) for s in steps])
+    migration.record_ladders_done(django_apps, None)
+    recorded = dict(Measure.objects.values_list("pk", "ladder_done_for"))
+    assert recorded == {done.pk: dt.date(2025, 6, 30), half.pk: None, extended.pk: None}
 
 
 @pytest.mark.django_db
@@ -464,14 +520,16 @@ def _queries(day: dt.date) -> int:
 @pytest.mark.django_db
 def test_query_count_does_not_grow_with_the_number_of_measures(personas):
     people = [personas.person_staff_a, personas.person_member_a]
-    _world(personas.tree, people, 4)
+    # Both worlds hold every deadline of _world's twenty (so both have measures still on
+    # the ladder on 07-01); the larger holds three times as many measures.
+    _world(personas.tree, people, 20)
     small = [_queries(dt.date(2025, 6, 23)), _queries(dt.date(2025, 7, 1)), _queries(dt.date(2025, 7, 1))]
     Measure.objects.all().delete()
     Notification.objects.all().delete()
     Escalation.objects.all().delete()
     ReCheck.objects.all().delete()
     SweepMark.objects.all().delete()
-    _world(personas.tree, people, 40)
+    _world(personas.tree, people, 60)
     large = [_queries(dt.date(2025, 6, 23)), _queries(dt.date(2025, 7, 1)), _queries(dt.date(2025, 7, 1))]
     assert small == large
     # A working day with everything to do: flags (2 UPDATE + 2 timeline INSERT), clears (2),
@@ -479,5 +537,8 @@ def test_query_count_does_not_grow_with_the_number_of_measures(personas):
     # INSERT … SELECT and the UPDATE that records it),
     # reminders and three ladder rungs (INSERT … SELECT each, plus their notifications), the
     # weekly repeat (its period's mark, a SELECT per person, one INSERT per 500 people), the
-    # closing state (2); each step in its own transaction (savepoint-free atomic blocks).
-    assert large[1] == 61
+    # record of the ladders done (1, after one read of the measures still on the ladder),
+    # the closing state (2); each step in its own transaction (a savepoint and its release
+    # here, inside the test's transaction). The ladder's statements run per 5,000 measures
+    # on it.
+    assert large[1] == 65

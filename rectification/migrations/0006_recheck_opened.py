@@ -36,4 +36,8 @@ class Migration(migrations.Migration):
             model_name='measure',
             index=models.Index(condition=models.Q(('recheck_on__isnull', False), ('status', 'done'), models.Q(('recheck_opened_for__isnull', True), ('recheck_opened_for__lt', models.F('recheck_on')), ('recheck_opened_for__gt', models.F('recheck_on')), _connector='OR')), fields=['recheck_on'], include=('id',), name='measure_recheck_due'),
         ),
+        migrations.AddIndex(
+            model_name='measure',
+            index=models.Index(condition=models.Q(('recheck_on', None), ('status', 'done')), fields=['signed_off_at'], name='measure_recheck_unscheduled'),
+        ),
     ]
