@@ -20,7 +20,11 @@ carry the deadline), a sign-off stops it. Notifications go out, and re-checks (å
 open, on working days only; flags are kept every day.
 
 What a step has already sent is skipped before anything is offered to the unique keys,
-so an ordinary day costs about what it sends, not what the database holds.
+so an ordinary day costs about what it sends, not what the database holds. Where proving
+"already sent" would itself read every long-overdue or signed-off measure each day, the
+measure records what is done for its current deadline or re-check date (ladder_done_for,
+recheck_opened_for) and partial indexes hold only the rest; a changed date makes the
+measure due again without anyone having to reset the record.
 """
 
 from __future__ import annotations
