@@ -349,11 +349,12 @@ class Measure(models.Model):
             models.Index(fields=["due_on"], name="measure_due"),
             # For the daily sweep: partial indexes that let its steps skip the table scan.
             # The open measures by deadline, with their ids, answer the overdue steps (the
-            # escalation ladder, repeat reminders) from the index alone; the signed-off ones
-            # whose re-check has not opened yet, the re-check step; the others find stale
-            # flags and quiet ongoing measures. None covers overdue_since, which the sweep sets on many rows
-            # at once: an index on it would turn those updates from HOT into full index
-            # updates.
+            # repeat reminders, the state) from the index alone; those not yet through the
+            # escalation ladder, the ladder; the signed-off ones whose re-check has not
+            # opened yet, the re-check step; the others find stale flags, quiet ongoing
+            # measures and sign-offs without a re-check date. None covers overdue_since,
+            # which the sweep sets on many rows at once: an index on it would turn those
+            # updates from HOT into full index updates.
             models.Index(fields=["due_on"], include=["id"], name="measure_open_due", condition=~Q(status="done")),
             models.Index(
                 fields=["due_on"], include=["id"], name="measure_ladder_climbing", condition=ladder_climbing_q()
