@@ -399,9 +399,7 @@ def ladder_climbing(today: dt.date) -> list[int]:
 
 
 @transaction.atomic
-def escalate(
-    *, today: dt.date, step: str, after_workdays: int, audience: str, climbing: list[int] | None = None
-) -> tuple[int, int]:
+def escalate(*, today: dt.date, step: str, after_workdays: int, audience: str, climbing: list[int]) -> tuple[int, int]:
     """One rung of the ladder: measures overdue by at least ``after_workdays`` working
     days that have not had ``step`` since their current deadline get it, on the record
     (Escalation, unique per measure, step and day) and as a notification to ``audience``
@@ -413,7 +411,7 @@ def escalate(
     # By id, in chunks: the planner then knows how few they are and looks each one up,
     # where from the partial index alone it expects a third of the table and hashes
     # every escalation ever issued.
-    for chunk in chunks(ladder_climbing(today) if climbing is None else climbing, 5000):
+    for chunk in chunks(climbing, 5000):
         due = Measure.objects.filter(pk__in=chunk).overdue(today).filter(due_on__lt=cutoff).exclude(Exists(had_it))
         source = (
             due.order_by()
