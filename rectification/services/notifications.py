@@ -90,6 +90,12 @@ def kind_label(kind: str) -> str:
 # ---------------------------------------------------------------------------- set-based SQL
 
 
+def _columns(model: type[models.Model], names: Sequence[str]) -> str:
+    """The quoted database columns of ``model``'s fields ``names``, comma-separated."""
+    qn = connection.ops.quote_name
+    return ", ".join(qn(model._meta.get_field(name).column) for name in names)
+
+
 def _insert_statement(model: type[models.Model], columns: Sequence[str], source: QuerySet) -> tuple[str, tuple]:
     """INSERT INTO <model> (<columns>) SELECT … FROM <source> ON CONFLICT DO NOTHING.
 
@@ -97,13 +103,11 @@ def _insert_statement(model: type[models.Model], columns: Sequence[str], source:
     inserted in the order of their first two columns, which for our unique constraints is
     the order of the unique index: two sweeps inserting the same keys wait for each other
     instead of deadlocking. Raises EmptyResultSet when the source can match nothing."""
-    qn = connection.ops.quote_name
-    meta = model._meta
-    cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
     sql, params = source.query.sql_with_params()
     # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as a join constraint.
     statement = (
-        f"INSERT INTO {qn(meta.db_table)} ({cols}) SELECT * FROM ({sql}) AS src WHERE 1 = 1 "
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({_columns(model, columns)}) "
+        f"SELECT * FROM ({sql}) AS src WHERE 1 = 1 "
         "ORDER BY 1, 2 ON CONFLICT DO NOTHING"
     )
     return statement, params
@@ -130,10 +134,8 @@ def insert_select_returning(
         statement, params = _insert_statement(model, columns, source)
     except EmptyResultSet:
         return []
-    qn = connection.ops.quote_name
-    ret = ", ".join(qn(model._meta.get_field(c).column) for c in returning)
     with connection.cursor() as cursor:
-        cursor.execute(f"{statement} RETURNING {ret}", params)
+        cursor.execute(f"{statement} RETURNING {_columns(model, returning)}", params)
         return cursor.fetchall()
 
 
@@ -144,11 +146,9 @@ def insert_rows_returning(
     violate a unique constraint; returns ``returning`` of the rows actually inserted. Rows
     go in sorted by their first two columns, as _insert_statement's do, so that concurrent
     runs wait for each other instead of deadlocking."""
-    qn = connection.ops.quote_name
-    meta = model._meta
-    fields = [meta.get_field(c) for c in columns]
-    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
-    tail = " ON CONFLICT DO NOTHING RETURNING " + ", ".join(qn(meta.get_field(c).column) for c in returning)
+    fields = [model._meta.get_field(c) for c in columns]
+    head = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({_columns(model, columns)}) VALUES "
+    tail = f" ON CONFLICT DO NOTHING RETURNING {_columns(model, returning)}"
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     inserted: list[tuple] = []
     with connection.cursor() as cursor:
