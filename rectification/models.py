@@ -239,6 +239,17 @@ def ladder_climbing_q() -> Q:
     )
 
 
+def stale_unreminded_q() -> Q:
+    """Flagged stale (长期未更新), and its people not yet asked for progress in this stale
+    spell. Also the condition of the partial index the sweep's stale reminders read, so
+    that they cost what they send, not one check per stale measure a day."""
+    return Q(stale_since__isnull=False) & (
+        Q(stale_reminded_for__isnull=True)
+        | Q(stale_reminded_for__lt=F("stale_since"))
+        | Q(stale_reminded_for__gt=F("stale_since"))
+    )
+
+
 def due_within_q(today: dt.date, days: int) -> Q:
     """Not done, deadline from today up to ``days`` days ahead (inclusive)."""
     return ~Q(status=MeasureStatus.DONE) & Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
@@ -316,13 +327,18 @@ class Measure(models.Model):
     # The deadline for which every step of the escalation ladder has been issued: a measure
     # whose due_on differs (an extension, an edit) climbs again, whatever changed it.
     ladder_done_for = models.DateField(_("已逐级督办的时限"), null=True, blank=True, editable=False)
+    # The stale_since whose reminder the sweep has sent: a new stale spell (a new date)
+    # is reminded again.
+    stale_reminded_for = models.DateField(_("已提醒的长期未更新起始日"), null=True, blank=True, editable=False)
 
     # Optimistic concurrency: every save through services bumps it, a stale form is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "recheck_opened_for", "ladder_done_for"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "recheck_opened_for", "ladder_done_for", "stale_reminded_for"]
+    )
     objects = MeasureQuerySet.as_manager()
 
     class Meta:
@@ -351,7 +367,8 @@ class Measure(models.Model):
             # The open measures by deadline, with their ids, answer the overdue steps (the
             # repeat reminders, the state) from the index alone; those not yet through the
             # escalation ladder, the ladder; the signed-off ones whose re-check has not
-            # opened yet, the re-check step; the others find stale flags, quiet ongoing
+            # opened yet, the re-check step; the stale ones not yet reminded in their stale
+            # spell, the stale reminders; the others find stale flags, quiet ongoing
             # measures and sign-offs without a re-check date. None covers overdue_since,
             # which the sweep sets on many rows at once: an index on it would turn those
             # updates from HOT into full index updates.
@@ -360,6 +377,9 @@ class Measure(models.Model):
                 fields=["due_on"], include=["id"], name="measure_ladder_climbing", condition=ladder_climbing_q()
             ),
             models.Index(fields=["stale_since"], name="measure_stale", condition=Q(stale_since__isnull=False)),
+            models.Index(
+                fields=["stale_since"], include=["id"], name="measure_stale_unreminded", condition=stale_unreminded_q()
+            ),
             models.Index(
                 fields=["recheck_on"], include=["id"], name="measure_recheck_due", condition=recheck_unopened_q()
             ),
