@@ -41,10 +41,15 @@ def organisation_scope(user, roles: Iterable[str] | None = None) -> Q:
     holds one of ``roles`` (any role when None)."""
     if getattr(user, "is_superuser", False):
         return Q()
-    q = Q(pk__in=[])
-    for _org_id, path, role in _memberships(user):
-        if roles is None or role in roles:
-            q |= Q(path__startswith=path)
+    memberships = [m for m in _memberships(user) if roles is None or m[2] in roles]
+    return _prefixed(Q(pk__in=[]), "path", memberships)
+
+
+def _prefixed(none: Q, path_field: str, memberships: Iterable[tuple[int, str, str]]) -> Q:
+    """``none`` OR'd with "``path_field`` starts with the path" for each membership."""
+    q = none
+    for _org_id, path, _role in memberships:
+        q |= Q(**{f"{path_field}__startswith": path})
     return q
 
 
@@ -72,10 +77,14 @@ def holds_role_somewhere(user, roles: Iterable[str]) -> bool:
 
 
 def measure_scope(user) -> Q:
-    """A Q on Measure: the measures the user may see."""
+    """A Q on Measure: the measures the user may see.
+
+    It tests the organisation's path through the join a list's ``select_related`` makes
+    anyway rather than ``organisation IN (SELECT …)``: the subquery cost PostgreSQL more to
+    plan (3–4 ms of a district list's 9 ms, see BENCHMARKS.md) than the page took to run."""
     if getattr(user, "is_superuser", False):
         return Q()
-    return Q(finding__category__inspection__organisation__in=visible_organisations(user))
+    return _prefixed(Q(pk__in=[]), "finding__category__inspection__organisation__path", _memberships(user))
 
 
 def _org_of(obj) -> Organisation:
