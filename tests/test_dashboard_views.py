@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 
 import pytest
 from django.urls import reverse
@@ -257,3 +258,25 @@ def test_measure_url_filter_matches_reverse(settings):
         assert measure_url(7) == reverse("rectification:measure_detail", args=[7]) == "/fuhua/measures/7/"
     finally:
         set_script_prefix("/")
+
+
+def test_clip_filter_matches_truncatechars():
+    """The lists' cheap ``clip`` gives what ``truncatechars`` gives, cut or not."""
+    from django.template import Context, Template
+    from django.template.defaultfilters import truncatechars
+    from django.utils.html import escape
+
+    from rectification.templatetags.links import clip
+
+    title = "针对社区党委会议记录不规范的问题，制定会议记录规范"
+    assert len(title) == 25
+    for text in (title, title[:24], "", "a" * 40, "abc <b>&", "café", "cafe\u0301" * 3):
+        for n in (1, 5, 12, 24, 25, 26, 90):
+            # Django also returns uncut text NFC-normalised: the same characters on screen.
+            assert unicodedata.normalize("NFC", clip(text, n)) == truncatechars(text, n), (text, n)
+    # Cut as Django cuts (its ellipsis is translated: "…" in English, "..." in Chinese).
+    assert clip(title, 25) == title and clip(title, 24) == truncatechars(title, 24) != title
+    rendered = Template("{% load links %}{{ t|clip:5 }}|{{ u|clip:90 }}").render(
+        Context({"t": "<b>粗体字很长</b>", "u": "a&b"})
+    )
+    assert rendered == escape(truncatechars("<b>粗体字很长</b>", 5)) + "|a&amp;b"
