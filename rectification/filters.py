@@ -26,7 +26,7 @@ from .models import (
     overdue_q,
 )
 from .permissions import organisation_scope
-from .widgets import FastSelect, ModelOptions, SharedRows, share_options
+from .widgets import CappedOptions, FastSelect, SharedRows
 
 
 class FlagInput(forms.CheckboxInput):
@@ -82,7 +82,15 @@ SORT_CHOICES = [
 ]
 
 
+# The most options a select of the list's filter form lists (see MeasureFilter._options).
+OPTIONS_CAP = 200
+
+
 class MeasureFilter(django_filters.FilterSet):
+    # The selects whose options follow the chosen organisation (and inspection); the list
+    # page re-renders them when those change (``_measure_filter_selects.html``).
+    DEPENDENT_SELECTS = ("inspection", "category", "owner", "leader")
+
     organisation = FastModelChoiceFilter(
         label=_("党组织"),
         field_name="finding__category__inspection__organisation",
@@ -146,33 +154,42 @@ class MeasureFilter(django_filters.FilterSet):
         self._options(data or {})
 
     def _options(self, data: Any) -> None:
-        """What the selects show, each read with one plain query (``ModelOptions``). With
-        an organisation chosen, its inspections, categories and people only (plus whatever
-        is selected); validation still accepts the whole scope, so a dashboard link
-        combining any parameters keeps working. The owner and leader selects list the same
-        people: read once when they show the same rows."""
+        """What the selects show, each read with one plain query. With an organisation
+        chosen, its inspections, categories and people only; with an inspection, its
+        categories. A select whose rows would still be more than OPTIONS_CAP lists none and
+        says what to choose first (``CappedOptions``): a district supervisor's page listed
+        4,000 options (220 kB) nobody could pick from. Whatever is selected is always
+        listed, and validation still accepts the whole scope, so a dashboard link combining
+        any parameters keeps working. The owner and leader selects list the same people,
+        read once."""
         fields = self.form.fields
-        organisation = str(data.get("organisation") or "")
-        if not organisation.isdigit():
-            for name in ("inspection", "category"):
-                fields[name].widget.choices = ModelOptions(fields[name])
-            share_options(fields["owner"], fields["leader"])
-            return
-        shown = {
-            "inspection": Q(organisation=organisation),
-            "category": Q(inspection__organisation=organisation),
-            "owner": Q(organisation=organisation),
-            "leader": Q(organisation=organisation),
+        chosen = {name: str(data.get(name) or "") for name in self.DEPENDENT_SELECTS + ("organisation",)}
+        chosen = {name: value if value.isdigit() else "" for name, value in chosen.items()}
+        organisation, inspection = chosen["organisation"], chosen["inspection"]
+        in_organisation = Q(organisation=organisation) if organisation else Q()
+        if inspection:
+            categories = Q(inspection=inspection)
+        else:
+            categories = Q(inspection__organisation=organisation) if organisation else Q()
+        narrowed = {"inspection": in_organisation, "category": categories}
+        hints = {
+            "inspection": _("全部（选择党组织后列出）"),
+            "category": _("全部（选择巡察后列出）"),
+            "owner": _("全部（选择党组织后列出，或按姓名搜索）"),
+            "leader": _("全部（选择党组织后列出，或按姓名搜索）"),
         }
-        people: dict[str, SharedRows] = {}
-        for name, in_organisation in shown.items():
+        people = SharedRows(fields["owner"].queryset.filter(in_organisation)[: OPTIONS_CAP + 1])
+        for name in self.DEPENDENT_SELECTS:
             field = fields[name]
-            selected = str(data.get(name) or "")
-            keep = in_organisation | Q(pk=selected) if selected.isdigit() else in_organisation
-            rows = SharedRows(field.queryset.filter(keep))
-            if name in ("owner", "leader"):
-                rows = people.setdefault(selected if selected.isdigit() else "", rows)
-            field.widget.choices = ModelOptions(field, rows)
+            if name in narrowed:
+                rows = SharedRows(field.queryset.filter(narrowed[name])[: OPTIONS_CAP + 1])
+            else:
+                rows = people
+            field.widget.choices = CappedOptions(field, rows, cap=OPTIONS_CAP, selected=chosen[name], hint=hints[name])
+
+    def options_capped(self) -> bool:
+        """Whether a select lists nothing until an organisation or inspection is chosen."""
+        return any(self.form.fields[name].widget.choices.capped() for name in self.DEPENDENT_SELECTS)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(overdue_q(self.today)) if value else queryset

@@ -79,6 +79,32 @@ class ModelOptions(BaseChoiceIterator):
             yield self.field.prepare_value(obj), self.field.label_from_instance(obj)
 
 
+class CappedOptions(BaseChoiceIterator):
+    """The options of a select whose rows may be too many to be of use (a district's 1,200
+    people): ``rows``, read with at most ``cap`` + 1 of them, are listed when they are no
+    more than ``cap``; otherwise the empty choice says what to choose first (``hint``) and
+    nothing else is listed. The ``selected`` row is always listed, read on its own when
+    it is not among the rows."""
+
+    def __init__(self, field: forms.ModelChoiceField, rows: SharedRows, *, cap: int, selected: str, hint: str) -> None:
+        self.field, self.rows, self.cap, self.selected, self.hint = field, rows, cap, selected, hint
+
+    def capped(self) -> bool:
+        return len(list(self.rows)) > self.cap
+
+    def __iter__(self) -> Iterator[tuple[Any, str]]:
+        rows = list(self.rows)
+        if len(rows) > self.cap:
+            yield "", self.hint
+            rows = []
+        else:
+            yield "", self.field.empty_label
+        if self.selected and all(str(obj.pk) != self.selected for obj in rows):
+            rows = [*rows, *self.field.queryset.filter(pk=self.selected)]
+        for obj in rows:
+            yield self.field.prepare_value(obj), self.field.label_from_instance(obj)
+
+
 def share_options(*fields: forms.ModelChoiceField) -> None:
     """Let the selects of ``fields`` show the rows of one read of the first field's
     queryset; validation still uses each field's own queryset."""

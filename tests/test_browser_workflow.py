@@ -156,3 +156,29 @@ def test_works_without_javascript(live_server, browser, personas, work):
     assert "无脚本也能报告进展" in page.locator("#timeline").inner_text()
     _shot(page, "13-no-javascript")
     page.context.close()
+
+
+def test_supervisor_chooses_an_organisation_and_its_people_appear(live_server, browser, personas, work, monkeypatch):
+    """Past the cap the people's selects wait for an organisation; choosing one (htmx)
+    lists its people in place, without replacing the select being used."""
+    from rectification import filters
+
+    f.measure_in(personas.tree.b, owners=[personas.person_staff_b])
+    monkeypatch.setattr(filters, "OPTIONS_CAP", 2)  # the street has three people
+    page = _page(browser, PHONE)
+    _login(page, live_server, "supervisor")
+    page.goto(f"{live_server.url}/measures/")  # a bare visit: everything they oversee, filters open
+    assert page.locator("select[name=owner] option").count() == 1
+    assert page.locator("td.m-title").count() == 4
+
+    page.evaluate("document.querySelector('select[name=organisation]').dataset.kept = '1'")
+    page.select_option("select[name=organisation]", str(personas.tree.a.pk))
+    page.wait_for_url(f"**organisation={personas.tree.a.pk}**")
+    page.wait_for_function("document.querySelectorAll('select[name=owner] option').length === 3")
+    assert page.locator("td.m-title").count() == 3
+    # The select being used stays the same element (a swapped one would lose the focus).
+    assert page.locator("select[name=organisation]").get_attribute("data-kept") == "1"
+    page.select_option("select[name=owner]", str(personas.person_staff_a.pk))
+    page.wait_for_url(f"**owner={personas.person_staff_a.pk}**")
+    assert page.locator("select[name=owner]").input_value() == str(personas.person_staff_a.pk)
+    _shot(page, "06-supervisor-filters-phone")

@@ -10,7 +10,10 @@ import pytest
 from django import forms
 from django.urls import reverse
 
+from rectification import filters
 from rectification.selectors import measures as sel
+
+from . import factories as f
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2025, 6, 1)
@@ -60,3 +63,36 @@ def test_chosen_organisation_narrows_the_options_not_the_filter(client, personas
     assert list(mixed.context["rows"]) == []
     only_b = client.get(url, {"owner": personas.person_staff_b.pk})
     assert [m.pk for m in only_b.context["rows"]] == [measure_b.pk]
+
+
+def test_too_many_options_wait_for_an_organisation(client, personas, measure_a, measure_b, monkeypatch):
+    """Past OPTIONS_CAP a select lists only what to choose first; the chosen organisation's
+    options are listed, and whatever is selected always is."""
+    monkeypatch.setattr(filters, "OPTIONS_CAP", 2)  # the street has three people, two inspections
+    tree, url = personas.tree, reverse("rectification:measure_list")
+    client.force_login(personas.supervisor)
+
+    everything = client.get(url, {"mine": "0"}).content.decode()
+    assert _options(everything, "owner") == _options(everything, "leader") == [""]
+    assert "全部（选择党组织后列出，或按姓名搜索）" in everything
+    assert len(_options(everything, "inspection")) == 3  # two, not past the cap: listed
+
+    only_a = client.get(url, {"organisation": tree.a.pk}).content.decode()
+    assert set(_options(only_a, "owner")) == {"", str(personas.person_staff_a.pk), str(personas.person_member_a.pk)}
+
+    chosen = client.get(url, {"owner": personas.person_staff_b.pk})
+    body = chosen.content.decode()
+    assert _options(body, "owner") == ["", str(personas.person_staff_b.pk)]
+    assert f'<option value="{personas.person_staff_b.pk}" selected>' in body
+    assert _options(body, "leader") == [""]
+    assert [m.pk for m in chosen.context["rows"]] == [measure_b.pk]
+
+
+def test_the_organisation_select_shows_when_other_selects_wait_for_it(client, personas, measure_a, monkeypatch):
+    street_secretary = f.user(username="street_sec", organisation=personas.tree.street, role="secretary")
+    client.force_login(street_secretary)
+    url = reverse("rectification:measure_list")
+    assert '<select name="organisation"' not in client.get(url).content.decode()  # everything listed
+    monkeypatch.setattr(filters, "OPTIONS_CAP", 1)
+    page = client.get(url).content.decode()
+    assert '<select name="organisation"' in page and _options(page, "owner") == [""]

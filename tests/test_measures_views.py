@@ -188,7 +188,7 @@ def test_pagination_keeps_the_filters(client, personas, frozen):
 
 
 @pytest.mark.django_db
-def test_htmx_filter_returns_only_the_results(client, personas, board, frozen):
+def test_htmx_filter_returns_only_the_results_and_the_dependent_selects(client, personas, board, frozen):
     client.force_login(personas.staff_a)
     response = client.get(
         reverse("rectification:measure_list") + "?overdue=1&mine=1",
@@ -196,6 +196,13 @@ def test_htmx_filter_returns_only_the_results(client, personas, board, frozen):
     )
     body = response.content.decode()
     assert body.startswith('<div id="measure-results"') and "<html" not in body and "超期的排查" in body
+    # The selects that follow the chosen organisation, by the ids the form's hx-select-oob names.
+    page = client.get(reverse("rectification:measure_list")).content.decode()
+    oob = re.search(r'hx-select-oob="([^"]+)"', page).group(1).split(",")
+    assert oob == ["#f-inspection", "#f-category", "#f-owner", "#f-leader"]
+    for selector in oob:
+        assert body.count(f'id="{selector[1:]}"') == page.count(f'id="{selector[1:]}"') == 1
+    assert 'name="q"' not in body  # not the rest of the form
 
 
 def _measures(personas, n: int) -> None:

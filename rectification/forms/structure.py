@@ -164,6 +164,7 @@ class BulkForm(forms.Form):
     NEEDS = {"status": "to_status", "owner": "owner", "leader": "leader", "due_on": "due_on"}
 
     def __init__(self, *args, people=None, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "bulk_%s")  # the list's filter form has an owner and a leader too
         super().__init__(*args, **kwargs)
         if people is not None:
             self.fields["owner"].queryset = self.fields["leader"].queryset = people

@@ -90,13 +90,16 @@ def measure_list(request: HttpRequest) -> HttpResponse:
         "today": today,
         "mine": filterset.form.cleaned_data.get("mine") if filterset.form.is_valid() else False,
         "due_soon_days": sel.due_soon_days(),
-        "show_organisation": holds_role_somewhere(request.user, ["supervisor"]) or request.user.is_superuser,
     }
     context.update(list_extra_context(request))
-    template = "rectification/measure_list.html"
     if _is_htmx(request) and request.headers.get("HX-Target") == "measure-results":
-        template = "rectification/_measure_results.html"
-    return render(request, template, context)
+        # The results, and the filter selects that follow the chosen organisation.
+        return render(request, "rectification/_measure_list_update.html", context)
+    # The organisation select for supervisors, and for anyone whose other selects wait for it.
+    context["show_organisation"] = (
+        holds_role_somewhere(request.user, ["supervisor"]) or request.user.is_superuser or filterset.options_capped()
+    )
+    return render(request, "rectification/measure_list.html", context)
 
 
 def list_extra_context(request: HttpRequest) -> dict[str, Any]:
