@@ -280,3 +280,17 @@ def test_clip_filter_matches_truncatechars():
         Context({"t": "<b>粗体字很长</b>", "u": "a&b"})
     )
     assert rendered == escape(truncatechars("<b>粗体字很长</b>", 5)) + "|a&amp;b"
+
+
+def test_ymd_filter_matches_the_date_filter(settings):
+    """``ymd`` prints what ``|date:"Y-m-d"`` prints, in local time for datetimes."""
+    from zoneinfo import ZoneInfo
+
+    from django.template import Context, Template
+
+    template = Template('{% load links %}{{ v|ymd }}|{{ v|date:"Y-m-d" }}')
+    late_utc = dt.datetime(2025, 6, 29, 20, 30, tzinfo=ZoneInfo("UTC"))  # 04:30 on the 30th in Shanghai
+    for value in (dt.date(2025, 6, 30), late_utc, dt.datetime(2025, 1, 2, 3, 4), None, ""):
+        ours, django = template.render(Context({"v": value})).split("|")
+        assert ours == django, value
+    assert template.render(Context({"v": late_utc})).startswith("2025-06-30|")

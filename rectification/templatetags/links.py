@@ -1,4 +1,4 @@
-"""What lists repeat once per row: links, and labels cut to one line.
+"""What lists repeat once per row: links, labels cut to one line, dates.
 
 ``{% url 'rectification:measure_detail' m.pk %}`` resolves the URL pattern on every call
 (about 70 µs); a list of 50 measures spent 3.5 ms on it. ``measure_url`` reverses once
@@ -7,6 +7,7 @@ per script prefix and fills in the id.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 from django import template
@@ -54,3 +55,13 @@ def clip(value: str, length: int) -> str:
     row of the measure list). Text of at most ``length`` characters comes back as it is;
     longer text is cut by ``truncatechars`` itself."""
     return value if len(value) <= int(length) else truncatechars(value, length)
+
+
+@register.filter(expects_localtime=True)
+def ymd(value: dt.date | dt.datetime | None) -> str:
+    """``|date:"Y-m-d"`` at a fifth of its cost (it builds a formatter per call, ~25–35 µs;
+    the roll-up calls it twice a row). Datetimes arrive in local time, as for ``date``
+    (``expects_localtime``); anything else gives ""."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else ""
