@@ -8,7 +8,7 @@ people.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -75,11 +75,14 @@ class ModelOptions(BaseChoiceIterator):
     def __iter__(self) -> Iterator[tuple[Any, str]]:
         if self.field.empty_label is not None:
             yield "", self.field.empty_label
-        for obj in self.rows:
+        yield from self._choices(self.rows)
+
+    def _choices(self, objs: Iterable[Any]) -> Iterator[tuple[Any, str]]:
+        for obj in objs:
             yield self.field.prepare_value(obj), self.field.label_from_instance(obj)
 
 
-class CappedOptions(BaseChoiceIterator):
+class CappedOptions(ModelOptions):
     """The options of a select whose rows may be too many to be of use (a district's 1,200
     people): ``rows``, read with at most ``cap`` + 1 of them, are listed when they are no
     more than ``cap``; otherwise the empty choice says what to choose first (``hint``) and
@@ -87,7 +90,8 @@ class CappedOptions(BaseChoiceIterator):
     it is not among the rows."""
 
     def __init__(self, field: forms.ModelChoiceField, rows: SharedRows, *, cap: int, selected: str, hint: str) -> None:
-        self.field, self.rows, self.cap, self.selected, self.hint = field, rows, cap, selected, hint
+        super().__init__(field, rows)
+        self.cap, self.selected, self.hint = cap, selected, hint
 
     def capped(self) -> bool:
         return len(list(self.rows)) > self.cap
@@ -101,8 +105,7 @@ class CappedOptions(BaseChoiceIterator):
             yield "", self.field.empty_label
         if self.selected and all(str(obj.pk) != self.selected for obj in rows):
             rows = [*rows, *self.field.queryset.filter(pk=self.selected)]
-        for obj in rows:
-            yield self.field.prepare_value(obj), self.field.label_from_instance(obj)
+        yield from self._choices(rows)
 
 
 def share_options(*fields: forms.ModelChoiceField) -> None:
