@@ -80,8 +80,9 @@ def measure_scope(user) -> Q:
     """A Q on Measure: the measures the user may see.
 
     It tests the organisation's path through the join a list's ``select_related`` makes
-    anyway rather than ``organisation IN (SELECT …)``: the subquery cost PostgreSQL more to
-    plan (3–4 ms of a district list's 9 ms, see BENCHMARKS.md) than the page took to run."""
+    anyway rather than ``organisation IN (SELECT …)``: with the subquery, PostgreSQL spent
+    longer planning a community's list query than running it (5.6 ms against 2.9 ms;
+    2.7 ms of planning now, see BENCHMARKS.md)."""
     if getattr(user, "is_superuser", False):
         return Q()
     return _prefixed(Q(pk__in=[]), "finding__category__inspection__organisation__path", _memberships(user))
