@@ -170,6 +170,7 @@ def test_supervisor_chooses_an_organisation_and_its_people_appear(live_server, b
     page.goto(f"{live_server.url}/measures/")  # a bare visit: everything they oversee, filters open
     assert page.locator("select[name=owner] option").count() == 1
     assert page.locator("td.m-title").count() == 4
+    _shot(page, "05-supervisor-filters-waiting-phone")
 
     page.evaluate("document.querySelector('select[name=organisation]').dataset.kept = '1'")
     page.select_option("select[name=organisation]", str(personas.tree.a.pk))
