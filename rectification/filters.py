@@ -172,11 +172,12 @@ class MeasureFilter(django_filters.FilterSet):
         else:
             categories = Q(inspection__organisation=organisation) if organisation else Q()
         narrowed = {"inspection": in_organisation, "category": categories}
+        people_hint = _("全部（选择党组织后列出，或按姓名搜索）")
         hints = {
             "inspection": _("全部（选择党组织后列出）"),
             "category": _("全部（选择巡察后列出）"),
-            "owner": _("全部（选择党组织后列出，或按姓名搜索）"),
-            "leader": _("全部（选择党组织后列出，或按姓名搜索）"),
+            "owner": people_hint,
+            "leader": people_hint,
         }
         people = SharedRows(fields["owner"].queryset.filter(in_organisation)[: OPTIONS_CAP + 1])
         for name in self.DEPENDENT_SELECTS:

@@ -97,12 +97,12 @@ class CappedOptions(ModelOptions):
         return len(list(self.rows)) > self.cap
 
     def __iter__(self) -> Iterator[tuple[Any, str]]:
-        rows = list(self.rows)
-        if len(rows) > self.cap:
+        if self.capped():
             yield "", self.hint
             rows = []
         else:
             yield "", self.field.empty_label
+            rows = list(self.rows)
         if self.selected and all(str(obj.pk) != self.selected for obj in rows):
             rows = [*rows, *self.field.queryset.filter(pk=self.selected)]
         yield from self._choices(rows)

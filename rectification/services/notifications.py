@@ -184,6 +184,10 @@ def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
 # ---------------------------------------------------------------------------- creating notifications
 
 
+# What the set-based notify functions insert, in this order.
+_NOTIFICATION_COLUMNS = ("recipient", "key", "kind", "message", "measure", "created_at")
+
+
 @transaction.atomic
 def notify_rows(
     rows: QuerySet,
@@ -210,8 +214,7 @@ def notify_rows(
         )
         .values_list("n_recipient", "n_key", "n_kind", "n_message", "n_measure", "n_created")
     )
-    columns = ["recipient", "key", "kind", "message", "measure", "created_at"]
-    created = insert_select_returning(Notification, columns, source, returning=("id", "measure"))
+    created = insert_select_returning(Notification, _NOTIFICATION_COLUMNS, source, returning=("id", "measure"))
     deliveries_queue([pk for pk, _measure in created])
     return created
 
@@ -221,9 +224,8 @@ def notify_each(messages: Iterable[tuple[int, str]], *, kind: str, key: str) -> 
     """Give each (user id, message) its notification, once per ``key`` as notify() does;
     the caller has picked active users. Returns how many notifications were created."""
     now = timezone.now()
-    columns = ["recipient", "key", "kind", "message", "measure", "created_at"]
     rows = [(user_id, key, kind, message, None, now) for user_id, message in messages]
-    created = insert_rows_returning(Notification, columns, rows, returning=("id",))
+    created = insert_rows_returning(Notification, _NOTIFICATION_COLUMNS, rows, returning=("id",))
     deliveries_queue([pk for (pk,) in created])
     return len(created)
 

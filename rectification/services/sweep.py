@@ -393,6 +393,12 @@ _LADDER_MESSAGES: dict[str, Callable[[], str]] = {
 }
 
 
+# The sweep's steps that work on measures by id do so this many at a time: in chunks the
+# planner knows how few rows it gets and looks each one up, where from a partial index
+# alone it may expect a third of the table and hash every escalation or notice ever made.
+_BY_ID = 5000
+
+
 def _ids(measures: QuerySet[Measure]) -> list[int]:
     """The ids of ``measures``, read from a partial index alone. Without order_by(),
     Measure's default order (by finding, and so by category and inspection) joins three
@@ -416,10 +422,7 @@ def escalate(*, today: dt.date, step: str, after_workdays: int, audience: str, c
     cutoff = workdays.latest_workdays_cutoff(today, after_workdays)
     had_it = Escalation.objects.filter(measure=OuterRef("pk"), step=step, issued_on__gt=OuterRef("due_on"))
     escalated = 0
-    # By id, in chunks: the planner then knows how few they are and looks each one up,
-    # where from the partial index alone it expects a third of the table and hashes
-    # every escalation ever issued.
-    for chunk in chunks(climbing, 5000):
+    for chunk in chunks(climbing, _BY_ID):
         due = Measure.objects.filter(pk__in=chunk).overdue(today).filter(due_on__lt=cutoff).exclude(Exists(had_it))
         source = (
             due.order_by()
@@ -451,7 +454,7 @@ def ladder_record_done(*, today: dt.date, climbing: list[int]) -> int:
         for step, _after, _audience in _LADDER
     ]
     rows = Measure.objects.overdue(today).filter(ladder_climbing_q(), *issued)
-    return sum(rows.filter(pk__in=chunk).update(ladder_done_for=F("due_on")) for chunk in chunks(climbing, 5000))
+    return sum(rows.filter(pk__in=chunk).update(ladder_done_for=F("due_on")) for chunk in chunks(climbing, _BY_ID))
 
 
 def overdue_period(today: dt.date) -> tuple[int, dt.date]:
@@ -518,8 +521,7 @@ def reminders_stale() -> int:
     message = _("长期坚持的「{title}」已超过 {days} 天未报告进展，请及时报告整改进展。")
     message = message.replace("{days}", str(_rule("STALE_AFTER_DAYS")))
     created = 0
-    # By id, in chunks, as the ladder's steps: the planner then looks each one up.
-    for chunk in chunks(pending, 5000):
+    for chunk in chunks(pending, _BY_ID):
         stale = Measure.objects.open().filter(pk__in=chunk, kind=MeasureKind.ONGOING, stale_since__isnull=False)
         created += len(notify_measures(stale, "owners", kind=Kind.STALE, key="stale:{id}:{stale}", message=message))
         stale.update(stale_reminded_for=F("stale_since"))
