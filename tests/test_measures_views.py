@@ -104,6 +104,34 @@ def test_rows_stand_out_when_overdue_or_due_soon(client, personas, board, frozen
     assert "overdue" not in row(board["done"]) and "due-soon" not in row(board["later"])
 
 
+def _row(body: str, measure: Measure) -> str:
+    return re.search(rf'<tr class="[^"]*" id="m{measure.pk}">(.*?)</tr>', body, re.S).group(1)
+
+
+def _owners_cell(body: str, measure: Measure) -> str:
+    """The text of the row's owners cell, before the leader's line."""
+    return re.search(r'<td data-label="[^"]+">([^<]*)', _row(body, measure).split('class="m-title"')[1]).group(1)
+
+
+@pytest.mark.django_db
+def test_rows_show_owners_leader_organisation_and_status(client, personas, board, frozen):
+    """What selectors.mark_list_rows prepares: owners joined in the page's language, "—"
+    for none, the organisation's short name; the status label in either language."""
+    nobody = f.measure(finding=board["led"].finding, title="无人负责的措施")
+    both = f.measure(finding=board["led"].finding, title="两人负责的措施", owners=[personas.person_staff_a])
+    both.owners.add(f.person(organisation=personas.tree.a, name="孙丽"))
+    client.force_login(personas.secretary_a)
+    names = [p.name for p in both.owners.order_by("name")]  # the list's order (the database's collation)
+    body = _list(client, "?mine=0")
+    assert _owners_cell(body, both) == "、".join(names)
+    assert _owners_cell(body, nobody) == "—"
+    assert f"· {personas.tree.a.short_name}</div>" in _row(body, nobody)
+    assert "领导：" in _row(body, board["led"]) and ">推进中</span>" in _row(body, nobody)
+    client.post(reverse("set_language"), {"language": "en"})
+    english = _list(client, "?mine=0")
+    assert _owners_cell(english, both) == ", ".join(names) and ">In progress</span>" in _row(english, nobody)
+
+
 # ---------------------------------------------------------------- filters and sorting
 
 

@@ -128,3 +128,20 @@ class TestOrganisationTree:
         tree.b.refresh_from_db()
         assert tree.b.path == f"{tree.district.path}{tree.b.pk}/"
         assert services.organisation_rebuild_paths() == 0
+
+
+class TestStatusDisplay:
+    """Measure overrides Django's generated get_status_display (for speed); it must say
+    what Django's would, in either language, unknown values included."""
+
+    @pytest.mark.parametrize("language", ["zh-hans", "en"])
+    def test_same_as_djangos(self, language):
+        from django.utils import translation
+
+        field = Measure._meta.get_field("status")
+        with translation.override(language):
+            for value in [*Measure.Status.values, "no-such-status"]:
+                measure = Measure(status=value)
+                assert measure.get_status_display() == measure._get_FIELD_display(field)
+        with translation.override("en"):
+            assert Measure(status=Measure.Status.DONE).get_status_display() == "Done"

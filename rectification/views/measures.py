@@ -81,7 +81,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
     filterset = sel.measure_filterset(user=request.user, filters=filters, today=today)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    sel.mark_deadlines(rows, today)
+    sel.mark_list_rows(rows, today)
     context = {
         "filterset": filterset,
         "form": filterset.form,
