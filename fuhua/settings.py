@@ -107,6 +107,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with plain <input> widgets written without templates (same markup).
+FORM_RENDERER = "rectification.forms.renderer.FastInputRenderer"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'fuhua.sqlite3'}"),

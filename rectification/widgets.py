@@ -18,7 +18,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 
-def _attrs_html(attrs: dict[str, Any]) -> SafeString:
+def attrs_html(attrs: dict[str, Any]) -> SafeString:
     """As django/forms/widgets/attrs.html: ``True`` is a bare name, ``False`` is left out."""
     return mark_safe(  # every piece comes from format_html
         "".join(
@@ -44,7 +44,7 @@ class FastSelect(forms.Select):
             options.append(
                 f'<option value="{escape(option)}"{" selected" if selected else ""}>{conditional_escape(label)}</option>'
             )
-        tag = format_html('<select name="{}"{}>', name, _attrs_html(self.build_attrs(self.attrs, attrs)))
+        tag = format_html('<select name="{}"{}>', name, attrs_html(self.build_attrs(self.attrs, attrs)))
         return mark_safe(tag + "".join(options) + "</select>")
 
 
