@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/fuhua
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick clean backup restore messages
+.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick bench-instructions clean backup restore messages
 
 setup:  ## system packages, virtualenv, requirements (skips what is already there)
 	@bash scripts/setup.sh runtime
@@ -46,6 +46,10 @@ bench: setup-dev  ## benchmarks beside their limits (SQLite; DATABASE_URL=postgr
 
 bench-quick:  ## every benchmark at a tiny scale on SQLite, in seconds (CI: keeps them working, no thresholds)
 	DATABASE_URL= $(PY) -m benchmarks --quick
+	DATABASE_URL= $(PY) -m benchmarks.instructions --quick --requests 2 healthz measure-list
+
+bench-instructions: setup-dev  ## instructions per request of the main pages (valgrind): compare a change on a noisy machine
+	$(PY) -m benchmarks.instructions
 
 messages:  ## refresh locale/en/LC_MESSAGES/django.po from the sources (then translate every new entry) and compile the .mo
 	$(PY) manage.py makemessages -l en --no-obsolete --add-location=file --ignore=.venv --ignore=var --ignore=static/vendor --ignore=test-artifacts --ignore=benchmarks

@@ -2,14 +2,14 @@
 # Idempotent set-up for a fresh Debian/Ubuntu machine: system packages (with apt, when
 # missing), the virtualenv and pinned requirements. A second run does nothing slow.
 #   scripts/setup.sh runtime   what `make run` needs
-#   scripts/setup.sh dev       plus test tools (Chromium, poppler, LibreOffice, wrk for the benchmarks, gettext for the catalogue test)
+#   scripts/setup.sh dev       plus test tools (Chromium, poppler, LibreOffice, wrk and valgrind for the benchmarks, gettext for the catalogue test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-runtime}"
 VENV="${VENV:-.venv}"
 
 runtime_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig)
-dev_pkgs=(poppler-utils chromium libreoffice-writer-nogui wrk gettext)
+dev_pkgs=(poppler-utils chromium libreoffice-writer-nogui wrk valgrind gettext)
 pkgs=("${runtime_pkgs[@]}")
 [ "$mode" = dev ] && pkgs+=("${dev_pkgs[@]}")
 

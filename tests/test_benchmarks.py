@@ -62,3 +62,12 @@ def test_benchmarks_never_write_to_a_database_not_named_for_them():
     # Without DATABASE_URL: SQLite files of their own under var/bench, never the dev database.
     sqlite = env.databases(quick=True, url="")
     assert sqlite.main.startswith(f"sqlite:///{env.VAR / 'quick.sqlite3'}") and not sqlite.is_postgres
+
+
+def test_instruction_counts_refuse_unknown_pages_and_read_callgrinds_total(capsys):
+    from benchmarks import instructions
+
+    assert instructions.main(["no-such-page"]) == 2
+    assert "known: healthz" in capsys.readouterr().err
+    stderr = "==1== Events    : Ir\n==1== Collected : 12345678\n==1==\n==1== I   refs:      99,999,999\n"
+    assert instructions.COLLECTED.findall(stderr) == ["12345678"]
