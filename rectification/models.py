@@ -37,6 +37,16 @@ class MeasureStatus(models.TextChoices):
     DONE = "done", _("已完成")
 
 
+_STATUS_LABELS = dict(MeasureStatus.choices)  # lazy labels, translated when shown
+
+
+def status_label(value: str) -> str:
+    """A status's label in the active language, an unknown value as it is (as Django's
+    ``get_status_display``, at a tenth of its cost: that one rebuilds and hashes every
+    choice, translating each label, on every call)."""
+    return str(_STATUS_LABELS.get(value, value))
+
+
 class Organisation(models.Model):
     """A Party organisation: district > street > community, any depth.
 
@@ -417,13 +427,9 @@ class Measure(models.Model):
         return self.original_due_on is not None and self.original_due_on != self.due_on
 
     def get_status_display(self) -> str:
-        """What Django's generated method returns, at a tenth of its cost: that one
-        rebuilds and hashes every choice, translating each label, on every call (0.1 ms;
-        a list of 25 measures spent 2.5 ms in it)."""
-        return str(_STATUS_LABELS.get(self.status, self.status))
-
-
-_STATUS_LABELS = dict(MeasureStatus.choices)  # lazy labels, translated when shown
+        """Django's generated method, cheaper (``status_label``): a list of 25 measures
+        spent 2.5 ms in Django's."""
+        return status_label(self.status)
 
 
 class ProgressEntry(models.Model):

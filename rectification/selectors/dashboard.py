@@ -39,6 +39,7 @@ from ..models import (
     MeasureStatus,
     Organisation,
     ProgressEntry,
+    status_label,
 )
 from ..permissions import visible_organisations
 from .counting import OPEN_STATUSES, Counts, count_rules
@@ -229,7 +230,7 @@ class MeasureFacts:
     days_silent: int | None = None
 
     def get_status_display(self) -> str:
-        return str(MeasureStatus(self.status).label)
+        return status_label(self.status)
 
     @property
     def is_extended(self) -> bool:

@@ -60,14 +60,14 @@ def due_soon_days() -> int:
 
 def mark_list_rows(measures: list[Measure], today: dt.date) -> None:
     """What a row of the measure list shows that is not a plain field: the deadline marks
-    (``mark_deadlines``), ``owner_names`` (joined, "—" for none) and
+    (``mark_deadlines``), ``owners_text`` (the names joined, "—" for none) and
     ``organisation_name``. A template loop over each row's owners and a four-step lookup
     of its organisation cost more than the rest of the row. No queries (owners come from
     measure_queryset's prefetch)."""
     mark_deadlines(measures, today)
     separator = _("、")
     for m in measures:
-        m.owner_names = separator.join(p.name for p in m.owners.all()) or "—"
+        m.owners_text = separator.join(p.name for p in m.owners.all()) or "—"
         m.organisation_name = m.finding.category.inspection.organisation.short_name
 
 

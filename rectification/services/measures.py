@@ -26,7 +26,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..models import DeadlineExtension, Measure, MeasureKind, MeasureStatus, Person, ProgressEntry, SignOff
+from ..models import (
+    DeadlineExtension,
+    Measure,
+    MeasureKind,
+    MeasureStatus,
+    Person,
+    ProgressEntry,
+    SignOff,
+    status_label,
+)
 from . import notifications
 from .record import in_record_language, record_language
 from .sweep import recheck_due_on
@@ -104,10 +113,6 @@ def reopen_if_signed_off(measure: Measure, user, why: str) -> list[str]:
     return ["status", "signed_off_at", "signed_off_by", "completed_on", "submitted_at"]
 
 
-def _status_label(status: str) -> str:
-    return str(Status(status).label)
-
-
 # ---------------------------------------------------------------------------- transitions
 
 _FORWARD = {Status.NOT_STARTED: Status.IN_PROGRESS, Status.IN_PROGRESS: Status.AWAITING_SIGN_OFF}
@@ -138,7 +143,7 @@ def measure_change_status(
     _require(user, "change_measure", current)
     if _FORWARD.get(current.status) != to_status:
         raise ValidationError(
-            _("不能从“{old}”改为“{new}”。").format(old=_status_label(current.status), new=_status_label(to_status))
+            _("不能从“{old}”改为“{new}”。").format(old=status_label(current.status), new=status_label(to_status))
         )
     fields = ["status"]
     if to_status == Status.AWAITING_SIGN_OFF:
@@ -146,7 +151,7 @@ def measure_change_status(
         current.submitted_at = timezone.now()
         fields.append("submitted_at")
     with record_language():
-        text = _("状态由“{old}”改为“{new}”。").format(old=_status_label(current.status), new=_status_label(to_status))
+        text = _("状态由“{old}”改为“{new}”。").format(old=status_label(current.status), new=status_label(to_status))
     if reason.strip():
         text += " " + reason.strip()
     _set_status(current, user, to_status, text)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from ..models import Inspection, MeasureStatus, Organisation, Role
+from ..models import Inspection, MeasureStatus, Organisation, Role, status_label
 from ..permissions import role_in, rollup_roots
 from ..selectors import dashboard as sel
 from ..selectors import rollup as rollup_selectors
@@ -143,8 +143,7 @@ def chart_payload(data: sel.Dashboard) -> dict[str, Any]:
     return {
         "labels": {key: str(label) for key, label in CHART_LABELS.items()},
         "status": [
-            {"key": key, "name": str(MeasureStatus(status).label), "value": getattr(c, key)}
-            for key, status in STATUS_SLICES
+            {"key": key, "name": status_label(status), "value": getattr(c, key)} for key, status in STATUS_SLICES
         ],
         "rate": c.rate,
         "categories": _series(data.by_category),
