@@ -126,11 +126,11 @@ def _page(page: str, spec):
     from django.test import Client
     from django.urls import reverse
 
-    from rectification.models import Organisation
-    from rectification.selectors.dashboard import dashboard_inspections
-    from rectification.services.scale_data import community_slug, district_slug, supervisor_username, username
+    from rectification.services.scale_data import supervisor_username, username
 
     from .cases import logged_in_client
+    from .cases.dashboard import dashboard_page
+    from .cases.rollup import rollup_page
 
     users = get_user_model().objects
     secretary = logged_in_client(users.get(username=username(spec, 0, "secretary")))
@@ -141,12 +141,9 @@ def _page(page: str, spec):
     if page == "measure-list":
         return secretary, reverse("rectification:measure_list")
     if page == "dashboard":
-        org = Organisation.objects.get(slug=community_slug(spec, 0))
-        inspection = dashboard_inspections(organisation=org).first()
-        return secretary, reverse("rectification:dashboard") + f"?organisation={org.pk}&inspection={inspection.pk}"
-    district = Organisation.objects.get(slug=district_slug(spec))
-    supervisor = logged_in_client(users.get(username=supervisor_username(spec, None)))
-    return supervisor, reverse("rectification:rollup") + f"?organisation={district.pk}"
+        return secretary, dashboard_page(spec)[1]
+    supervisor = logged_in_client(users.get(username=supervisor_username(spec)))
+    return supervisor, rollup_page(spec)[1]
 
 
 if __name__ == "__main__":

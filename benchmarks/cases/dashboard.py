@@ -138,15 +138,20 @@ def _check_same_figures(inspection: Inspection, today: dt.date, days: int) -> No
         raise AssertionError(f"hand-written SQL disagrees with the selector: {by_sql} != {by_orm}")
 
 
+def dashboard_page(spec) -> tuple[Inspection, str]:
+    """The inspection the case shows (the first community's latest) and its dashboard URL."""
+    org = Organisation.objects.get(slug=community_slug(spec, 0))
+    inspection = sel.dashboard_inspections(organisation=org).first()
+    return inspection, reverse("rectification:dashboard") + f"?organisation={org.pk}&inspection={inspection.pk}"
+
+
 def run(ctx) -> list[Figure]:
     spec = ctx.scale.main
     data.ensure(spec)
     demo_load()
     days = settings.RECTIFICATION["DUE_SOON_DAYS"]
     User = get_user_model()
-    org = Organisation.objects.get(slug=community_slug(spec, 0))
-    inspection = sel.dashboard_inspections(organisation=org).first()
-    url = reverse("rectification:dashboard") + f"?organisation={org.pk}&inspection={inspection.pk}"
+    inspection, url = dashboard_page(spec)
     fuhua = Organisation.objects.get(slug="fuhua")
     with as_of(ctx.today):
         _check_same_figures(inspection, ctx.today, days)

@@ -34,12 +34,17 @@ def sql_rollup(prefix: str, today: dt.date) -> list[tuple]:
         return cur.fetchall()
 
 
+def rollup_page(spec) -> tuple[Organisation, str]:
+    """The district and its roll-up URL."""
+    district = Organisation.objects.get(slug=district_slug(spec))
+    return district, reverse("rectification:rollup") + f"?organisation={district.pk}"
+
+
 def run(ctx) -> list[Figure]:
     spec = ctx.scale.main
     data.ensure(spec)
-    district = Organisation.objects.get(slug=district_slug(spec))
+    district, url = rollup_page(spec)
     supervisor = get_user_model().objects.get(username=supervisor_username(spec))
-    url = reverse("rectification:rollup") + f"?organisation={district.pk}"
     with as_of(ctx.today):
         client = logged_in_client(supervisor)
 
