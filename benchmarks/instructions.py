@@ -19,6 +19,7 @@ benchmarks' own (generated first when missing, outside valgrind), on the databas
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import shutil
@@ -109,6 +110,7 @@ def _child(args: argparse.Namespace) -> int:
         for _ in range(WARM_UP):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
+        gc.collect()  # every count starts from the same collector state
         _counting("on")
         for _ in range(args.requests):
             client.get(url)
