@@ -3,10 +3,12 @@ which database it writes to, how a ratio reads, how wrk's report is parsed."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from benchmarks import env
-from benchmarks.cases.http import parse_wrk
+from benchmarks.cases.http import Load, _figures, parse_wrk
 from benchmarks.figures import Figure, Target
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:40123/measures/
@@ -34,6 +36,25 @@ def test_wrk_report_is_parsed():
     # Socket errors (3) plus non-2xx/3xx (4) = 7; the status-update script's own count (9) wins when larger.
     assert load.errors == 9
     assert parse_wrk(WRK_OUTPUT.replace("NOT_REDIRECTED 9\n", "")).errors == 7
+
+
+def test_http_figures_set_each_page_beside_its_limit():
+    def loads(rps: float) -> list[Load]:
+        return [Load(rps, 1000 / rps, 2000 / rps, int(rps) * 10, 0)]
+
+    ctx = SimpleNamespace(server="PostgreSQL", quick=False, is_postgres=True)
+    results = {"trivial": loads(1000), "trivial-session": loads(400), "list": loads(40), "frame": loads(200)}
+    results["status"] = loads(50)
+    figures = {f.name: f for f in _figures(results, ctx)}
+    assert figures["http.trivial-logged-in.rps"].ratio == 2.5  # 1000 / 400, against the bare trivial view
+    assert figures["http.measure-list.rps"].ratio == 25.0 and figures["http.measure-list.rps"].targets
+    logged_in = figures["http.measure-list.rps-logged-in"]
+    assert (logged_in.limit_name, logged_in.ratio, logged_in.targets) == ("http.trivial-logged-in.rps", 10.0, [])
+    assert figures["http.logged-in-frame.p50"].ratio == 5.0  # 5 ms against 1 ms
+    # Failed requests at full scale on PostgreSQL make the case fail, not a figure.
+    results["list"] = [Load(40, 25, 50, 400, 3)]
+    with pytest.raises(AssertionError, match="measure-list: 3 failed requests of 400"):
+        _figures(results, ctx)
 
 
 def test_a_ratio_is_how_many_times_worse_than_the_limit():
