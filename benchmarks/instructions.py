@@ -29,7 +29,7 @@ import tempfile
 
 from . import env
 
-PAGES = ("healthz", "logged-in-frame", "measure-list", "dashboard", "rollup")
+PAGES = ("healthz", "healthz-logged-in", "logged-in-frame", "measure-list", "dashboard", "rollup")
 WARM_UP = 4
 COLLECTED = re.compile(r"Collected : (\d+)")
 
@@ -138,6 +138,8 @@ def _page(page: str, spec):
     secretary = logged_in_client(users.get(username=username(spec, 0, "secretary")))
     if page == "healthz":
         return Client(), reverse("rectification:healthz")
+    if page == "healthz-logged-in":  # the same view with a session: the session and the user are read
+        return secretary, reverse("rectification:healthz")
     if page == "logged-in-frame":
         return secretary, reverse("password_change")
     if page == "measure-list":
