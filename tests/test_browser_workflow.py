@@ -129,6 +129,7 @@ def test_staff_reports_and_secretary_signs_off(live_server, browser, personas, w
     # The secretary's list: every measure of the organisation, with the bulk bar.
     page.goto(f"{url}/measures/")
     assert page.locator("td.m-title").count() == 3 and page.locator("#bulk-form").is_visible()
+    assert page.locator("details.filters").evaluate("d => d.open")  # a bare visit on a wide screen
     _shot(page, "10-secretary-list")
     page.context.close()
 
@@ -167,9 +168,13 @@ def test_supervisor_chooses_an_organisation_and_its_people_appear(live_server, b
     monkeypatch.setattr(filters, "OPTIONS_CAP", 2)  # the street has three people
     page = _page(browser, PHONE)
     _login(page, live_server, "supervisor")
-    page.goto(f"{live_server.url}/measures/")  # a bare visit: everything they oversee, filters open
-    assert page.locator("select[name=owner] option").count() == 1
+    page.goto(f"{live_server.url}/measures/")  # a bare visit: everything they oversee
     assert page.locator("td.m-title").count() == 4
+    # On a phone the measures come first: the filters, open on a wide screen, wait behind their heading.
+    filters = page.locator("details.filters")
+    assert not filters.evaluate("d => d.open") and not page.locator("select[name=organisation]").is_visible()
+    filters.locator("summary").click()
+    assert page.locator("select[name=owner] option").count() == 1
     _shot(page, "05-supervisor-filters-waiting-phone")
 
     page.evaluate("document.querySelector('select[name=organisation]').dataset.kept = '1'")
