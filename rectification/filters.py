@@ -11,7 +11,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -56,9 +56,19 @@ class FastModelChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+# The deadline orders list signed-off measures last: a task list leads with what is left to do.
+DONE_LAST = Case(When(status=MeasureStatus.DONE, then=Value(1)), default=Value(0), output_field=IntegerField())
 SORTS = {
-    "due_on": (F("due_on").asc(nulls_last=True), "finding__category__position", "finding__position", "position", "pk"),
+    "due_on": (
+        DONE_LAST.asc(),
+        F("due_on").asc(nulls_last=True),
+        "finding__category__position",
+        "finding__position",
+        "position",
+        "pk",
+    ),
     "-due_on": (
+        DONE_LAST.asc(),
         F("due_on").desc(nulls_last=True),
         "finding__category__position",
         "finding__position",

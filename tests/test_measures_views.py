@@ -204,6 +204,18 @@ def test_sorting_by_deadline(client, personas, board, frozen):
 
 
 @pytest.mark.django_db
+def test_deadline_orders_list_signed_off_measures_last(client, personas, board, frozen):
+    client.force_login(personas.staff_a)
+    # The signed-off meeting has the earliest deadline, yet comes after every open measure.
+    for query in ("", "?mine=1", "?mine=1&sort=due_on"):
+        titles = _titles(_list(client, query))
+        assert titles[:2] == ["超期的排查", "将到期的台账"] and titles[-1] == "已完成的会议", query
+    assert _titles(_list(client, "?mine=1&sort=-due_on"))[-1] == "已完成的会议"
+    # The ledger's order is the ledger's: by position, whatever the state.
+    assert _titles(_list(client, "?mine=1&sort=ledger"))[3] == "已完成的会议"
+
+
+@pytest.mark.django_db
 def test_pagination_keeps_the_filters(client, personas, frozen):
     fin = f.finding(category=f.category(inspection=f.inspection(organisation=personas.tree.a)))
     for i in range(30):
