@@ -11,7 +11,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -22,6 +22,7 @@ from .models import (
     MeasureStatus,
     Organisation,
     Person,
+    done_last,
     due_within_q,
     overdue_q,
 )
@@ -57,7 +58,7 @@ class FastModelChoiceFilter(django_filters.ModelChoiceFilter):
 
 
 # The deadline orders list signed-off measures last: a task list leads with what is left to do.
-DONE_LAST = Case(When(status=MeasureStatus.DONE, then=Value(1)), default=Value(0), output_field=IntegerField())
+DONE_LAST = done_last()
 SORTS = {
     "due_on": (
         DONE_LAST.asc(),

@@ -228,6 +228,18 @@ def overdue_q(today: dt.date) -> Q:
     return Q(due_on__lt=today) & ~Q(status=MeasureStatus.DONE)
 
 
+def done_last() -> models.Case:
+    """0 for a measure still to do, 1 for a signed-off one: the first key of the lists'
+    deadline orders. The index ``measure_done_last_due`` is built on this same expression
+    with ``due_on``, so a list of 30,000 measures reads its first page from the index
+    instead of sorting them all (PostgreSQL matches an index by its expression)."""
+    return models.Case(
+        models.When(status=MeasureStatus.DONE, then=models.Value(1)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 def recheck_unopened_q() -> Q:
     """Signed off, with a re-check date whose 回头看 has not been opened yet. Also the
     condition of the partial index the sweep's re-check step reads, so that step costs what
@@ -373,6 +385,7 @@ class Measure(models.Model):
         indexes = [
             models.Index(fields=["status", "due_on"], name="measure_status_due"),
             models.Index(fields=["due_on"], name="measure_due"),
+            models.Index(done_last(), F("due_on"), name="measure_done_last_due"),  # the lists' default order
             # For the daily sweep: partial indexes that let its steps skip the table scan.
             # The open measures by deadline, with their ids, answer the overdue steps (the
             # repeat reminders, the state) from the index alone; those not yet through the

@@ -8,10 +8,12 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from rectification import services
 from rectification.models import DeadlineExtension, Measure, SignOff
+from rectification.selectors import measures as sel
 
 from . import factories as f
 
@@ -213,6 +215,26 @@ def test_deadline_orders_list_signed_off_measures_last(client, personas, board, 
     assert _titles(_list(client, "?mine=1&sort=-due_on"))[-1] == "已完成的会议"
     # The ledger's order is the ledger's: by position, whatever the state.
     assert _titles(_list(client, "?mine=1&sort=ledger"))[3] == "已完成的会议"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's query plan")
+def test_the_default_order_reads_its_first_page_from_an_index(personas, board):
+    """The first page of the default order comes from ``measure_done_last_due`` without a
+    sort of every visible measure (a district's 30,000: 58 ms sorted, 3 ms from the index).
+    PostgreSQL matches an index by its expression, so this fails when the order and the
+    index stop saying the same thing. Sorting and table scans are priced out, because
+    PostgreSQL would rightly sort the few rows of a test database."""
+    page = sel.measure_list(user=personas.supervisor, filters={}, today=dt.date(2025, 6, 20))[:25]
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using measure_done_last_due on rectification_measure" in plan, plan
+    assert "Presorted Key: (CASE WHEN" in plan, plan
 
 
 @pytest.mark.django_db
