@@ -168,8 +168,10 @@ def parse_wrk(out: str) -> Load:
     return Load(rps, p50, p99, requests, errors)
 
 
-def wrk(url: str, seconds: int, *, cookie: str = "", script: Path | None = None) -> Load:
-    cmd = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s", "--latency"]
+def wrk(
+    url: str, seconds: int, *, cookie: str = "", script: Path | None = None, connections: int = CONNECTIONS
+) -> Load:
+    cmd = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "--latency"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     if script is not None:
@@ -230,13 +232,22 @@ def run(ctx) -> list[Figure]:
             results["list"].append(wrk(list_url, seconds, cookie=cookie))
             results["frame"].append(wrk(frame_url, seconds, cookie=cookie))
             script = _status_script(_status_measures(spec, THREADS * STATUS_MEASURES_PER_THREAD), token)
-            results["status"].append(wrk(base + "/", seconds, cookie=cookie, script=script))
+            results["status"].append(
+                wrk(base + "/", seconds, cookie=cookie, script=script, connections=status_connections(ctx))
+            )
             # wrk stops with requests in flight; let the server finish them before the next
             # round reads the versions, or one measure's whole next round is a conflict.
             time.sleep(2)
     finally:
         server.stop()
     return [*_figures(results, ctx), by_scope]
+
+
+def status_connections(ctx) -> int:
+    """The quick data has a dozen measures to update, six a wrk thread: with three
+    connections a thread, a request slowed by SQLite's write lock could be overtaken by
+    the same measure's next one, a version conflict. One connection a thread there."""
+    return THREADS if ctx.quick else CONNECTIONS
 
 
 def _list_by_scope(spec, secretary_client, runs: int) -> Figure:
@@ -266,7 +277,6 @@ def _values(loads: list[Load], attr: str) -> list[float]:
 
 def _figures(results: dict[str, list[Load]], ctx) -> list[Figure]:
     trivial = results["trivial"]
-    where = f"gunicorn {WORKERS} workers, wrk -t{THREADS} -c{CONNECTIONS}, {ctx.server}"
     figures = []
     labels = (
         ("trivial-session", "trivial-logged-in"),
@@ -278,6 +288,8 @@ def _figures(results: dict[str, list[Load]], ctx) -> list[Figure]:
         loads = results[key]
         errors = sum(load.errors for load in loads)
         requests = sum(load.requests for load in loads)
+        connections = status_connections(ctx) if key == "status" else CONNECTIONS
+        where = f"gunicorn {WORKERS} workers, wrk -t{THREADS} -c{connections}, {ctx.server}"
         note = f"{where}; {requests} requests, {errors} errors" + (
             f" (see {env.VAR / 'gunicorn.log'})" if errors else ""
         )
