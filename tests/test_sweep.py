@@ -587,8 +587,9 @@ def test_query_count_does_not_grow_with_the_number_of_measures(personas):
     large = [_queries(dt.date(2025, 6, 23)), _queries(dt.date(2025, 7, 1)), _queries(dt.date(2025, 7, 1))]
     assert small == large, (small, large)
     # A working day with everything to do: flags (2 UPDATE + 2 timeline INSERT), clears (2),
-    # re-check scheduling (1 SELECT of sign-off days + 1 UPDATE per day) and opening (an
-    # INSERT … SELECT and the UPDATE that records it),
+    # re-check scheduling (1 SELECT of sign-off days + 1 UPDATE per day) and opening (a
+    # read of the due ids, an INSERT … SELECT, and per 5,000 ids the UPDATE that records
+    # it: none due on this day),
     # reminders and three ladder rungs (INSERT … SELECT each, plus their notifications), the
     # weekly repeat (its period's mark, a SELECT per person, one INSERT per 500 people), the
     # stale reminders (a read of the measures not yet reminded: none on this day), the

@@ -306,6 +306,10 @@ def recheck_open(*, today: dt.date) -> tuple[int, int]:
     without it). The unique (measure, date) of ReCheck still guards against a concurrent
     run. Returns (re-checks, requests)."""
     due = Measure.objects.filter(recheck_unopened_q(), recheck_on__lte=today)
+    # Recorded by id: PostgreSQL expects a hundred times more rows than the rule selects,
+    # so an UPDATE filtered by it scanned the whole table (0.4–1.1 s for 1,446 re-checks
+    # over a million measures), while reading the ids takes the partial index (4 ms).
+    due_ids = _ids(due)
     source = (
         due.order_by()
         .annotate(r_state=Value(ReCheck.State.PENDING), r_note=Value(""))
@@ -313,7 +317,8 @@ def recheck_open(*, today: dt.date) -> tuple[int, int]:
     )
     columns = ["measure", "due_on", "state", "note"]
     opened = sorted(pk for (pk,) in insert_select_returning(ReCheck, columns, source, returning=("measure",)))
-    due.update(recheck_opened_for=F("recheck_on"))  # each now has its ReCheck, new or found
+    for chunk in chunks(due_ids, _BY_ID):  # each now has its ReCheck, new or found
+        due.filter(pk__in=chunk).update(recheck_opened_for=F("recheck_on"))
     message = _("「{title}」销号已满 {months} 个月，请开展回头看，确认问题是否反弹。")
     message = message.replace("{months}", str(_rule("RECHECK_AFTER_MONTHS")))
     asked = 0
