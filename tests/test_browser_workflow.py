@@ -68,6 +68,7 @@ def test_staff_reports_and_secretary_signs_off(live_server, browser, personas, w
 
     # 「我的整改任务」, filtered to the overdue measure (htmx swaps the results in place).
     page.click("nav.mainnav >> text=我的整改任务")
+    page.wait_for_url(f"{url}/measures/")  # and its load: count() does not wait for the rows
     assert page.locator("td.m-title").count() == 3
     _shot(page, "02-my-measures")
     page.check("input[name=overdue]")
