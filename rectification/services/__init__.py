@@ -4,6 +4,7 @@ Each function is named ``<entity>_<action>``, takes keyword-only arguments and r
 one transaction, so a failure leaves nothing half-written.
 """
 
+from .bulk import measures_bulk_update
 from .bulletins import BulletinConflictError, BulletinRenderError, bulletin_publish, bulletin_update
 from .evidence import evidence_add, evidence_delete
 from .ledger import LedgerPlan, ledger_import, ledger_preview
@@ -35,7 +36,6 @@ from .structure import (
     measure_delete,
     measure_edit_plan,
     measure_move,
-    measures_bulk_update,
     person_ensure,
 )
 from .sweep import digest_send, sweep_run
