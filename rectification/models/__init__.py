@@ -1,0 +1,83 @@
+"""The rectification domain: fields, constraints, indexes, single-row properties only.
+
+Business rules (transitions, sign-off, reordering, tree paths) live in services/;
+reads live in selectors/. See ../shared/DOMAIN.md for the vocabulary.
+
+One module per area; import from here.
+"""
+
+# Imported in the order the models were declared when they were one module, so the app
+# registry (and with it content types, flushes and dumps) lists them as before.
+# isort: off
+from .organisations import Membership, Organisation, Person, Role
+from .inspections import Category, Finding, HistoricalCategory, HistoricalFinding, HistoricalInspection, Inspection
+from .measures import (
+    HistoricalMeasure,
+    Measure,
+    MeasureKind,
+    MeasureQuerySet,
+    MeasureStatus,
+    ProgressEntry,
+    done_last,
+    due_within_q,
+    ladder_climbing_q,
+    overdue_q,
+    recheck_unopened_q,
+    stale_unreminded_q,
+    status_label,
+)
+from .evidence import Evidence, HistoricalEvidence, evidence_upload_to
+from .decisions import DeadlineExtension, ReCheck, SignOff
+from .supervision import Escalation, SweepMark
+from .notifications import Delivery, Notification
+from .bulletins import SECTION_HEADING_HELP, Bulletin, BulletinVersion, HistoricalBulletin
+
+# isort: on
+
+__all__ = [
+    # organisations
+    "Membership",
+    "Organisation",
+    "Person",
+    "Role",
+    # inspections
+    "Category",
+    "Finding",
+    "HistoricalCategory",
+    "HistoricalFinding",
+    "HistoricalInspection",
+    "Inspection",
+    # measures
+    "HistoricalMeasure",
+    "Measure",
+    "MeasureKind",
+    "MeasureQuerySet",
+    "MeasureStatus",
+    "ProgressEntry",
+    "done_last",
+    "due_within_q",
+    "ladder_climbing_q",
+    "overdue_q",
+    "recheck_unopened_q",
+    "stale_unreminded_q",
+    "status_label",
+    # evidence
+    "Evidence",
+    "HistoricalEvidence",
+    "evidence_upload_to",
+    # decisions
+    "DeadlineExtension",
+    "ReCheck",
+    "SignOff",
+    # supervision
+    "Escalation",
+    "SweepMark",
+    # notifications
+    "Delivery",
+    "Notification",
+    # bulletins
+    "SECTION_HEADING_HELP",
+    "Bulletin",
+    "BulletinVersion",
+    "HistoricalBulletin",
+]

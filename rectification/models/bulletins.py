@@ -1,0 +1,104 @@
+"""The progress bulletin (通报): its editable draft and its published, frozen versions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .inspections import Inspection
+
+# A blank section heading prints no heading line (bulletins without a 「一、」 level).
+SECTION_HEADING_HELP = _("留空则不显示该部分标题")
+
+
+class Bulletin(models.Model):
+    """The editable draft of an inspection's progress bulletin (通报).
+
+    Empty text fields mean "generate from the data"; published versions are frozen
+    copies in BulletinVersion.
+    """
+
+    class HeadingStyle(models.TextChoices):
+        STANDALONE = "standalone", _("独立成行")
+        RUN_IN = "run_in", _("段首接排")
+
+    class ItemNumbering(models.TextChoices):
+        DOT = "dot", _("1.")
+        COMMA = "comma", _("1、")
+
+    class ZeroCounts(models.TextChoices):
+        OMIT = "omit", _("省略为零的数字")
+        ABSENT = "absent", _("写作“不存在……情况”")
+        WRITE = "write", _("照写为零")
+
+    inspection = models.OneToOneField(Inspection, on_delete=models.CASCADE, related_name="bulletin")
+    title = models.CharField(
+        _("标题"), max_length=200, blank=True, help_text=_("留空则按“关于巡察整改进展情况的通报”生成")
+    )
+    intro = models.TextField(_("开篇段落"), blank=True, help_text=_("留空则按巡察信息生成"))
+    section1_heading = models.CharField(
+        _("第一部分标题"),
+        max_length=200,
+        default="党组织履行巡察整改主体责任情况",
+        blank=True,
+        help_text=SECTION_HEADING_HELP,
+    )
+    section1_text = models.TextField(_("第一部分正文"), blank=True)
+    section2_heading = models.CharField(
+        _("第二部分标题"), max_length=200, default="巡察整改任务落实情况", blank=True, help_text=SECTION_HEADING_HELP
+    )
+    section3_heading = models.CharField(
+        _("第三部分标题"), max_length=200, default="下一步工作打算", blank=True, help_text=SECTION_HEADING_HELP
+    )
+    section3_text = models.TextField(_("第三部分正文"), blank=True)
+    show_statistics = models.BooleanField(_("显示整改统计"), default=False)
+    statistics_text = models.TextField(_("统计段落"), blank=True, help_text=_("留空则按数据生成"))
+    category_heading_style = models.CharField(
+        _("二级标题样式"), max_length=20, choices=HeadingStyle.choices, default=HeadingStyle.STANDALONE
+    )
+    item_numbering = models.CharField(
+        _("三级标题序号"), max_length=20, choices=ItemNumbering.choices, default=ItemNumbering.DOT
+    )
+    zero_counts = models.CharField(_("统计为零时"), max_length=20, choices=ZeroCounts.choices, default=ZeroCounts.OMIT)
+    signature = models.CharField(_("落款"), max_length=200, blank=True, help_text=_("留空则使用党组织全称"))
+    issued_on = models.DateField(_("成文日期"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("整改进展通报")
+        verbose_name_plural = _("整改进展通报")
+
+    def __str__(self) -> str:
+        return f"{self.inspection.organisation.short_name} · {self.inspection.feedback_on:%Y}"
+
+
+class BulletinVersion(models.Model):
+    """A published, frozen bulletin. Never updated after it is written."""
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    html = models.TextField()
+    pdf = models.BinaryField()
+    docx = models.BinaryField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the PDF")
+    html_sha256 = models.CharField(max_length=64)
+    docx_sha256 = models.CharField(max_length=64, blank=True)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("已发布通报")
+        verbose_name_plural = _("已发布通报")
+        ordering = ["bulletin", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulletin", "number"], name="bulletin_version_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin} v{self.number}"
