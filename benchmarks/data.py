@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from rectification.services.scale_data import ScaleSpec, scale_data_find, scale_data_generate
+from rectification.devdata.scale import ScaleSpec, scale_data_find, scale_data_generate
 
 SEED = 1
 

@@ -128,7 +128,7 @@ def _page(page: str, spec):
     from django.test import Client
     from django.urls import reverse
 
-    from rectification.services.scale_data import supervisor_username, username
+    from rectification.devdata.scale import supervisor_username, username
 
     from .cases import logged_in_client
     from .cases.dashboard import dashboard_page

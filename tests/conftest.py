@@ -55,7 +55,7 @@ def measure_b(personas):
 @pytest.fixture
 def demo(db):
     """The Fuhua demo data, loaded through the same service as `make run`."""
-    from rectification.services.demo import demo_load
+    from rectification.devdata.demo import demo_load
 
     demo_load()
     from rectification.models import Inspection

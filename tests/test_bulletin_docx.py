@@ -82,8 +82,8 @@ def _draft(inspection) -> Bulletin:
 @pytest.fixture(scope="module")
 def fuhua_docx(django_db_setup, django_db_blocker) -> bytes:
     """The Fuhua demo's .docx, rendered once for the module; the demo data is rolled back."""
+    from rectification.devdata.demo import demo_load
     from rectification.models import Inspection
-    from rectification.services.demo import demo_load
 
     with django_db_blocker.unblock(), transaction.atomic():
         demo_load()

@@ -35,8 +35,8 @@ def browser():
 def meeting_day(db):
     """The Fuhua demo (as the conftest's ``demo`` fixture loads it), loaded and shown on
     the meeting day, so that its own change history does not lie in the future."""
+    from rectification.devdata.demo import demo_load
     from rectification.models import Inspection
-    from rectification.services.demo import demo_load
 
     with time_machine.travel(MEETING, tick=True):
         demo_load()

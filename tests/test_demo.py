@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from rectification.devdata.demo import demo_load
 from rectification.models import Category, Finding, Measure, Organisation, SignOff
-from rectification.services.demo import demo_load
 
 
 @pytest.mark.django_db

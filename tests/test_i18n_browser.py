@@ -35,8 +35,8 @@ def _default_language_afterwards():
 
 @pytest.fixture
 def demo_on_meeting_day(db):
+    from rectification.devdata.demo import demo_load
     from rectification.models import Inspection
-    from rectification.services.demo import demo_load
 
     with time_machine.travel(MEETING, tick=True):
         demo_load()

@@ -10,9 +10,9 @@ import pytest
 
 from rectification.ledger.format import COLUMNS, OVERDUE_FILL, STATUS_FILLS
 from rectification.ledger.reader import read_ledger
-from rectification.ledger.writer import write_template
+from rectification.ledger.writer import write_inspection_ledger, write_selection_ledger, write_template
 from rectification.models import Inspection, Measure
-from rectification.selectors.ledger import ledger_workbook_for_inspection, ledger_workbook_for_measures
+from rectification.selectors.ledger import ledger_export_for_inspection, ledger_export_for_measures
 from rectification.services.ledger import ledger_preview
 
 from . import factories as f
@@ -27,7 +27,7 @@ def load(data: bytes) -> openpyxl.Workbook:
 
 @pytest.fixture
 def exported(demo):
-    return load(ledger_workbook_for_inspection(inspection=demo, today=TODAY))
+    return load(write_inspection_ledger(ledger_export_for_inspection(inspection=demo, today=TODAY)))
 
 
 def test_export_query_count(demo, django_assert_num_queries):
@@ -35,7 +35,7 @@ def test_export_query_count(demo, django_assert_num_queries):
     # measures with category, inspection, organisation and leader (1) + owners prefetch (1),
     # however many measures.
     with django_assert_num_queries(2):
-        ledger_workbook_for_inspection(inspection=inspection, today=TODAY)
+        write_inspection_ledger(ledger_export_for_inspection(inspection=inspection, today=TODAY))
 
 
 def test_sheets_header_and_widths(exported):
@@ -99,14 +99,16 @@ def test_info_sheet(exported):
 
 
 def test_the_export_reads_back_without_problems(demo):
-    ledger = read_ledger(ledger_workbook_for_inspection(inspection=demo, today=TODAY))
+    ledger = read_ledger(write_inspection_ledger(ledger_export_for_inspection(inspection=demo, today=TODAY)))
     assert ledger.problems == [] and len(ledger.rows) == 29
 
 
 def test_selection_across_inspections_adds_a_source_column(personas):
     a = f.measure_in(personas.tree.a, title="A 的措施")
     b = f.measure_in(personas.tree.b, title="B 的措施", status=Measure.Status.NOT_STARTED)
-    data = ledger_workbook_for_measures(measures=Measure.objects.filter(pk__in=[a.pk, b.pk]), today=TODAY)
+    data = write_selection_ledger(
+        ledger_export_for_measures(measures=Measure.objects.filter(pk__in=[a.pk, b.pk]), today=TODAY)
+    )
     wb = load(data)
     ws = wb["整改台账"]
     assert ws["B1"].value == "所属巡察" and ws["B2"].value.startswith(personas.tree.a.short_name)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from rectification.bulletin.document import build_document
+from rectification.ledger.writer import write_inspection_ledger
 from rectification.models import (
     Bulletin,
     Category,
@@ -23,7 +24,7 @@ from rectification.models import (
     Person,
     ProgressEntry,
 )
-from rectification.selectors.ledger import ledger_workbook_for_inspection
+from rectification.selectors.ledger import ledger_export_for_inspection
 from rectification.services.ledger import ledger_import, ledger_preview
 
 from . import factories as f
@@ -350,7 +351,7 @@ def test_concurrent_imports_of_one_ledger_create_one_inspection(personas):
 @pytest.mark.django_db
 def test_round_trip_of_the_fuhua_demo_renders_the_same_bulletin(demo):
     shuji = Membership.objects.get(organisation=demo.organisation, role=Membership.Role.SECRETARY).user
-    data = ledger_workbook_for_inspection(inspection=demo, today=TODAY)
+    data = write_inspection_ledger(ledger_export_for_inspection(inspection=demo, today=TODAY))
     expected_tree = tree_of(demo)
     old = demo.bulletin
     expected_text = build_document(old, today=TODAY).plain_text()
@@ -372,7 +373,7 @@ def test_round_trip_of_the_fuhua_demo_renders_the_same_bulletin(demo):
 
 
 def test_exported_ledger_round_trips_into_a_fresh_organisation(demo):
-    data = ledger_workbook_for_inspection(inspection=demo, today=TODAY)
+    data = write_inspection_ledger(ledger_export_for_inspection(inspection=demo, today=TODAY))
     fresh = f.organisation(name="中共某新社区委员会")
     plan = do_import(data, None, organisation=fresh)
     assert tree_of(plan.inspection) == tree_of(demo)

@@ -10,6 +10,15 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
 
+from rectification.devdata.scale import (
+    PASSWORD,
+    ScaleSpec,
+    community_slug,
+    scale_data_find,
+    scale_data_generate,
+    supervisor_username,
+    username,
+)
 from rectification.models import (
     Category,
     DeadlineExtension,
@@ -25,15 +34,6 @@ from rectification.models import (
 )
 from rectification.permissions import role_in
 from rectification.services.organisations import organisation_rebuild_paths
-from rectification.services.scale_data import (
-    PASSWORD,
-    ScaleSpec,
-    community_slug,
-    scale_data_find,
-    scale_data_generate,
-    supervisor_username,
-    username,
-)
 
 pytestmark = pytest.mark.django_db
 SPEC = ScaleSpec(communities=6, inspections_per_org=2, items_per_inspection=5, measures_per_item=4, seed=3)
@@ -256,7 +256,7 @@ def test_command(capsys):
 
 
 def test_names_stay_unique_at_city_scale():
-    from rectification.services import scale_vocabulary as vocab
+    from rectification.devdata import vocabulary as vocab
 
     names = [vocab.community_name(i) for i in range(2500)]
     assert len(set(names)) == len(names)

@@ -34,8 +34,8 @@ def browser():
 
 @pytest.fixture
 def fuhua(db):
+    from rectification.devdata.demo import demo_load
     from rectification.models import Inspection
-    from rectification.services.demo import demo_load
 
     with time_machine.travel(DAY, tick=True):
         demo_load()

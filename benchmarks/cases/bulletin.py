@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from rectification.bulletin.document import build_document
 from rectification.bulletin.pdf import BASE_URL, cache_dir, make_fetcher, render_pdf
+from rectification.devdata.demo import demo_load
 from rectification.models import Inspection
 from rectification.selectors.bulletins import bulletin_draft
-from rectification.services.demo import demo_load
 
 from ..figures import Figure, Target, interleaved_ms, sample_ms
 from . import logged_in_client

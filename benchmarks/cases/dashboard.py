@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 
+from rectification.devdata.demo import demo_load
+from rectification.devdata.scale import community_slug, username
 from rectification.models import Inspection, Organisation
 from rectification.selectors import dashboard as sel
-from rectification.services.demo import demo_load
-from rectification.services.scale_data import community_slug, username
 
 from .. import data
 from ..figures import Figure, Target, cpu_ms, interleaved

@@ -34,8 +34,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
+from rectification.devdata.scale import community_slug, supervisor_username, username
 from rectification.models import Measure, MeasureKind, MeasureStatus
-from rectification.services.scale_data import community_slug, supervisor_username, username
 
 from .. import data, env
 from ..child import Skip

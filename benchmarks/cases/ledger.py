@@ -15,13 +15,13 @@ import random
 
 from django.utils import timezone
 
+from rectification.devdata import vocabulary as vocab
+from rectification.devdata.scale import community_slug
 from rectification.ledger.format import InspectionInfo, LedgerRow
 from rectification.ledger.reader import read_ledger
 from rectification.ledger.writer import ExportRow, write_ledger
 from rectification.models import Category, Finding, Inspection, Measure, MeasureKind, Organisation, ProgressEntry
-from rectification.services import scale_vocabulary as vocab
 from rectification.services.ledger import ledger_import
-from rectification.services.scale_data import community_slug
 
 from .. import data
 from ..figures import Figure, Target

@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 
+from rectification.devdata.scale import district_slug, supervisor_username
 from rectification.models import Organisation
 from rectification.selectors.rollup import rollup_rows
-from rectification.services.scale_data import district_slug, supervisor_username
 
 from .. import data
 from ..figures import Figure, Target, cpu_ms, interleaved

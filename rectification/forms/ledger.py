@@ -1,5 +1,5 @@
 """The ledger upload form. It only checks what a form can (a file, its size, a target the
-user may import into); the workbook itself is judged by services/ledger.py."""
+user may import into); the workbook itself is judged by services/ledger/."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ The content follows format.py exactly, so an export imports back unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from collections.abc import Sequence
@@ -19,8 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..models import MeasureKind
-from ..spreadsheets import neutralise_formulas
+from ..models import MeasureKind, MeasureStatus
 from .format import (
     COLUMNS,
     INFO_FIELDS,
@@ -36,6 +36,7 @@ from .format import (
     LedgerRow,
     date_forms_help,
 )
+from .safety import neutralise_formulas
 
 SOURCE_HEADER = "所属巡察"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -86,6 +87,44 @@ def write_ledger(
     else:
         _write_sources_sheet(info_ws, sources, extra_info)
     return _bytes(wb)
+
+
+@dataclass
+class LedgerExport:
+    """What the ledger selectors read for an export: the rows as of ``today`` and the
+    inspections they come from (one gives an importable ledger; several add 所属巡察)."""
+
+    rows: list[ExportRow]
+    inspections: list[InspectionInfo]
+    today: dt.date
+
+
+def write_inspection_ledger(export: LedgerExport) -> bytes:
+    """A whole inspection as an importable ledger."""
+    (info,) = export.inspections
+    return write_ledger(
+        info=info, rows=export.rows, title=f"{info.short_name}巡察整改台账", extra_info=_summary(export)
+    )
+
+
+def write_selection_ledger(export: LedgerExport, *, description: str = "") -> bytes:
+    """A selection of measures (e.g. the filtered measure list); ``description`` names the
+    filters on the 巡察信息 sheet."""
+    extra = _summary(export) + ([("筛选条件", description)] if description else [])
+    if len(export.inspections) == 1:
+        (only,) = export.inspections
+        return write_ledger(info=only, rows=export.rows, title="巡察整改台账", extra_info=extra)
+    return write_ledger(info=None, rows=export.rows, title="巡察整改台账", extra_info=extra, sources=export.inspections)
+
+
+def _summary(export: LedgerExport) -> list[tuple[str, str]]:
+    rows = export.rows
+    done = sum(1 for r in rows if r.row.status == MeasureStatus.DONE)
+    overdue = sum(1 for r in rows if r.overdue)
+    return [
+        ("导出日期", f"{export.today:%Y-%m-%d}"),
+        ("整改措施", f"{len(rows)} 条，已完成 {done} 条，超期 {overdue} 条"),
+    ]
 
 
 def write_template() -> bytes:

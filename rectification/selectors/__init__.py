@@ -4,7 +4,7 @@ where access matters and never return rows the user may not see."""
 from .bulletins import bulletin_categories, bulletin_draft, bulletin_versions, public_version, public_versions
 from .dashboard import dashboard_data, dashboard_organisations
 from .inspections import inspection_list_for_user
-from .ledger import ledger_workbook_for_inspection, ledger_workbook_for_measures
+from .ledger import ledger_export_for_inspection, ledger_export_for_measures
 from .measures import measure_detail_data, measure_filterset, measure_list, measure_queryset, signoff_queue
 from .notifications import notification_list, notification_unread_count, recheck_list
 from .rollup import rollup_rows
@@ -25,8 +25,8 @@ __all__ = [
     "dashboard_organisations",
     "inspection_list_for_user",
     "inspection_tree",
-    "ledger_workbook_for_inspection",
-    "ledger_workbook_for_measures",
+    "ledger_export_for_inspection",
+    "ledger_export_for_measures",
     "measure_detail_data",
     "measure_filterset",
     "measure_list",

@@ -1,4 +1,5 @@
-"""Reads for the ledger export: measures -> ledger rows -> an .xlsx laid out for people.
+"""Reads for the ledger export: measures -> ledger rows, which ``ledger/writer.py`` lays
+out as an .xlsx for people.
 
 Access is decided by the caller (the view scopes and authorises the inspection or uses
 the measure-list selector); these functions export exactly the rows they are given.
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from ..ledger.format import InspectionInfo, LedgerRow
-from ..ledger.writer import ExportRow, write_ledger
+from ..ledger.writer import ExportRow, LedgerExport
 from ..models import Inspection, Measure
 
 
@@ -71,40 +72,23 @@ def ledger_export_rows(*, measures: Iterable[Measure], today: dt.date, with_sour
     return rows
 
 
-def _summary(rows: list[ExportRow], today: dt.date) -> list[tuple[str, str]]:
-    done = sum(1 for r in rows if r.row.status == Measure.Status.DONE)
-    overdue = sum(1 for r in rows if r.overdue)
-    return [
-        ("导出日期", f"{today:%Y-%m-%d}"),
-        ("整改措施", f"{len(rows)} 条，已完成 {done} 条，超期 {overdue} 条"),
-    ]
-
-
-def ledger_workbook_for_inspection(*, inspection: Inspection, today: dt.date) -> bytes:
-    """The whole inspection as an importable ledger.
+def ledger_export_for_inspection(*, inspection: Inspection, today: dt.date) -> LedgerExport:
+    """The whole inspection, for ``write_inspection_ledger``.
 
     Queries: 2 (measures with their chain and leader; owners)."""
     measures = _ordered(Measure.objects.filter(finding__category__inspection=inspection))
     rows = ledger_export_rows(measures=measures, today=today, with_source=False)
-    title = f"{inspection.organisation.short_name}巡察整改台账"
-    return write_ledger(
-        info=ledger_inspection_info(inspection), rows=rows, title=title, extra_info=_summary(rows, today)
-    )
+    return LedgerExport(rows=rows, inspections=[ledger_inspection_info(inspection)], today=today)
 
 
-def ledger_workbook_for_measures(*, measures: QuerySet[Measure], today: dt.date, description: str = "") -> bytes:
-    """A selection of measures (e.g. the filtered measure list). One inspection gives an
-    importable ledger; several add a 「所属巡察」 column and list the inspections.
+def ledger_export_for_measures(*, measures: QuerySet[Measure], today: dt.date) -> LedgerExport:
+    """A selection of measures, for ``write_selection_ledger``; rows spanning several
+    inspections say which one each comes from.
 
     Queries: 2 (measures with their chain and leader; owners)."""
     # Re-select through a subquery: the caller's queryset may carry its own prefetches and order.
     measure_list = list(_ordered(Measure.objects.filter(pk__in=measures.values("pk"))))
     inspections = {m.finding.category.inspection.pk: m.finding.category.inspection for m in measure_list}
-    several = len(inspections) > 1
-    rows = ledger_export_rows(measures=measure_list, today=today, with_source=several)
-    extra = _summary(rows, today) + ([("筛选条件", description)] if description else [])
-    if len(inspections) == 1:
-        (only,) = inspections.values()
-        return write_ledger(info=ledger_inspection_info(only), rows=rows, title="巡察整改台账", extra_info=extra)
-    sources = [ledger_inspection_info(i) for i in inspections.values()]
-    return write_ledger(info=None, rows=rows, title="巡察整改台账", extra_info=extra, sources=sources)
+    rows = ledger_export_rows(measures=measure_list, today=today, with_source=len(inspections) > 1)
+    infos = [ledger_inspection_info(i) for i in inspections.values()]
+    return LedgerExport(rows=rows, inspections=infos, today=today)

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from ..ledger.dashboard import write_dashboard
 from ..models import Inspection, MeasureStatus, Organisation, Role, status_label
 from ..permissions import role_in, rollup_roots
 from ..selectors import dashboard as sel
 from ..selectors import rollup as rollup_selectors
 from ..selectors.counting import COUNTING_RULES
-from .dashboard_xlsx import dashboard_workbook
 
 # Texts the charts draw (the script has no translations of its own).
 CHART_LABELS = {
@@ -195,7 +195,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     data = _dashboard_data(context)
     response = HttpResponse(
-        dashboard_workbook(data),
+        write_dashboard(data),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     name = f"dashboard-{context['organisation'].slug}-{data.today:%Y%m%d}.xlsx"

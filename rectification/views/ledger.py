@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import selectors, services
 from ..forms.ledger import LedgerUploadForm
 from ..ledger.uploads import StoredUpload, upload_discard, upload_load, upload_store
-from ..ledger.writer import write_template
+from ..ledger.writer import write_inspection_ledger, write_selection_ledger, write_template
 from ..models import Inspection, Organisation
 from ..permissions import ledger_import_organisations, visible_organisations
 from .measures import _list_filters  # the list's own defaults, so an export holds exactly the rows shown
@@ -127,7 +127,7 @@ def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("rectification.export_ledger", inspection):
         raise PermissionDenied
     today = timezone.localdate()
-    data = selectors.ledger_workbook_for_inspection(inspection=inspection, today=today)
+    data = write_inspection_ledger(selectors.ledger_export_for_inspection(inspection=inspection, today=today))
     return xlsx_response(data, f"{inspection.organisation.short_name}巡察整改台账-{today:%Y%m%d}.xlsx")
 
 
@@ -138,7 +138,8 @@ def measure_export(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = _list_filters(request)
     measures = selectors.measure_list(user=request.user, filters=filters, today=today)
-    data = selectors.ledger_workbook_for_measures(measures=measures, today=today, description=_describe(filters))
+    export = selectors.ledger_export_for_measures(measures=measures, today=today)
+    data = write_selection_ledger(export, description=_describe(filters))
     return xlsx_response(data, f"整改措施-{today:%Y%m%d}.xlsx")
 
 

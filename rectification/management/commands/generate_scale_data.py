@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rectification.services.scale_data import REFERENCE_DATE, ScaleSpec, scale_data_generate
+from rectification.devdata.scale import REFERENCE_DATE, ScaleSpec, scale_data_generate
 
 
 class Command(BaseCommand):

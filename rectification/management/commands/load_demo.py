@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from rectification.services.demo import DEFAULT_PATH, demo_load
+from rectification.devdata.demo import DEFAULT_PATH, demo_load
 
 
 class Command(BaseCommand):

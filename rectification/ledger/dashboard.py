@@ -1,19 +1,23 @@
-"""The dashboard's figures as an xlsx workbook for the dispatch meeting's papers."""
+"""The dashboard's figures as an xlsx workbook for the dispatch meeting's papers.
+
+It writes what ``selectors.dashboard`` read; the view only sends the bytes."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..selectors import dashboard as sel
 from ..selectors.counting import COUNTING_RULES
-from ..spreadsheets import neutralise_formulas
+from .safety import neutralise_formulas
+
+if TYPE_CHECKING:
+    from ..selectors import dashboard as sel
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFEBEE")
@@ -105,7 +109,7 @@ def _trend(ws: Worksheet, trend: sel.Trend) -> None:
         cell.number_format = "yyyy-mm-dd"
 
 
-def dashboard_workbook(data: sel.Dashboard) -> bytes:
+def write_dashboard(data: sel.Dashboard) -> bytes:
     """The workbook: a summary sheet with the counting rules, one sheet per table."""
     wb = Workbook()
     _summary(wb.active, data)

@@ -1,4 +1,4 @@
-"""Word lists for the scale-data generator (services/scale_data.py): plausible Chinese
+"""Word lists for the scale-data generator (devdata/scale.py): plausible Chinese
 names and texts, drawn from the same random stream so a seed gives the same words."""
 
 from __future__ import annotations

@@ -1,35 +1,16 @@
-"""A district-size data generator for benchmarks and load tests (never for production).
-
-Builds a district > ~10 streets > N communities tree, people with logins and memberships,
-K inspections per community with categories, I items each and M measures per item, in a
-realistic mix of kinds, statuses and deadlines relative to a fixed reference date, with
-progress entries, evidence records (one tiny placeholder file, realistic sizes and
-hashes), sign-offs and a few deadline extensions.
-
-Rows go in with ``bulk_create`` (no signals, so no simple-history rows and no
-notifications), one transaction per community. Each community draws from its own random
-stream seeded by (seed, index), so the same spec gives the same data, and a run that was
-interrupted resumes where it stopped: communities that already have inspections are kept.
-Auto timestamps (``created_at``, ``updated_at``) and primary keys are the only values that
-differ between two runs.
-"""
+"""The rows of one scale-data community: people, inspections, items, measures and what
+hangs off each measure (owners, extensions, evidence, sign-offs, progress entries).
+Every random draw comes from the community's own seeded stream; see ``devdata/scale.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
 
 from ..models import (
     Bulletin,
@@ -47,142 +28,13 @@ from ..models import (
     ProgressEntry,
     SignOff,
 )
-from . import scale_vocabulary as vocab
-from .organisations import organisation_create
+from . import vocabulary as vocab
+from .scale_spec import ScaleReport, ScaleSpec, username
 
-REFERENCE_DATE = dt.date(2025, 6, 30)
-PASSWORD = "Bench@2025"
 BATCH_SIZE = 2000
 Status = MeasureStatus
 Kind = MeasureKind
 Role = Membership.Role
-
-
-@dataclass(frozen=True)
-class ScaleSpec:
-    communities: int
-    inspections_per_org: int
-    items_per_inspection: int
-    measures_per_item: int
-    seed: int = 1
-    reference_date: dt.date = REFERENCE_DATE
-
-    def __post_init__(self) -> None:
-        sizes = (self.communities, self.inspections_per_org, self.items_per_inspection, self.measures_per_item)
-        if min(sizes) < 1:
-            raise ValidationError("规模参数必须为正整数。")
-
-    @property
-    def tag(self) -> str:
-        """Names the data set: the same tag means the same shape, seed and reference date."""
-        return (
-            f"s{self.seed}-c{self.communities}-k{self.inspections_per_org}-i{self.items_per_inspection}"
-            f"-m{self.measures_per_item}-r{self.reference_date:%Y%m%d}"
-        )
-
-    @property
-    def streets(self) -> int:
-        return min(10, max(1, (self.communities + 4) // 5))
-
-    @property
-    def measures_per_community(self) -> int:
-        return self.inspections_per_org * self.items_per_inspection * self.measures_per_item
-
-    @property
-    def total_measures(self) -> int:
-        return self.communities * self.measures_per_community
-
-
-@dataclass
-class ScaleReport:
-    spec: ScaleSpec
-    district: Organisation
-    communities_created: int = 0
-    communities_kept: int = 0
-    rows: dict[str, int] = field(default_factory=dict)
-
-    def add(self, what: str, n: int) -> None:
-        self.rows[what] = self.rows.get(what, 0) + n
-
-    def __str__(self) -> str:
-        made = ", ".join(f"{n} {what}" for what, n in self.rows.items()) or "nothing"
-        return (
-            f"scale data {self.spec.tag}: {self.communities_created} communities generated, "
-            f"{self.communities_kept} already present; created {made}"
-        )
-
-
-def district_slug(spec: ScaleSpec) -> str:
-    return f"scale-{spec.tag}"
-
-
-def community_slug(spec: ScaleSpec, index: int) -> str:
-    return f"scale-{spec.tag}-c{index:04d}"
-
-
-def username(spec: ScaleSpec, community_index: int, key: str) -> str:
-    """Login names: ``secretary``, ``member1``, ``staff2`` … of community ``community_index``."""
-    return f"{spec.tag}-c{community_index:04d}-{key}"
-
-
-def supervisor_username(spec: ScaleSpec, street_index: int | None = None) -> str:
-    """The district inspection office (no street) or one street's supervisor."""
-    return f"{spec.tag}-district-supervisor" if street_index is None else f"{spec.tag}-st{street_index:02d}-supervisor"
-
-
-# ---------------------------------------------------------------------------- the tree
-
-
-def _org(slug: str, **fields) -> Organisation:
-    return Organisation.objects.filter(slug=slug).first() or organisation_create(slug=slug, **fields)
-
-
-def _tree(spec: ScaleSpec) -> tuple[Organisation, list[Organisation], list[tuple[int, Organisation, int]]]:
-    """District, streets and (index, community, street index), created where missing."""
-    district = _org(
-        district_slug(spec),
-        name=f"中共深圳市{vocab.DISTRICT}委员会（{spec.tag}）",
-        short_name=f"{vocab.DISTRICT}委",
-        level=Organisation.Level.DISTRICT,
-    )
-    streets = [
-        _org(
-            f"scale-{spec.tag}-st{j:02d}",
-            name=f"中共深圳市{vocab.DISTRICT}{vocab.street_name(j)}街道工作委员会（{spec.tag}）",
-            short_name=f"{vocab.street_name(j)}街道党工委",
-            level=Organisation.Level.STREET,
-            parent=district,
-        )
-        for j in range(spec.streets)
-    ]
-    communities = []
-    for i in range(spec.communities):
-        j = i % spec.streets
-        name = vocab.community_name(i)
-        org = _org(
-            community_slug(spec, i),
-            name=f"中共深圳市{vocab.DISTRICT}{vocab.street_name(j)}街道{name}社区委员会（{spec.tag}）",
-            short_name=f"{name}社区党委",
-            level=Organisation.Level.COMMUNITY,
-            parent=streets[j],
-        )
-        communities.append((i, org, j))
-    return district, streets, communities
-
-
-def _supervisors(spec: ScaleSpec, district: Organisation, streets: list[Organisation], password: str) -> None:
-    User = get_user_model()
-    wanted = [(supervisor_username(spec), district, "区委巡察办")] + [
-        (supervisor_username(spec, j), street, f"{street.short_name}督导员") for j, street in enumerate(streets)
-    ]
-    existing = set(User.objects.filter(username__in=[w[0] for w in wanted]).values_list("username", flat=True))
-    for name, org, label in wanted:
-        if name not in existing:
-            user = User.objects.create(username=name, first_name=label, password=password)
-            Membership.objects.create(user=user, organisation=org, role=Role.SUPERVISOR)
-
-
-# ---------------------------------------------------------------------------- one community
 
 
 def _at(day: dt.date, rng: random.Random) -> dt.datetime:
@@ -191,7 +43,7 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-class _Community:
+class CommunityBuilder:
     """Builds and inserts one community's rows; every random draw comes from ``rng``."""
 
     def __init__(self, spec: ScaleSpec, index: int, org: Organisation, password: str, report: ScaleReport):
@@ -297,7 +149,7 @@ class _Community:
 class _MeasurePlan:
     """One measure's drawn values, and the rows that hang off it once it has a key."""
 
-    def __init__(self, community: _Community, feedback: dt.date) -> None:
+    def __init__(self, community: CommunityBuilder, feedback: dt.date) -> None:
         self.c = community
         rng, ref = community.rng, community.ref
         self.feedback = feedback
@@ -480,59 +332,3 @@ def _entry(measure, kind, author, text, old, new, at) -> ProgressEntry:
     return ProgressEntry(
         measure=measure, kind=kind, author=author, text=text, old_status=old, new_status=new, created_at=at
     )
-
-
-# ---------------------------------------------------------------------------- entry points
-
-
-def scale_data_find(*, spec: ScaleSpec) -> bool:
-    """Whether the data set of ``spec`` is complete in the database (every community built)."""
-    district = Organisation.objects.filter(slug=district_slug(spec)).first()
-    if district is None:
-        return False
-    built = (
-        Inspection.objects.filter(organisation__path__startswith=district.path)
-        .values("organisation_id")
-        .distinct()
-        .count()
-    )
-    return built == spec.communities
-
-
-def _placeholder(spec: ScaleSpec) -> str:
-    # Evidence rows all point at one tiny stored file: the rows are real, the bytes are not.
-    path = f"scale/{spec.tag}/placeholder.txt"
-    if not default_storage.exists(path):
-        path = default_storage.save(path, ContentFile(b"scale-data placeholder evidence\n"))
-    return path
-
-
-def scale_data_generate(*, spec: ScaleSpec, progress: Callable[[int, int], None] | None = None) -> ScaleReport:
-    """Create whatever of the data set ``spec`` is missing; see the module docstring.
-
-    Not one transaction: each community is its own, so a million measures do not sit in
-    one open transaction and an interrupted run resumes.
-    """
-    with transaction.atomic():
-        district, streets, communities = _tree(spec)
-        password = make_password(PASSWORD, salt=f"scale{spec.seed}")
-        _supervisors(spec, district, streets, password)
-    report = ScaleReport(spec=spec, district=district)
-    built = set(
-        Inspection.objects.filter(organisation__path__startswith=district.path).values_list(
-            "organisation_id", flat=True
-        )
-    )
-    placeholder = _placeholder(spec)
-    for n, (index, org, _street) in enumerate(communities, start=1):
-        if org.pk in built:
-            report.communities_kept += 1
-        else:
-            with transaction.atomic():
-                community = _Community(spec, index, org, password, report)
-                community.placeholder = placeholder
-                community.build()
-            report.communities_created += 1
-        if progress:
-            progress(n, len(communities))
-    return report

@@ -29,7 +29,7 @@ from ..models import (
     ProgressEntry,
     SignOff,
 )
-from .organisations import organisation_create
+from ..services.organisations import organisation_create
 
 DEMO_PASSWORD = "Fuhua@2025"
 DEFAULT_PATH = Path(settings.BASE_DIR) / "fixtures" / "fuhua_2025.json"
