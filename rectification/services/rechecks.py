@@ -1,6 +1,6 @@
 """Follow-up re-checks (回头看): the secretary confirms a signed-off measure stayed fixed,
 or reopens it when the problem came back. The sweep creates the pending ReCheck rows
-(services/sweep.py: recheck_schedule, recheck_open)."""
+(services/recheck_sweep.py: recheck_schedule, recheck_open)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from ..models import Measure, MeasureKind, MeasureStatus, ProgressEntry, ReCheck
 from .measures import add_entry, lock_measure, save_measure
-from .notifications import Kind, notify
+from .notification_kinds import Kind
+from .notifications import notify
 from .record import record_language
 
 
