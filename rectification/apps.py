@@ -8,4 +8,7 @@ class RectificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import middleware  # noqa: F401  (connects the login-stamp receiver)
+        # middleware connects the login-stamp receiver; tasks registers the Celery tasks in
+        # every process, the web's too, as services enqueue them by name (outbox.DRAIN_TASK)
+        # and may not import tasks.py.
+        from . import middleware, tasks  # noqa: F401

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from .services import notifications, sweep
+from .services import digest, outbox, sweep
 
 
 def _day(today: str | None) -> dt.date:
@@ -30,12 +30,12 @@ def daily_sweep(today: str | None = None) -> str:
     return str(sweep.sweep_run(today=_day(today)))
 
 
-@shared_task(acks_late=True, **_RETRY)
+@shared_task(name=outbox.DRAIN_TASK, acks_late=True, **_RETRY)
 def deliver_outbox() -> str:
     """Send what is due in the outbox (e-mail, webhook)."""
-    return str(notifications.outbox_drain())
+    return str(outbox.outbox_drain())
 
 
 @shared_task(acks_late=True, **_RETRY)
 def weekly_digest(today: str | None = None) -> str:
-    return f"weekly digest: {sweep.digest_send(today=_day(today))} notifications"
+    return f"weekly digest: {digest.digest_send(today=_day(today))} notifications"

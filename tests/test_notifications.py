@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from rectification import services
 from rectification.models import Delivery, Measure, Notification, ProgressEntry, ReCheck
-from rectification.services import notifications
+from rectification.services import notifications, sql
 
 from . import factories as f
 
@@ -108,7 +108,7 @@ def test_outbox_rows_per_enabled_channel(channels_on, personas):
 def test_notify_each_gives_each_user_their_own_message_once_per_key(channels_on, personas, monkeypatch):
     _notify([personas.staff_a], key="weekly")  # staff_a has this week's already
     # One row per INSERT, so that the chunking is exercised with three users.
-    monkeypatch.setattr(notifications, "chunks", lambda rows: ([row] for row in rows))
+    monkeypatch.setattr(sql, "chunks", lambda rows: ([row] for row in rows))
     messages = [(personas.member_a.pk, "二"), (personas.staff_a.pk, "一"), (personas.staff_b.pk, "三")]
     assert notifications.notify_each(messages, kind="overdue", key="weekly") == 2
     rows = Notification.objects.filter(key="weekly").values_list("recipient__username", "message", "measure_id")

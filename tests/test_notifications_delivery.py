@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from rectification import services
 from rectification.models import Delivery
-from rectification.services import notifications
+from rectification.services import outbox
 
 START = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -68,7 +68,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def _drain(at: dt.datetime) -> notifications.DrainReport:
+def _drain(at: dt.datetime) -> outbox.DrainReport:
     with time_machine.travel(at, tick=False):
         return services.outbox_drain()
 
@@ -120,7 +120,7 @@ def test_mail_server_down_retries_with_backoff_then_gives_up(settings, secretary
     _notify(secretary)
     delivery = Delivery.objects.get()
     now, waits = START, []
-    with caplog.at_level(logging.WARNING, logger="rectification.services.notifications"):
+    with caplog.at_level(logging.WARNING, logger="rectification.services.outbox"):
         for attempt in range(1, 6):
             report = _drain(now)
             delivery.refresh_from_db()
@@ -193,20 +193,20 @@ def test_a_claim_is_won_once(robot, secretary):
     _notify(secretary)
     delivery = Delivery.objects.get()
     with time_machine.travel(START, tick=False):
-        claimed = notifications._claim_next()
+        claimed = outbox._claim_next()
         assert claimed is not None and claimed.attempts == 1
         stale = Delivery.objects.filter(pk=delivery.pk, state="pending", attempts=0).update(attempts=1)
         assert stale == 0
-        assert notifications._claim_next() is None  # leased
+        assert outbox._claim_next() is None  # leased
     # A worker killed while sending: the lease runs out and the next drain sends it.
-    assert _drain(START + notifications.CLAIM_LEASE + dt.timedelta(seconds=1)).sent == 1
+    assert _drain(START + outbox.CLAIM_LEASE + dt.timedelta(seconds=1)).sent == 1
     assert len(robot.received) == 1
 
 
 @pytest.mark.django_db
 def test_backoff_is_capped(settings):
-    assert notifications.backoff(1) == dt.timedelta(seconds=60)
-    assert notifications.backoff(30) == notifications.MAX_BACKOFF
+    assert outbox.backoff(1) == dt.timedelta(seconds=60)
+    assert outbox.backoff(30) == outbox.MAX_BACKOFF
 
 
 @pytest.mark.django_db
@@ -214,6 +214,6 @@ def test_drain_is_bounded(robot, personas, secretary):
     for i in range(5):
         _notify(secretary, key=f"k{i}")
     with time_machine.travel(START, tick=False):
-        assert notifications.outbox_drain(limit=3).sent == 3
-        assert notifications.outbox_drain(limit=3).sent == 2
+        assert outbox.outbox_drain(limit=3).sent == 3
+        assert outbox.outbox_drain(limit=3).sent == 2
     assert timezone.now() > START

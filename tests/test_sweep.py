@@ -30,7 +30,7 @@ from rectification.models import (
     recheck_unopened_q,
     stale_unreminded_q,
 )
-from rectification.services import sweep
+from rectification.services import ladder, recheck_sweep, sweep
 from rectification.services.sweep import sweep_run
 
 from . import factories as f
@@ -276,14 +276,14 @@ def test_repeat_reminder_is_one_notice_per_person_a_week_counting_their_overdue_
     f.measure_in(personas.tree.a, due_on=dt.date(2025, 7, 3), owners=[personas.person_staff_a])  # warned 07-04
     for day in days(dt.date(2025, 6, 27), dt.date(2025, 7, 7)):
         run(day)
-    week = sweep.overdue_period(dt.date(2025, 7, 7))[0]
+    week = ladder.overdue_period(dt.date(2025, 7, 7))[0]
     reminder = Notification.objects.get(recipient=personas.staff_a, key=f"overdue_repeat:{week}")
     assert reminder.measure is None and reminder.kind == "overdue"
     # The one due 07-03 was first warned on 07-04, in the week before: counted too.
     assert (
         reminder.message == "您负责的 3 项整改措施仍处于超期状态（最早的完成时限 2025-06-27），请尽快整改并报告进展。"
     )
-    assert SweepMark.objects.get(step=sweep.REPEAT_STEP, period=week).done_on == dt.date(2025, 7, 7)
+    assert SweepMark.objects.get(step=ladder.REPEAT_STEP, period=week).done_on == dt.date(2025, 7, 7)
     assert not Notification.objects.filter(key__startswith="overdue_repeat").exclude(pk=reminder.pk).exists()
 
     # Tuesday: the second measure is signed off; nothing more is sent this week.
@@ -507,8 +507,8 @@ def test_the_migration_records_the_rechecks_already_opened(personas):
 @pytest.mark.django_db
 def test_recheck_months_are_calendar_months(settings):
     settings.RECTIFICATION = {**settings.RECTIFICATION, "RECHECK_AFTER_MONTHS": 3}
-    assert sweep.recheck_due_on(dt.date(2025, 11, 30)) == dt.date(2026, 2, 28)
-    assert sweep.recheck_due_on(dt.date(2025, 1, 31)) == dt.date(2025, 4, 30)
+    assert recheck_sweep.recheck_due_on(dt.date(2025, 11, 30)) == dt.date(2026, 2, 28)
+    assert recheck_sweep.recheck_due_on(dt.date(2025, 1, 31)) == dt.date(2025, 4, 30)
 
 
 @pytest.mark.django_db

@@ -25,7 +25,8 @@ from django.db import connection, transaction
 
 from rectification.models import Measure
 from rectification.services import workdays
-from rectification.services.sweep import overdue_flag, sweep_run
+from rectification.services.flags import overdue_flag
+from rectification.services.sweep import sweep_run
 
 from .. import data
 from ..child import Skip

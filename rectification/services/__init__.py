@@ -6,6 +6,7 @@ one transaction, so a failure leaves nothing half-written.
 
 from .bulk import measures_bulk_update
 from .bulletins import BulletinConflictError, BulletinRenderError, bulletin_publish, bulletin_update
+from .digest import digest_send
 from .evidence import evidence_add, evidence_delete
 from .ledger import LedgerPlan, ledger_import, ledger_preview
 from .measures import (
@@ -18,8 +19,9 @@ from .measures import (
     measure_sign_off,
     measure_update,
 )
-from .notifications import notification_mark_read, notify, outbox_drain
+from .notifications import notification_mark_read, notify
 from .organisations import organisation_create, organisation_rebuild_paths
+from .outbox import outbox_drain
 from .rechecks import recheck_confirm, recheck_reopen
 from .structure import (
     category_create,
@@ -38,7 +40,7 @@ from .structure import (
     measure_move,
     person_ensure,
 )
-from .sweep import digest_send, sweep_run
+from .sweep import sweep_run
 
 __all__ = [
     "BulletinConflictError",

@@ -37,8 +37,8 @@ from ..models import (
     status_label,
 )
 from . import notifications
+from .recheck_sweep import recheck_due_on
 from .record import in_record_language, record_language
-from .sweep import recheck_due_on
 
 Status = MeasureStatus
 
@@ -198,7 +198,7 @@ def measure_sign_off(*, measure: Measure, user, expected_version: int | None = N
         text = _("同意销号。") + (" " + reason.strip() if reason.strip() else "")
     _set_status(current, user, Status.DONE, text, kind=ProgressEntry.Kind.SIGN_OFF)
     current.signed_off_at, current.signed_off_by, current.completed_on = now, user, timezone.localdate(now)
-    current.recheck_on = recheck_due_on(current.completed_on)  # 回头看, see services/sweep.py
+    current.recheck_on = recheck_due_on(current.completed_on)  # 回头看, see services/recheck_sweep.py
     save_measure(current, user, ["status", "signed_off_at", "signed_off_by", "completed_on", "recheck_on"])
     notifications.notice_decided(current, sign_off)
     return sign_off

@@ -1,191 +1,48 @@
-"""Notifications: in the app (Notification rows), by e-mail and by a group-chat robot webhook.
+"""Notifications in the app (Notification rows): creating them, once per key, and the
+notices the workflow sends.
 
 Every notification has a ``key``; (recipient, key) is unique, so whoever creates
 notifications (a view, the sweep, two sweeps at once) can simply try again: the database
-keeps the first and ignores the rest. Nothing here counts on luck or on a lock held in
-Python.
-
-External channels go through an outbox: each new notification gets one Delivery row per
-enabled channel, in the same transaction. After the commit a task drains the outbox; the
-beat schedule and the daily sweep drain it too, so a delivery that could not be queued
-(broker down) or failed (mail server down) is sent later, with exponential backoff, until
-it is given up with a logged error after NOTIFY_MAX_ATTEMPTS.
-
-A channel is off when it is not configured: e-mail needs NOTIFY_EMAIL_ENABLED (and the
-recipient's e-mail address), the webhook needs NOTIFY_WEBHOOK_URL.
+keeps the first and ignores the rest. Each new notification also gets its outbox
+deliveries (e-mail, webhook) in the same transaction: see outbox.py. The kinds, their
+names and links are in notification_kinds.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import logging
-import re
-import urllib.request
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import EmptyResultSet
-from django.core.mail import send_mail
-from django.db import connection, models, transaction
-from django.db.models import BigIntegerField, Expression, F, QuerySet, TextField, Value
-from django.db.models.functions import Cast, Concat
-from django.urls import NoReverseMatch, reverse
+from django.db import transaction
+from django.db.models import BigIntegerField, CharField, Exists, Expression, F, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from ..models import Delivery, Measure, Notification
+from ..models import Measure, Membership, Notification
+from .notification_kinds import Kind
+from .outbox import deliveries_queue
 from .record import in_record_language
+from .sql import insert_rows_returning, insert_select_returning, sql_format
 
-logger = logging.getLogger(__name__)
+_ORG = "finding__category__inspection__organisation"
 
-
-class Kind:
-    """Notification kinds used by this app (the column is free text, so others may add)."""
-
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-    ESCALATION = "escalation"
-    STALE = "stale"
-    RECHECK = "recheck"
-    REOPENED = "reopened"
-    DIGEST = "digest"
-    SUBMITTED = "submitted"
-    SIGNED_OFF = "signed_off"
-    SENT_BACK = "sent_back"
-    EXTENSION = "extension"
-
-
-KIND_LABELS = {
-    Kind.DUE_SOON: gettext_lazy("临期提醒"),
-    Kind.OVERDUE: gettext_lazy("超期提醒"),
-    Kind.ESCALATION: gettext_lazy("督办升级"),
-    Kind.STALE: gettext_lazy("长期未更新"),
-    Kind.RECHECK: gettext_lazy("回头看"),
-    Kind.REOPENED: gettext_lazy("重新整改"),
-    Kind.DIGEST: gettext_lazy("每周汇总"),
-    Kind.SUBMITTED: gettext_lazy("提请销号"),
-    Kind.SIGNED_OFF: gettext_lazy("已销号"),
-    Kind.SENT_BACK: gettext_lazy("退回"),
-    Kind.EXTENSION: gettext_lazy("延期"),
+# Who hears about a measure, for the set-based notify_measures: a filter that picks the
+# people, and the column naming them. "secretaries" is measure_secretaries() in SQL.
+AUDIENCES: dict[str, tuple[dict, str]] = {
+    "owners": ({"owners__user__is_active": True}, "owners__user_id"),
+    "leader": ({"leader__user__is_active": True}, "leader__user_id"),
+    "secretaries": (
+        {f"{_ORG}__memberships__role": Membership.Role.SECRETARY, f"{_ORG}__memberships__user__is_active": True},
+        f"{_ORG}__memberships__user_id",
+    ),
 }
-
-# A group chat sees every message; personal summaries stay out of it.
-WEBHOOK_SKIPS_KINDS = frozenset({Kind.DIGEST})
-# A claimed delivery is not offered to another worker for this long (a killed worker's
-# claim runs out and the delivery is tried again).
-CLAIM_LEASE = dt.timedelta(minutes=10)
-MAX_BACKOFF = dt.timedelta(hours=6)
-_CHUNK = 500
-
-
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
-
-
-# ---------------------------------------------------------------------------- set-based SQL
-
-
-def _columns(model: type[models.Model], names: Sequence[str]) -> str:
-    """The quoted database columns of ``model``'s fields ``names``, comma-separated."""
-    qn = connection.ops.quote_name
-    return ", ".join(qn(model._meta.get_field(name).column) for name in names)
-
-
-def _insert_statement(model: type[models.Model], columns: Sequence[str], source: QuerySet) -> tuple[str, tuple]:
-    """INSERT INTO <model> (<columns>) SELECT … FROM <source> ON CONFLICT DO NOTHING.
-
-    ``source`` is a values_list() whose columns match ``columns`` in order. Rows are
-    inserted in the order of their first two columns, which for our unique constraints is
-    the order of the unique index: two sweeps inserting the same keys wait for each other
-    instead of deadlocking. Raises EmptyResultSet when the source can match nothing."""
-    sql, params = source.query.sql_with_params()
-    # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as a join constraint.
-    statement = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({_columns(model, columns)}) "
-        f"SELECT * FROM ({sql}) AS src WHERE 1 = 1 "
-        "ORDER BY 1, 2 ON CONFLICT DO NOTHING"
-    )
-    return statement, params
-
-
-def insert_select(model: type[models.Model], columns: Sequence[str], source: QuerySet) -> int:
-    """Insert the rows ``source`` yields, skipping those that violate a unique constraint;
-    returns how many were inserted. One statement, however many rows."""
-    try:
-        statement, params = _insert_statement(model, columns, source)
-    except EmptyResultSet:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return max(cursor.rowcount, 0)
-
-
-def insert_select_returning(
-    model: type[models.Model], columns: Sequence[str], source: QuerySet, returning: Sequence[str]
-) -> list[tuple]:
-    """Like insert_select, returning ``returning`` of the rows actually inserted: the
-    database decides who acts, so a concurrent run that lost the race gets nothing."""
-    try:
-        statement, params = _insert_statement(model, columns, source)
-    except EmptyResultSet:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(f"{statement} RETURNING {_columns(model, returning)}", params)
-        return cursor.fetchall()
-
-
-def insert_rows_returning(
-    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], returning: Sequence[str]
-) -> list[tuple]:
-    """Insert ``rows`` (Python values in the order of ``columns``), skipping those that
-    violate a unique constraint; returns ``returning`` of the rows actually inserted. Rows
-    go in sorted by their first two columns, as _insert_statement's do, so that concurrent
-    runs wait for each other instead of deadlocking."""
-    fields = [model._meta.get_field(c) for c in columns]
-    head = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({_columns(model, columns)}) VALUES "
-    tail = f" ON CONFLICT DO NOTHING RETURNING {_columns(model, returning)}"
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    inserted: list[tuple] = []
-    with connection.cursor() as cursor:
-        for chunk in chunks(sorted(rows, key=lambda row: tuple(row[:2]))):
-            params = [
-                f.get_db_prep_save(value, connection) for row in chunk for f, value in zip(fields, row, strict=True)
-            ]
-            cursor.execute(head + ", ".join([one_row] * len(chunk)) + tail, params)
-            inserted += cursor.fetchall()
-    return inserted
-
-
-def sql_format(template: str, **parts: Expression) -> Expression:
-    """A message or key template such as "「{title}」将于 {due} 到期" as one SQL expression,
-    so that the database fills it in for every row."""
-    pieces = re.split(r"\{(\w+)\}", template)
-    exprs: list[Expression] = []
-    for i, piece in enumerate(pieces):
-        if i % 2:
-            exprs.append(parts[piece])
-        elif piece:
-            exprs.append(Value(piece))
-    if len(exprs) == 1:
-        return exprs[0]
-    return Concat(*exprs, output_field=TextField())
-
-
-def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-# ---------------------------------------------------------------------------- creating notifications
-
 
 # What the set-based notify functions insert, in this order.
 _NOTIFICATION_COLUMNS = ("recipient", "key", "kind", "message", "measure", "created_at")
+
+
+# ---------------------------------------------------------------------------- creating notifications
 
 
 @transaction.atomic
@@ -259,249 +116,40 @@ def notification_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
     return rows.update(read_at=timezone.now())
 
 
-# ---------------------------------------------------------------------------- channels
+# ---------------------------------------------------------------------------- notices about measures, set-based
 
 
-class Channel(Protocol):
-    name: str
-
-    def enabled(self) -> bool: ...
-
-    def eligible(self, notifications: QuerySet[Notification]) -> QuerySet[Notification]: ...
-
-    def send(self, notification: Notification) -> None:
-        """Deliver or raise; any exception counts as a failed attempt."""
-
-
-# Where a notification about several measures leads, by kind: a view and its query.
-_LIST_LINKS = {Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1")}
-
-
-def notification_path(notification: Notification) -> str:
-    """The page a notification leads to: its measure's, or for a notice about several
-    measures (the weekly overdue reminder) the list of them; "" when there is none."""
-    if notification.measure_id:
-        return reverse("rectification:measure_detail", args=[notification.measure_id])
-    view, query = _LIST_LINKS.get(notification.kind, ("", ""))
-    return reverse(view) + query if view else ""
-
-
-def _link(notification: Notification) -> str:
-    if not settings.SITE_URL:
-        return ""
-    try:
-        return settings.SITE_URL + (notification_path(notification) or reverse("rectification:notifications"))
-    except NoReverseMatch:
-        return settings.SITE_URL
-
-
-class EmailChannel:
-    name = Delivery.Channel.EMAIL
-
-    def enabled(self) -> bool:
-        return bool(settings.NOTIFY_EMAIL_ENABLED)
-
-    def eligible(self, notifications: QuerySet[Notification]) -> QuerySet[Notification]:
-        return notifications.exclude(recipient__email="")
-
-    def send(self, notification: Notification) -> None:
-        body = notification.message
-        link = _link(notification)
-        if link:
-            body += "\n\n" + link
-        body += "\n\n" + _("（本邮件由巡察整改管理系统自动发送，请勿回复。）")
-        subject = _("【巡察整改】{label}").format(label=kind_label(notification.kind))
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email], fail_silently=False)
-
-
-class WebhookChannel:
-    """A group-chat robot (企业微信 / 钉钉 style): JSON {"msgtype": "text", "text": {"content": …}}."""
-
-    name = Delivery.Channel.WEBHOOK
-
-    def enabled(self) -> bool:
-        return bool(settings.NOTIFY_WEBHOOK_URL)
-
-    def eligible(self, notifications: QuerySet[Notification]) -> QuerySet[Notification]:
-        return notifications.exclude(kind__in=WEBHOOK_SKIPS_KINDS)
-
-    def send(self, notification: Notification) -> None:
-        who = notification.recipient.first_name or notification.recipient.username
-        content = f"【{kind_label(notification.kind)}】@{who} {notification.message}"
-        link = _link(notification)
-        if link:
-            content += f"\n{link}"
-        body = json.dumps({"msgtype": "text", "text": {"content": content}}, ensure_ascii=False).encode()
-        request = urllib.request.Request(
-            settings.NOTIFY_WEBHOOK_URL, data=body, headers={"Content-Type": "application/json; charset=utf-8"}
-        )
-        with urllib.request.urlopen(request, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT) as response:
-            answer = response.read()
-        # These robots answer HTTP 200 with {"errcode": 93000, …} when they refuse a message.
-        try:
-            errcode = json.loads(answer or b"{}").get("errcode", 0)
-        except (ValueError, AttributeError):
-            errcode = 0
-        if errcode:
-            raise RuntimeError(f"webhook refused the message: {answer[:200]!r}")
-
-
-CHANNELS: dict[str, Channel] = {channel.name: channel for channel in (EmailChannel(), WebhookChannel())}
-
-
-def enabled_channels() -> list[Channel]:
-    return [channel for channel in CHANNELS.values() if channel.enabled()]
-
-
-# ---------------------------------------------------------------------------- the outbox
-
-
-def deliveries_queue(notification_ids: Sequence[int]) -> int:
-    """Outbox rows for new notifications, one per enabled channel; the drain is queued
-    for after the commit. Returns how many rows were added."""
-    added = 0
-    now = timezone.now()
-    for channel in enabled_channels():
-        for chunk in chunks(list(notification_ids)):
-            source = (
-                channel.eligible(Notification.objects.filter(pk__in=chunk))
-                .order_by()
-                .annotate(
-                    d_channel=Value(channel.name),
-                    d_state=Value(Delivery.State.PENDING),
-                    d_attempts=Value(0),
-                    d_next=Value(now),
-                    d_error=Value(""),
-                )
-                .values_list("pk", "d_channel", "d_state", "d_attempts", "d_next", "d_error")
-            )
-            columns = ["notification", "channel", "state", "attempts", "next_attempt_at", "last_error"]
-            added += insert_select(Delivery, columns, source)
-    if added:
-        _enqueue_drain_on_commit()
-    return added
-
-
-def _enqueue_drain_on_commit() -> None:
-    # One drain per transaction is enough, however many notify calls it made.
-    conn = transaction.get_connection()
-    if conn.in_atomic_block and any(func is _enqueue_drain for _sids, func, _robust in conn.run_on_commit):
-        return
-    transaction.on_commit(_enqueue_drain)
-
-
-def _enqueue_drain() -> None:
-    from ..tasks import deliver_outbox
-
-    try:
-        deliver_outbox.delay()
-    except Exception:  # the broker is down or unreachable: the rows wait in the outbox
-        logger.warning(
-            "could not queue the outbox drain (broker unavailable?); pending deliveries stay in the "
-            "outbox and are sent by the next scheduled drain or sweep",
-            exc_info=True,
-        )
-
-
-@dataclass
-class DrainReport:
-    sent: int = 0
-    retrying: int = 0
-    given_up: int = 0
-
-    def __str__(self) -> str:
-        return f"sent {self.sent}, retrying {self.retrying}, given up {self.given_up}"
-
-
-def outbox_drain(*, limit: int = 500) -> DrainReport:
-    """Send what is due in the outbox, at most ``limit`` deliveries.
-
-    Each delivery is claimed first (a conditional UPDATE that exactly one worker wins),
-    then sent outside any transaction, then marked; so two drains never send the same row,
-    and a worker killed while sending leaves a claim that runs out (CLAIM_LEASE) and is
-    retried. A message may then go out twice; it is never lost."""
-    report = DrainReport()
-    for _attempt_no in range(limit):
-        delivery = _claim_next()
-        if delivery is None:
-            break
-        _attempt(delivery, report)
-    return report
-
-
-def _claim_next() -> Delivery | None:
-    while True:
-        now = timezone.now()
-        with transaction.atomic():
-            row = (
-                Delivery.objects.select_for_update(skip_locked=True)
-                .filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "pk")
-                .values_list("pk", "attempts")
-                .first()
-            )
-            if row is None:
-                return None
-            pk, attempts = row
-            won = Delivery.objects.filter(pk=pk, state=Delivery.State.PENDING, attempts=attempts).update(
-                attempts=attempts + 1, next_attempt_at=now + CLAIM_LEASE
-            )
-        if won:
-            return Delivery.objects.select_related("notification__recipient").get(pk=pk)
-
-
-def _attempt(delivery: Delivery, report: DrainReport) -> None:
-    channel = CHANNELS.get(delivery.channel)
-    if channel is None or not channel.enabled():
-        logger.warning("outbox: channel %s is not configured; delivery %s dropped", delivery.channel, delivery.pk)
-        _mark(delivery, state=Delivery.State.FAILED, last_error="channel not configured")
-        report.given_up += 1
-        return
-    try:
-        channel.send(delivery.notification)
-    except Exception as exc:  # whatever a mail server or webhook does wrong is retried
-        _failed(delivery, exc, report)
-    else:
-        _mark(delivery, state=Delivery.State.SENT, sent_at=timezone.now(), last_error="")
-        report.sent += 1
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """Wait before attempt ``attempts + 1``: NOTIFY_RETRY_SECONDS doubled each time, capped."""
-    base = dt.timedelta(seconds=settings.RECTIFICATION["NOTIFY_RETRY_SECONDS"])
-    return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
-
-
-def _failed(delivery: Delivery, exc: Exception, report: DrainReport) -> None:
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    if delivery.attempts >= settings.RECTIFICATION["NOTIFY_MAX_ATTEMPTS"]:
-        logger.error(
-            "outbox: giving up %s delivery %s (notification %s to user %s) after %s attempts: %s",
-            delivery.channel,
-            delivery.pk,
-            delivery.notification_id,
-            delivery.notification.recipient_id,
-            delivery.attempts,
-            error,
-        )
-        _mark(delivery, state=Delivery.State.FAILED, last_error=error)
-        report.given_up += 1
-        return
-    wait = backoff(delivery.attempts)
-    logger.warning(
-        "outbox: %s delivery %s failed (attempt %s), retrying in %ss: %s",
-        delivery.channel,
-        delivery.pk,
-        delivery.attempts,
-        int(wait.total_seconds()),
-        error,
+def _fmt(template: str, ref: type[F] = F) -> Expression:
+    """A template over a Measure row: {id}, {due}, {title}, {stale}, {recheck}; with
+    ``ref=OuterRef`` over the outer row of a subquery."""
+    return sql_format(
+        template,
+        id=Cast(ref("pk"), CharField()),
+        due=Cast(ref("due_on"), CharField()),
+        title=Substr(ref("title"), 1, 60),
+        stale=Cast(ref("stale_since"), CharField()),
+        recheck=Cast(ref("recheck_on"), CharField()),
     )
-    _mark(delivery, next_attempt_at=timezone.now() + wait, last_error=error)
-    report.retrying += 1
 
 
-def _mark(delivery: Delivery, **fields: Any) -> None:
-    Delivery.objects.filter(pk=delivery.pk).update(**fields)
+def notify_measures(measures: QuerySet[Measure], audience: str, *, kind: str, key: str, message: str) -> list[tuple]:
+    """Notify ``audience`` ("owners", "leader", "secretaries") of each measure; ``key`` and
+    ``message`` are templates filled in per row (see _fmt).
+
+    Measures that already have the notice are left out first (an index lookup on the
+    notification's measure), so a daily step costs what it sends, not what it sent before;
+    the unique key still guards against a concurrent run. A notice goes to the people the
+    measure has when it is first sent."""
+    people, column = AUDIENCES[audience]
+    sent = Notification.objects.filter(measure=OuterRef("pk"), kind=kind, key=_fmt(key, OuterRef))
+    return notify_rows(
+        measures.exclude(Exists(sent)).filter(**people),
+        recipient=F(column),
+        key=_fmt(key),
+        kind=kind,
+        message=_fmt(message),
+        measure=F("pk"),
+    )
 
 
 # ---------------------------------------------------------------------------- workflow notices
@@ -516,8 +164,10 @@ def measure_people(measure: Measure) -> list:
 
 
 def measure_secretaries(measure: Measure) -> list:
-    from ..models import Membership
-
+    """The users the workflow notices treat as ``measure``'s secretary (提请销号, a
+    request for an extension): the SECRETARY members of its organisation. The one place
+    these notices ask; notify() then skips inactive users, as AUDIENCES["secretaries"]
+    does in SQL for the sweep's notices."""
     organisation_id = measure.finding.category.inspection.organisation_id
     rows = Membership.objects.filter(organisation_id=organisation_id, role=Membership.Role.SECRETARY)
     return [row.user for row in rows.select_related("user")]

@@ -1,6 +1,6 @@
 """Follow-up re-checks (回头看): the secretary confirms a signed-off measure stayed fixed,
 or reopens it when the problem came back. The sweep creates the pending ReCheck rows
-(services/sweep.py: recheck_schedule, recheck_open)."""
+(services/recheck_sweep.py: recheck_schedule, recheck_open)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from ..models import Measure, MeasureKind, MeasureStatus, ProgressEntry, ReCheck
 from .measures import add_entry, lock_measure, save_measure
-from .notifications import Kind, notify
+from .notification_kinds import Kind
+from .notifications import measure_people, notify
 from .record import record_language
 
 
@@ -68,10 +69,13 @@ def recheck_reopen(*, recheck: ReCheck, user, note: str, today: dt.date, due_on:
     measure.signed_off_at = measure.signed_off_by = measure.completed_on = measure.submitted_at = None
     measure.recheck_on = None  # the next sign-off schedules the next re-check
     save_measure(measure, user, fields)
-    people = [p.user for p in measure.owners.select_related("user") if p.user] + (
-        [measure.leader.user] if measure.leader and measure.leader.user else []
-    )
     with record_language():
         message = _("回头看发现「{title}」问题反弹，已重新整改，请抓紧落实。").format(title=measure.title[:60])
-    notify(recipients=people, kind=Kind.REOPENED, message=message, key=f"reopened:{current.pk}", measure=measure)
+    notify(
+        recipients=measure_people(measure),
+        kind=Kind.REOPENED,
+        message=message,
+        key=f"reopened:{current.pk}",
+        measure=measure,
+    )
     return current

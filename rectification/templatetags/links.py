@@ -14,7 +14,7 @@ from django import template
 from django.template.defaultfilters import stringfilter, truncatechars
 from django.urls import get_script_prefix, reverse
 
-from ..services.notifications import notification_path
+from ..services.notification_kinds import notification_path
 
 register = template.Library()
 
@@ -41,7 +41,7 @@ def measure_url(pk: int) -> str:
 
 @register.filter
 def notification_url(notification) -> str:
-    """Where a notification leads ("" for none), as services.notifications.notification_path."""
+    """Where a notification leads ("" for none), as services.notification_kinds.notification_path."""
     if notification.measure_id:
         return measure_url(notification.measure_id)
     return notification_path(notification)

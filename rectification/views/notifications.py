@@ -19,7 +19,7 @@ from ..models import ReCheck
 from ..selectors import notifications as sel
 from ..services import notifications as notification_services
 from ..services import rechecks as recheck_services
-from ..services.notifications import kind_label
+from ..services.notification_kinds import kind_label
 
 PAGE_SIZE = 30
 

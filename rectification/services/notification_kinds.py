@@ -1,0 +1,60 @@
+"""What kinds of notification there are, how each is named, and where each leads.
+
+Apart from notifications.py (which creates them) because the outbox's channels need the
+names and links too, and notifications.py needs the outbox.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from ..models import Notification
+
+
+class Kind:
+    """Notification kinds used by this app (the column is free text, so others may add)."""
+
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    STALE = "stale"
+    RECHECK = "recheck"
+    REOPENED = "reopened"
+    DIGEST = "digest"
+    SUBMITTED = "submitted"
+    SIGNED_OFF = "signed_off"
+    SENT_BACK = "sent_back"
+    EXTENSION = "extension"
+
+
+KIND_LABELS = {
+    Kind.DUE_SOON: gettext_lazy("临期提醒"),
+    Kind.OVERDUE: gettext_lazy("超期提醒"),
+    Kind.ESCALATION: gettext_lazy("督办升级"),
+    Kind.STALE: gettext_lazy("长期未更新"),
+    Kind.RECHECK: gettext_lazy("回头看"),
+    Kind.REOPENED: gettext_lazy("重新整改"),
+    Kind.DIGEST: gettext_lazy("每周汇总"),
+    Kind.SUBMITTED: gettext_lazy("提请销号"),
+    Kind.SIGNED_OFF: gettext_lazy("已销号"),
+    Kind.SENT_BACK: gettext_lazy("退回"),
+    Kind.EXTENSION: gettext_lazy("延期"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+# Where a notification about several measures leads, by kind: a view and its query.
+_LIST_LINKS = {Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1")}
+
+
+def notification_path(notification: Notification) -> str:
+    """The page a notification leads to: its measure's, or for a notice about several
+    measures (the weekly overdue reminder) the list of them; "" when there is none."""
+    if notification.measure_id:
+        return reverse("rectification:measure_detail", args=[notification.measure_id])
+    view, query = _LIST_LINKS.get(notification.kind, ("", ""))
+    return reverse(view) + query if view else ""
