@@ -145,7 +145,7 @@ def spans_organisations(user) -> bool:
 
 def holds_role_somewhere(user, roles: Iterable[str]) -> bool:
     """Whether the user holds one of ``roles`` anywhere (superusers always do); for
-    showing controls on pages that span organisations, e.g. the list's bulk bar."""
+    user-level rules and defaults (secretary_somewhere, oversees_measures)."""
     if getattr(user, "is_superuser", False):
         return True
     return any(role in roles for _id, _path, role in _memberships(user))

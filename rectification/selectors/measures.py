@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ..filters import MeasureFilter
 from ..models import DeadlineExtension, Evidence, Finding, Measure, MeasureStatus, Organisation, Person
 from ..permissions import measure_scope, organisation_scope
-from ..workflow import measure_actions
+from ..workflow import is_signed_off, measure_actions
 
 LIST_RELATED = ("finding__category__inspection__organisation", "leader")
 
@@ -78,9 +78,7 @@ def mark_deadlines(measures: Iterable[Measure], today: dt.date) -> None:
         m.overdue = m.is_overdue(today)
         m.days_left = (m.due_on - today).days if m.due_on else None
         m.days_overdue = -m.days_left if m.overdue else 0
-        m.due_soon = (
-            not m.overdue and m.status != MeasureStatus.DONE and m.days_left is not None and m.days_left <= soon
-        )
+        m.due_soon = not m.overdue and not is_signed_off(m) and m.days_left is not None and m.days_left <= soon
 
 
 # ---------------------------------------------------------------------------- measure page
