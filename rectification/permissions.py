@@ -1,12 +1,17 @@
 """The one place that says who may see or change what (django-rules).
 
-Views ask ``user.has_perm("rectification.<rule>", obj)`` or use the scope helpers
-below to restrict querysets; nothing else decides access.
+Views and templates ask ``user.has_perm("rectification.<rule>", obj)`` (templates:
+``perms.rectification.<rule>`` for questions without an object, workflow.measure_actions
+for a measure page), services call ``require`` below, and querysets are restricted with
+the scope helpers; nothing else decides access.
 
 Roles (Membership.Role):
-- secretary: everything in their organisation (and its descendants), signs off, publishes;
-- member / staff / grid: read their organisation; change only measures they answer for
-  (responsible person or responsible leader);
+- secretary: everything in their own organisation, signs off, publishes, imports. A
+  secretary of an ancestor organisation only reads the descendants, as a supervisor does:
+  each organisation's secretary is the one who holds the role in that organisation, and
+  the notices go to them (``secretary_memberships``);
+- member / staff / grid: read their organisation (and its descendants); change only
+  measures they answer for (responsible person or responsible leader);
 - supervisor: read-only over their organisation's whole subtree.
 Superusers may do everything (the admin).
 """
@@ -17,7 +22,9 @@ from collections.abc import Iterable
 
 import rules
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import Bulletin, Category, Evidence, Finding, Inspection, Measure, Membership, Organisation
 
@@ -36,13 +43,48 @@ def _memberships(user) -> list[tuple[int, str, str]]:
     return cache
 
 
+def require(user, perm: str, obj=None, *, message: str | None = None) -> None:
+    """Raise PermissionDenied unless ``user`` holds ``perm`` ("rectification.<rule>" or
+    just "<rule>") on ``obj``. Services call it even when their view has checked: bulk
+    actions, tasks and commands reach them without a view."""
+    name = perm if "." in perm else f"rectification.{perm}"
+    if not user.has_perm(name, obj):
+        raise PermissionDenied(message or _("您没有权限进行此操作。"))
+
+
+def _role_below(role: str) -> str:
+    """The role a membership gives in the descendants of its organisation: the same one,
+    except that a secretary only reads there (the descendant's own secretary is the one
+    accountable, see the module docstring)."""
+    return Role.SUPERVISOR if role == Role.SECRETARY else role
+
+
+def _role_over(membership: tuple[int, str, str], organisation: Organisation) -> str | None:
+    """The role ``membership`` gives over ``organisation`` (None: not in its subtree)."""
+    org_id, path, role = membership
+    if organisation.pk == org_id:
+        return role
+    return _role_below(role) if organisation.path.startswith(path) else None
+
+
 def organisation_scope(user, roles: Iterable[str] | None = None) -> Q:
-    """A Q on Organisation selecting the organisations (and descendants) where the user
-    holds one of ``roles`` (any role when None)."""
+    """A Q on Organisation selecting the organisations where the user holds one of
+    ``roles`` (any role when None), own or through an ancestor's membership as
+    ``_role_below`` says: ``roles=[SECRETARY]`` gives the organisations where they are
+    secretary themselves, not the descendants they only read."""
     if getattr(user, "is_superuser", False):
         return Q()
-    memberships = [m for m in _memberships(user) if roles is None or m[2] in roles]
-    return _prefixed(Q(pk__in=[]), "path", memberships)
+    q = Q(pk__in=[])
+    for org_id, path, role in _memberships(user):
+        here = roles is None or role in roles
+        below = roles is None or _role_below(role) in roles
+        if here and below:
+            q |= Q(path__startswith=path)
+        elif here:
+            q |= Q(pk=org_id)
+        elif below:
+            q |= Q(path__startswith=path) & ~Q(pk=org_id)
+    return q
 
 
 def _prefixed(none: Q, path_field: str, memberships: Iterable[tuple[int, str, str]]) -> Q:
@@ -62,15 +104,48 @@ def visible_organisation_ids(user) -> set[int]:
 
 
 def role_in(user, organisation: Organisation) -> str | None:
-    """The user's strongest role that covers ``organisation`` (own or an ancestor's)."""
+    """The user's strongest role over ``organisation`` (own or an ancestor's membership,
+    which a secretary's gives as supervisor: see ``_role_below``)."""
     order = [Role.SECRETARY, Role.MEMBER, Role.STAFF, Role.GRID, Role.SUPERVISOR]
-    found = {role for _id, path, role in _memberships(user) if organisation.path.startswith(path)}
+    found = {_role_over(m, organisation) for m in _memberships(user)}
     return next((r for r in order if r in found), None)
+
+
+def works_in(user, organisation: Organisation) -> bool:
+    """Whether ``organisation`` is one the user works in rather than only reads (supervises,
+    or oversees as an ancestor's secretary); e.g. the dashboard opens on it."""
+    return role_in(user, organisation) not in (None, Role.SUPERVISOR)
+
+
+def secretary_memberships(organisation_ids: Iterable[int]) -> QuerySet[Membership]:
+    """The secretaries of these organisations: who holds the role in the organisation
+    itself (an ancestor's secretary only reads it), active users only. Notices,
+    escalations and digests addressed to "the secretary" go to them."""
+    return Membership.objects.filter(organisation_id__in=list(organisation_ids), **secretary_filter())
+
+
+def secretary_filter(prefix: str = "") -> dict[str, object]:
+    """The same rule as a filter on Membership fields reached through ``prefix``, e.g.
+    ``secretary_filter("finding__category__inspection__organisation__memberships__")`` on
+    Measure: the memberships of that very organisation, never an ancestor's."""
+    return {f"{prefix}role": Role.SECRETARY, f"{prefix}user__is_active": True}
+
+
+def oversees_measures(user) -> bool:
+    """Secretaries and supervisors (and admins) follow every measure they may see; the
+    measure list opens on everything for them, on their own measures for everyone else."""
+    return holds_role_somewhere(user, [Role.SECRETARY, Role.SUPERVISOR])
+
+
+def spans_organisations(user) -> bool:
+    """Supervisors (and admins) read several organisations: lists offer them the
+    organisation filter."""
+    return holds_role_somewhere(user, [Role.SUPERVISOR])
 
 
 def holds_role_somewhere(user, roles: Iterable[str]) -> bool:
     """Whether the user holds one of ``roles`` anywhere (superusers always do); for
-    showing controls on pages that span organisations, e.g. the list's bulk bar."""
+    user-level rules and defaults (secretary_somewhere, oversees_measures)."""
     if getattr(user, "is_superuser", False):
         return True
     return any(role in roles for _id, _path, role in _memberships(user))
@@ -188,7 +263,7 @@ rules.add_perm("rectification.view_rollup", is_admin | supervises_any)
 # internal problem wording (问题描述), which the same people already read on the measure pages;
 # it is never offered to the public.
 def ledger_import_organisations(user):
-    """Organisations the user may import a ledger into (secretary of them or an ancestor)."""
+    """Organisations the user may import a ledger into (those they are secretary of)."""
     return Organisation.objects.filter(organisation_scope(user, roles=[Role.SECRETARY]))
 
 
@@ -204,6 +279,11 @@ rules.add_perm("rectification.export_ledger", is_admin | can_read)
 # The sign-off queue (measures awaiting sign-off, pending extensions) of the organisations
 # where the user signs off; everyone else has no queue.
 rules.add_perm("rectification.view_signoff_queue", is_admin | secretary_somewhere)
+
+# Setting up an inspection (for the organisations the user is secretary of) and the measure
+# list's bulk bar (per measure, ``bulk_change_measure`` decides): secretaries only.
+rules.add_perm("rectification.create_inspection", is_admin | secretary_somewhere)
+rules.add_perm("rectification.use_bulk_actions", is_admin | secretary_somewhere)
 
 # Re-checks (回头看): the secretary confirms a signed-off measure stayed fixed or reopens it;
 # the re-check list is in the menu of whoever signs off somewhere.

@@ -54,10 +54,19 @@ def test_staff_changes_only_measures_they_answer_for(personas):
 
 
 @pytest.mark.django_db
-def test_street_secretary_covers_the_communities_below(personas, measure_a, measure_b):
+def test_street_secretary_reads_the_communities_below_but_their_own_secretary_acts(personas, measure_a, measure_b):
+    # Issue 19: an organisation's secretary is who holds the role in that organisation; the
+    # street's secretary reads the communities as a supervisor does (this test said the
+    # opposite before: the street's secretary signed off the communities' measures).
     street_secretary = f.user(organisation=personas.tree.street, role="secretary")
+    acting = ("change_measure", "sign_off_measure", "edit_measure", "decide_extension", "add_evidence")
     for m in (measure_a, measure_b):
-        assert street_secretary.has_perm("rectification.sign_off_measure", m)
+        assert street_secretary.has_perm("rectification.view_measure", m)
+        assert street_secretary.has_perm("rectification.view_evidence", m)
+        for perm in (*acting, "request_extension", "bulk_change_measure", "decide_recheck"):
+            assert not street_secretary.has_perm(f"rectification.{perm}", m), perm
+    for perm in acting:
+        assert personas.secretary_a.has_perm(f"rectification.{perm}", measure_a), perm
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ..filters import MeasureFilter
 from ..models import DeadlineExtension, Evidence, Finding, Measure, MeasureStatus, Organisation, Person
 from ..permissions import measure_scope, organisation_scope
-from ..services.measures import next_statuses
+from ..workflow import is_signed_off, measure_actions
 
 LIST_RELATED = ("finding__category__inspection__organisation", "leader")
 
@@ -78,9 +78,7 @@ def mark_deadlines(measures: Iterable[Measure], today: dt.date) -> None:
         m.overdue = m.is_overdue(today)
         m.days_left = (m.due_on - today).days if m.due_on else None
         m.days_overdue = -m.days_left if m.overdue else 0
-        m.due_soon = (
-            not m.overdue and m.status != MeasureStatus.DONE and m.days_left is not None and m.days_left <= soon
-        )
+        m.due_soon = not m.overdue and not is_signed_off(m) and m.days_left is not None and m.days_left <= soon
 
 
 # ---------------------------------------------------------------------------- measure page
@@ -171,14 +169,6 @@ def measure_history(measure: Measure) -> list[HistoryItem]:
     return sorted(items, key=lambda i: i.when, reverse=True)
 
 
-def measure_permissions(measure: Measure, user) -> dict[str, bool]:
-    """What ``user`` may do on the measure page (no queries once owners are prefetched)."""
-    perms = ("change_measure", "sign_off_measure", "edit_measure", "add_evidence", "request_extension")
-    can = {p: user.has_perm(f"rectification.{p}", measure) for p in perms}
-    can["decide_extension"] = user.has_perm("rectification.decide_extension", measure)
-    return can
-
-
 def measure_detail_data(*, measure: Measure, user, today: dt.date) -> dict[str, Any]:
     """Everything the measure page shows. ``measure`` comes from measure_queryset().
 
@@ -187,7 +177,7 @@ def measure_detail_data(*, measure: Measure, user, today: dt.date) -> dict[str, 
     for e in evidence:
         e.can_delete = user.has_perm("rectification.delete_evidence", e)
     extensions = list(measure.extensions.select_related("requested_by", "decided_by"))
-    can = measure_permissions(measure, user)
+    pending = next((x for x in extensions if x.state == DeadlineExtension.State.PENDING), None)
     mark_deadlines([measure], today)
     return {
         "measure": measure,
@@ -195,10 +185,10 @@ def measure_detail_data(*, measure: Measure, user, today: dt.date) -> dict[str, 
         "entries": list(measure.entries.select_related("author")),
         "sign_offs": list(measure.sign_offs.select_related("decided_by")),
         "extensions": extensions,
-        "pending_extension": next((x for x in extensions if x.state == DeadlineExtension.State.PENDING), None),
+        "pending_extension": pending,
         "history": measure_history(measure),
-        "can": can,
-        "next_statuses": next_statuses(measure) if can["change_measure"] else [],
+        # What the page offers this user: workflow.py's answer, not the template's.
+        "actions": measure_actions(user, measure, pending_extension=pending),
     }
 
 

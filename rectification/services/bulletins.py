@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -15,6 +15,7 @@ from ..bulletin.document import build_document
 from ..bulletin.docx import render_docx
 from ..bulletin.pdf import render_pdf, sha256
 from ..models import Bulletin, BulletinVersion, Inspection
+from ..permissions import require
 
 # What the secretary may edit; everything else of the row is bookkeeping.
 EDITABLE_FIELDS = frozenset(
@@ -53,12 +54,6 @@ class BulletinRenderError(RuntimeError):
     The original exception is chained as ``__cause__``."""
 
 
-def _require(user, perm: str, inspection: Inspection) -> None:
-    # Views authorise first; this is the second lock for other callers.
-    if not user.has_perm(f"rectification.{perm}", inspection):
-        raise PermissionDenied(_("您没有权限进行此操作。"))
-
-
 def _locked_draft(inspection: Inspection, expected_version: int | None) -> Bulletin:
     """The draft row locked for this transaction (created on first use); a conflict when
     it moved past ``expected_version``."""
@@ -73,7 +68,7 @@ def _locked_draft(inspection: Inspection, expected_version: int | None) -> Bulle
 @transaction.atomic
 def bulletin_update(*, inspection: Inspection, user, expected_version: int, **fields: Any) -> Bulletin:
     """Save the draft's editable fields; refuses a stale form (optimistic concurrency)."""
-    _require(user, "edit_bulletin", inspection)
+    require(user, "edit_bulletin", inspection)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -111,7 +106,7 @@ def bulletin_publish(
     the version number is taken under the draft's row lock, and a draft edited since the
     secretary looked at it (``expected_version``) is refused rather than published unseen.
     """
-    _require(user, "publish_bulletin", inspection)
+    require(user, "publish_bulletin", inspection)
     today = today or timezone.localdate()
     draft = Bulletin.objects.filter(inspection=inspection).first() or Bulletin(inspection=inspection)
     draft.inspection = inspection

@@ -16,7 +16,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..models import Measure, MeasureStatus, Membership, due_within_q, overdue_q
+from ..models import Measure, MeasureStatus, due_within_q, overdue_q
+from ..permissions import secretary_memberships
 from .notification_kinds import Kind
 from .notifications import notify
 
@@ -80,9 +81,7 @@ def _secretary_snapshots(today: dt.date) -> dict[int, str]:
     }
     text = _("{org}整改概况：措施 {total} 项，已完成 {done} 项，待销号 {awaiting} 项，超期 {overdue} 项。")
     out: dict[int, list[str]] = {}
-    secretaries = Membership.objects.filter(
-        role=Membership.Role.SECRETARY, user__is_active=True, organisation_id__in=list(figures)
-    ).values_list("user_id", "organisation_id", "organisation__short_name")
+    secretaries = secretary_memberships(figures).values_list("user_id", "organisation_id", "organisation__short_name")
     for user_id, org, name in secretaries:
         out.setdefault(user_id, []).append(text.format(org=name, **figures[org]))
     return {user_id: " ".join(lines) for user_id, lines in out.items()}

@@ -27,7 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Evidence, Measure, ProgressEntry
-from .measures import _require, add_entry, lock_measure, reopen_if_signed_off, save_measure
+from ..permissions import require
+from .measures import add_entry, lock_measure, reopen_if_signed_off, save_measure
 from .record import record_language
 
 MAX_FILES_PER_UPLOAD = 20
@@ -159,7 +160,7 @@ def _validate(files: Sequence[UploadedFile]) -> list[FileType]:
 def evidence_add(*, measure: Measure, user, files: Sequence[UploadedFile], description: str = "") -> list[Evidence]:
     """Store the files as evidence of the measure. A done measure is reopened for sign-off."""
     current = lock_measure(measure)
-    _require(user, "add_evidence", current)
+    require(user, "add_evidence", current)
     types = _validate(files)
     stored: list[str] = []
     try:
@@ -203,7 +204,7 @@ def evidence_delete(*, evidence: Evidence, user) -> None:
     """Delete a file (its uploader or the secretary). A done measure is reopened."""
     current = lock_measure(evidence.measure)
     evidence = Evidence.objects.select_related("measure").get(pk=evidence.pk)
-    _require(user, "delete_evidence", evidence)
+    require(user, "delete_evidence", evidence)
     path, name = evidence.file.name, evidence.original_name
     evidence._history_user = user
     evidence.delete()

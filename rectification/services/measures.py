@@ -1,17 +1,10 @@
-"""The measure workflow: status transitions, progress, sign-off, send-back, extensions.
+"""The measure workflow's writes: status transitions, progress, sign-off, send-back, extensions.
 
-Every write here locks the measure row, checks ``expected_version`` when given (optimistic
+Which status may follow which, who may make each step and when a re-check is due are
+workflow.py's (the state machine); who may do what is permissions.py's. Every write here locks the measure row, checks ``expected_version`` when given (optimistic
 concurrency: a form shows version N, the save is refused if the row moved on), bumps
 ``Measure.version``, writes a ProgressEntry for the timeline and saves through the model,
 so django-simple-history records who changed what.
-
-Transitions (``MeasureStatus``):
-    not_started → in_progress → awaiting_sign_off    (responsible people, secretary)
-    awaiting_sign_off → done                          (secretary: sign-off, frozen snapshot)
-    awaiting_sign_off → in_progress                   (secretary: send back, reason required)
-Ongoing (长期坚持) measures have no deadline, never go to sign-off and take periodic progress.
-A change to what a sign-off approved (public progress, evidence, title, kind, outcome
-figures) reopens a done measure: it goes back to awaiting_sign_off for a new sign-off.
 """
 
 from __future__ import annotations
@@ -20,12 +13,13 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .. import workflow
 from ..models import (
     DeadlineExtension,
     Measure,
@@ -36,8 +30,8 @@ from ..models import (
     SignOff,
     status_label,
 )
+from ..permissions import require
 from . import notifications
-from .recheck_sweep import recheck_due_on
 from .record import in_record_language, record_language
 
 Status = MeasureStatus
@@ -60,12 +54,6 @@ class ConflictError(Exception):
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _require(user, perm: str, obj: Any) -> None:
-    # Views authorise first; this is the second lock, for callers such as bulk actions.
-    if not user.has_perm(f"rectification.{perm}", obj):
-        raise PermissionDenied(_("您没有权限进行此操作。"))
 
 
 def lock_measure(measure: Measure, expected_version: int | None = None) -> Measure:
@@ -104,7 +92,7 @@ def reopen_if_signed_off(measure: Measure, user, why: str) -> list[str]:
     """A done measure whose approved content changed goes back to the sign-off queue.
 
     Returns the fields changed here, for the caller's save."""
-    if measure.status != Status.DONE:
+    if not workflow.is_signed_off(measure):
         return []
     text = _("已销号措施的{what}发生变更，重新提请销号。").format(what=why)
     _set_status(measure, user, Status.AWAITING_SIGN_OFF, text, kind=ProgressEntry.Kind.SYSTEM)
@@ -115,39 +103,30 @@ def reopen_if_signed_off(measure: Measure, user, why: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- transitions
 
-_FORWARD = {Status.NOT_STARTED: Status.IN_PROGRESS, Status.IN_PROGRESS: Status.AWAITING_SIGN_OFF}
-
-
-def next_statuses(measure: Measure) -> list[str]:
-    """Where the responsible people may move the measure (sign-off and send-back aside)."""
-    target = _FORWARD.get(measure.status)
-    if target is None or (target == Status.AWAITING_SIGN_OFF and measure.kind == MeasureKind.ONGOING):
-        return []
-    return [target]
-
 
 @transaction.atomic
 def measure_change_status(
     *, measure: Measure, user, to_status: str, reason: str = "", expected_version: int | None = None
 ) -> Measure:
-    """Move the measure along an allowed transition (see the module docstring)."""
+    """Move the measure along an allowed transition (workflow.TRANSITIONS)."""
     if to_status not in Status.values:
         raise ValidationError(_("未知的整改状态。"))
     current = lock_measure(measure, expected_version)
     if to_status == Status.DONE:
         measure_sign_off(measure=current, user=user)
         return lock_measure(current)
-    if current.status == Status.AWAITING_SIGN_OFF and to_status == Status.IN_PROGRESS:
+    if workflow.awaits_sign_off(current) and to_status == Status.IN_PROGRESS:
         measure_send_back(measure=current, user=user, reason=reason)
         return lock_measure(current)
-    _require(user, "change_measure", current)
-    if _FORWARD.get(current.status) != to_status:
+    require(user, "change_measure", current)
+    if not workflow.is_forward(current, to_status):
         raise ValidationError(
             _("不能从“{old}”改为“{new}”。").format(old=status_label(current.status), new=status_label(to_status))
         )
     fields = ["status"]
     if to_status == Status.AWAITING_SIGN_OFF:
-        _check_can_submit(current)
+        if refusal := workflow.submit_refusal(current):
+            raise ValidationError(refusal)
         current.submitted_at = timezone.now()
         fields.append("submitted_at")
     with record_language():
@@ -159,13 +138,6 @@ def measure_change_status(
     if to_status == Status.AWAITING_SIGN_OFF:
         notifications.notice_submitted(current)
     return current
-
-
-def _check_can_submit(measure: Measure) -> None:
-    if measure.kind == MeasureKind.ONGOING:
-        raise ValidationError(_("长期坚持的措施持续推进，不提请销号，请定期报告进展。"))
-    if not measure.progress.strip():
-        raise ValidationError(_("提请销号前，请先填写公开的整改进展。"))
 
 
 def _snapshot(measure: Measure) -> tuple[str, list[dict[str, Any]]]:
@@ -180,8 +152,8 @@ def _snapshot(measure: Measure) -> tuple[str, list[dict[str, Any]]]:
 def measure_sign_off(*, measure: Measure, user, expected_version: int | None = None, reason: str = "") -> SignOff:
     """销号: the secretary approves an awaiting measure; records exactly what was approved."""
     current = lock_measure(measure, expected_version)
-    _require(user, "sign_off_measure", current)
-    if current.status != Status.AWAITING_SIGN_OFF:
+    require(user, "sign_off_measure", current)
+    if not workflow.awaits_sign_off(current):
         raise ValidationError(_("只有“待销号”的措施才能销号。"))
     progress, evidence = _snapshot(current)
     now = timezone.now()
@@ -198,7 +170,7 @@ def measure_sign_off(*, measure: Measure, user, expected_version: int | None = N
         text = _("同意销号。") + (" " + reason.strip() if reason.strip() else "")
     _set_status(current, user, Status.DONE, text, kind=ProgressEntry.Kind.SIGN_OFF)
     current.signed_off_at, current.signed_off_by, current.completed_on = now, user, timezone.localdate(now)
-    current.recheck_on = recheck_due_on(current.completed_on)  # 回头看, see services/recheck_sweep.py
+    current.recheck_on = workflow.recheck_due_on(current.completed_on)  # 回头看
     save_measure(current, user, ["status", "signed_off_at", "signed_off_by", "completed_on", "recheck_on"])
     notifications.notice_decided(current, sign_off)
     return sign_off
@@ -208,8 +180,8 @@ def measure_sign_off(*, measure: Measure, user, expected_version: int | None = N
 def measure_send_back(*, measure: Measure, user, reason: str, expected_version: int | None = None) -> SignOff:
     """退回: the secretary returns an awaiting measure to in progress, with a reason."""
     current = lock_measure(measure, expected_version)
-    _require(user, "sign_off_measure", current)
-    if current.status != Status.AWAITING_SIGN_OFF:
+    require(user, "sign_off_measure", current)
+    if not workflow.awaits_sign_off(current):
         raise ValidationError(_("只有“待销号”的措施才能退回。"))
     if not reason.strip():
         raise ValidationError(_("退回时请填写理由。"))
@@ -245,7 +217,7 @@ def measure_report_progress(
     not started starts it."""
     note = note.strip()
     current = lock_measure(measure)
-    _require(user, "change_measure", current)
+    require(user, "change_measure", current)
     new_progress = progress.strip() if progress is not None else None
     changes_text = new_progress is not None and new_progress != current.progress
     if changes_text and expected_version is not None and current.version != expected_version:
@@ -253,7 +225,7 @@ def measure_report_progress(
     if not note and not changes_text:
         raise ValidationError(_("请填写进展情况，或修改公开的整改进展。"))
     fields = ["last_progress_at", "stale_since"]
-    if current.status == Status.NOT_STARTED:
+    if workflow.starts_on_progress(current):
         with record_language():
             _set_status(current, user, Status.IN_PROGRESS, _("报告进展，开始推进。"))
         fields.append("status")
@@ -313,7 +285,7 @@ def measure_update(*, measure: Measure, user, expected_version: int | None, **fi
     if unknown:
         raise TypeError(f"measure_update: cannot set {sorted(unknown)}")
     current = lock_measure(measure, expected_version)
-    _require(user, "edit_measure", current)
+    require(user, "edit_measure", current)
     if {"kind", "due_on"} & fields.keys():
         _apply_deadline(current, fields)
     owners = fields.pop("owners", None)
@@ -352,11 +324,9 @@ def extension_request(
 ) -> DeadlineExtension:
     """延期申请: ask for a later deadline; the secretary decides (extension_decide)."""
     current = lock_measure(measure, expected_version)
-    _require(user, "request_extension", current)
-    if current.due_on is None:
-        raise ValidationError(_("长期坚持的措施不设时限，无需延期。"))
-    if current.status == Status.DONE:
-        raise ValidationError(_("已完成的措施无需延期。"))
+    require(user, "request_extension", current)
+    if refusal := workflow.extension_refusal(current):
+        raise ValidationError(refusal)
     if new_due_on <= current.due_on:
         raise ValidationError(_("申请的时限须晚于当前时限 {due}。").format(due=current.due_on))
     if not reason.strip():
@@ -381,7 +351,7 @@ def extension_decide(*, extension: DeadlineExtension, user, approve: bool, note:
     """The secretary approves (the deadline moves, the original stays) or refuses (with a note)."""
     current = lock_measure(extension.measure)
     extension = DeadlineExtension.objects.select_for_update().get(pk=extension.pk)
-    _require(user, "decide_extension", current)
+    require(user, "decide_extension", current)
     if extension.state != DeadlineExtension.State.PENDING:
         raise ValidationError(_("该延期申请已处理。"))
     note = note.strip()

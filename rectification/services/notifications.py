@@ -19,7 +19,8 @@ from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Measure, Membership, Notification
+from ..models import Measure, Notification
+from ..permissions import secretary_filter, secretary_memberships
 from .notification_kinds import Kind
 from .outbox import deliveries_queue
 from .record import in_record_language
@@ -28,14 +29,11 @@ from .sql import insert_rows_returning, insert_select_returning, sql_format
 _ORG = "finding__category__inspection__organisation"
 
 # Who hears about a measure, for the set-based notify_measures: a filter that picks the
-# people, and the column naming them. "secretaries" is measure_secretaries() in SQL.
+# people, and the column naming them. "Secretaries" are permissions.py's, as everywhere.
 AUDIENCES: dict[str, tuple[dict, str]] = {
     "owners": ({"owners__user__is_active": True}, "owners__user_id"),
     "leader": ({"leader__user__is_active": True}, "leader__user_id"),
-    "secretaries": (
-        {f"{_ORG}__memberships__role": Membership.Role.SECRETARY, f"{_ORG}__memberships__user__is_active": True},
-        f"{_ORG}__memberships__user_id",
-    ),
+    "secretaries": (secretary_filter(f"{_ORG}__memberships__"), f"{_ORG}__memberships__user_id"),
 }
 
 # What the set-based notify functions insert, in this order.
@@ -164,13 +162,10 @@ def measure_people(measure: Measure) -> list:
 
 
 def measure_secretaries(measure: Measure) -> list:
-    """The users the workflow notices treat as ``measure``'s secretary (提请销号, a
-    request for an extension): the SECRETARY members of its organisation. The one place
-    these notices ask; notify() then skips inactive users, as AUDIENCES["secretaries"]
-    does in SQL for the sweep's notices."""
+    """``measure``'s secretaries (提请销号, a request for an extension), by the one rule of
+    permissions.secretary_memberships: the people who may sign it off are the ones told."""
     organisation_id = measure.finding.category.inspection.organisation_id
-    rows = Membership.objects.filter(organisation_id=organisation_id, role=Membership.Role.SECRETARY)
-    return [row.user for row in rows.select_related("user")]
+    return [row.user for row in secretary_memberships([organisation_id]).select_related("user")]
 
 
 def _title(measure: Measure) -> str:

@@ -5,7 +5,6 @@ secretary then decides is in rechecks.py.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.conf import settings
@@ -15,20 +14,10 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from ..models import Measure, MeasureStatus, ReCheck, recheck_unopened_q
+from ..workflow import recheck_due_on
 from .notification_kinds import Kind
 from .notifications import notify_measures
 from .sql import BY_ID, chunks, ids_of, insert_select_returning
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def recheck_due_on(signed_off_on: dt.date) -> dt.date:
-    """When a measure signed off on ``signed_off_on`` is re-checked."""
-    return add_months(signed_off_on, settings.RECTIFICATION["RECHECK_AFTER_MONTHS"])
 
 
 @transaction.atomic

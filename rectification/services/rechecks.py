@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Measure, MeasureKind, MeasureStatus, ProgressEntry, ReCheck
+from .. import workflow
+from ..models import Measure, MeasureStatus, ProgressEntry, ReCheck
+from ..permissions import require
 from .measures import add_entry, lock_measure, save_measure
 from .notification_kinds import Kind
 from .notifications import measure_people, notify
@@ -21,8 +23,7 @@ from .record import record_language
 def _lock(recheck: ReCheck, user) -> tuple[ReCheck, Measure]:
     current = ReCheck.objects.select_for_update().get(pk=recheck.pk)
     measure = lock_measure(current.measure)
-    if not user.has_perm("rectification.decide_recheck", measure):
-        raise PermissionDenied(_("只有书记可以处理回头看。"))
+    require(user, "decide_recheck", measure, message=_("只有书记可以处理回头看。"))
     if current.state != ReCheck.State.PENDING:
         raise ValidationError(_("该回头看已处理。"))
     return current, measure
@@ -53,10 +54,10 @@ def recheck_reopen(*, recheck: ReCheck, user, note: str, today: dt.date, due_on:
     note = note.strip()
     if not note:
         raise ValidationError(_("请填写反弹情况。"))
-    if measure.status != MeasureStatus.DONE:
+    if not workflow.is_signed_off(measure):
         raise ValidationError(_("该措施已不在“已完成”状态，无需重新整改。"))
     fields = ["status", "signed_off_at", "signed_off_by", "completed_on", "submitted_at", "recheck_on"]
-    if measure.kind != MeasureKind.ONGOING:
+    if workflow.takes_deadline(measure):
         if due_on is None or due_on < today:
             raise ValidationError(_("请设定不早于今天的新完成时限。"))
         measure.due_on = due_on

@@ -5,9 +5,6 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
-from ..models import Membership
-from ..permissions import holds_role_somewhere
-
 register = template.Library()
 
 _DIGITS = "零一二三四五六七八九"
@@ -28,9 +25,3 @@ def cn_number(value: int) -> str:
 def tree_number(value: int) -> str:
     """The tree's ordinals as the bulletin prints them (一, 二) on a Chinese page, digits otherwise."""
     return cn_number(value) if (get_language() or "").startswith("zh") else str(int(value))
-
-
-@register.simple_tag(takes_context=True)
-def can_create_inspection(context) -> bool:
-    """Secretaries (and admins) set up new inspections, for the organisations they run."""
-    return holds_role_somewhere(context["request"].user, [Membership.Role.SECRETARY])

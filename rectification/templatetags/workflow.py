@@ -1,9 +1,11 @@
-"""Template filters of the measure workflow pages."""
+"""Template filters of the measure workflow pages; the rules themselves are workflow.py's."""
 
 from __future__ import annotations
 
 from django import template
 from django.utils.translation import gettext as _
+
+from .. import workflow
 
 register = template.Library()
 
@@ -14,3 +16,9 @@ def who(user) -> str:
     if user is None:
         return _("系统")
     return user.first_name or user.username
+
+
+@register.filter
+def takes_deadline(measure) -> bool:
+    """workflow.takes_deadline: whether the measure has (and, reopened, needs) a deadline."""
+    return workflow.takes_deadline(measure)

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from ..ledger.dashboard import write_dashboard
-from ..models import Inspection, MeasureStatus, Organisation, Role, status_label
-from ..permissions import role_in, rollup_roots
+from ..models import Inspection, MeasureStatus, Organisation, status_label
+from ..permissions import rollup_roots, works_in
 from ..selectors import dashboard as sel
 from ..selectors import rollup as rollup_selectors
 from ..selectors.counting import COUNTING_RULES
@@ -55,7 +55,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 
 def _default_organisation(user, organisations: list[Organisation]) -> Organisation:
     """The user's own organisation (not one they only supervise) when it has inspections."""
-    own = [o for o in organisations if role_in(user, o) not in (None, Role.SUPERVISOR)]
+    own = [o for o in organisations if works_in(user, o)]
     return (own or organisations)[0]
 
 

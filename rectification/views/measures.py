@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -35,7 +35,7 @@ from ..forms.measures import (
     StatusForm,
 )
 from ..models import DeadlineExtension, Evidence, Measure
-from ..permissions import holds_role_somewhere, measure_scope
+from ..permissions import measure_scope, oversees_measures, require, spans_organisations
 from ..selectors import measures as sel
 from ..services.measures import ConflictError
 
@@ -48,11 +48,6 @@ DOWNLOAD_CSP = (
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _require(request: HttpRequest, perm: str, obj: Any) -> None:
-    if not request.user.has_perm(f"rectification.{perm}", obj):
-        raise PermissionDenied
 
 
 def _measure(request: HttpRequest, pk: int) -> Measure:
@@ -68,7 +63,7 @@ def _list_filters(request: HttpRequest) -> dict[str, Any]:
     secretaries and supervisors everything they oversee."""
     params = request.GET.copy()
     params.pop("page", None)
-    if not params and not holds_role_somewhere(request.user, ["secretary", "supervisor"]):
+    if not params and not oversees_measures(request.user):
         params["mine"] = "1"
     return params
 
@@ -96,9 +91,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
         # The results, and the filter selects that follow the chosen organisation.
         return render(request, "rectification/_measure_list_update.html", context)
     # The organisation select for supervisors, and for anyone whose other selects wait for it.
-    context["show_organisation"] = (
-        holds_role_somewhere(request.user, ["supervisor"]) or request.user.is_superuser or filterset.options_capped()
-    )
+    context["show_organisation"] = spans_organisations(request.user) or filterset.options_capped()
     return render(request, "rectification/measure_list.html", context)
 
 
@@ -203,7 +196,7 @@ def _next(request: HttpRequest, default: str) -> str:
 @require_POST
 def measure_progress(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _measure(request, pk)
-    _require(request, "change_measure", measure)
+    require(request.user, "change_measure", measure)
     form = ProgressForm(request.POST)
     return _act(
         request,
@@ -221,7 +214,7 @@ def measure_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def measure_status(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _measure(request, pk)
-    _require(request, "change_measure", measure)
+    require(request.user, "change_measure", measure)
     form = StatusForm(request.POST)
     return _act(
         request,
@@ -243,7 +236,7 @@ def measure_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def measure_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _measure(request, pk)
-    _require(request, "sign_off_measure", measure)
+    require(request.user, "sign_off_measure", measure)
     form = SignOffForm(request.POST)
     from_queue = request.POST.get("from") == "queue"
 
@@ -285,7 +278,7 @@ def _queue_act(
 @require_POST
 def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _measure(request, pk)
-    _require(request, "request_extension", measure)
+    require(request.user, "request_extension", measure)
     form = ExtensionRequestForm(request.POST)
     return _act(
         request,
@@ -310,7 +303,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         DeadlineExtension.objects.filter(measure__in=Measure.objects.filter(measure_scope(request.user))), pk=pk
     )
     measure = _measure(request, extension.measure_id)
-    _require(request, "decide_extension", measure)
+    require(request.user, "decide_extension", measure)
     form = ExtensionDecisionForm(request.POST)
     approve = request.POST.get("decision") == ExtensionDecisionForm.APPROVE
 
@@ -337,7 +330,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _measure(request, pk)
-    _require(request, "add_evidence", measure)
+    require(request.user, "add_evidence", measure)
     form = EvidenceForm(request.POST, request.FILES)
     return _act(
         request,
@@ -356,7 +349,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """The only way to a file: permission checked, never sniffed, inline only for images/PDF."""
     evidence = _evidence(request, pk)
-    _require(request, "view_evidence", evidence)
+    require(request.user, "view_evidence", evidence)
     inline = evidence.content_type == "application/pdf" or evidence.content_type.startswith("image/")
     response = FileResponse(
         evidence.file.open("rb"),
@@ -374,7 +367,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence(request, pk)
-    _require(request, "delete_evidence", evidence)
+    require(request.user, "delete_evidence", evidence)
     measure = _measure(request, evidence.measure_id)
     try:
         services.evidence_delete(evidence=evidence, user=request.user)
@@ -391,6 +384,5 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def signoff_queue(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("rectification.view_signoff_queue"):
-        raise PermissionDenied
+    require(request.user, "view_signoff_queue")
     return render(request, "rectification/signoff_queue.html", sel.signoff_queue(user=request.user))

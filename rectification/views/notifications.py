@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,10 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..forms.rechecks import MarkReadForm, RecheckDecisionForm
 from ..models import ReCheck
+from ..permissions import require
 from ..selectors import notifications as sel
 from ..services import notifications as notification_services
 from ..services import rechecks as recheck_services
 from ..services.notification_kinds import kind_label
+from ..workflow import may_decide_recheck
 
 PAGE_SIZE = 30
 
@@ -55,7 +57,7 @@ def recheck_list(request: HttpRequest) -> HttpResponse:
         state = ReCheck.State.PENDING
     rows = sel.recheck_list(user=request.user, state=None if state == "all" else state)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    decidable = {r.pk for r in page if request.user.has_perm("rectification.decide_recheck", r.measure)}
+    decidable = {r.pk for r in page if may_decide_recheck(request.user, r)}
     context = {"page": page, "state": state, "states": ReCheck.State.choices, "decidable": decidable}
     return render(request, "rectification/recheck_list.html", context)
 
@@ -64,8 +66,7 @@ def recheck_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def recheck_decide(request: HttpRequest, pk: int) -> HttpResponse:
     recheck = get_object_or_404(sel.recheck_list(user=request.user), pk=pk)
-    if not request.user.has_perm("rectification.decide_recheck", recheck.measure):
-        raise PermissionDenied
+    require(request.user, "decide_recheck", recheck.measure)
     form = RecheckDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择核查结论并正确填写日期。"))

@@ -28,8 +28,8 @@ from ..forms.structure import (
     MeasureQuickForm,
     MoveForm,
 )
-from ..models import Category, Finding, Inspection, Measure, Membership
-from ..permissions import holds_role_somewhere, measure_scope, visible_organisations
+from ..models import Category, Finding, Inspection, Measure
+from ..permissions import measure_scope, require, visible_organisations
 from ..services.measures import ConflictError
 from ..services.structure import INSPECTION_FIELDS
 
@@ -418,7 +418,7 @@ def _list_url(request: HttpRequest, candidate: str) -> str:
 def bulk_list_context(request: HttpRequest) -> dict[str, Any]:
     """What the measure list needs for its bulk bar: a ``bulk_form`` for secretaries (and
     admins), nothing for everyone else. One query: the people they may assign."""
-    if not holds_role_somewhere(request.user, [Membership.Role.SECRETARY]):
+    if not request.user.has_perm("rectification.use_bulk_actions"):
         return {}
     people = selectors.people_for_bulk(user=request.user)
     return {"bulk_form": BulkForm(people=people, initial={"next": request.get_full_path()})}
@@ -428,8 +428,7 @@ def bulk_list_context(request: HttpRequest) -> dict[str, Any]:
 @require_POST
 def measure_bulk(request: HttpRequest) -> HttpResponse:
     """Posted by the measure list's bulk bar; all or nothing, then back to the same list."""
-    if not holds_role_somewhere(request.user, [Membership.Role.SECRETARY]):
-        raise PermissionDenied
+    require(request.user, "use_bulk_actions")
     form = BulkForm(request.POST, people=selectors.people_for_bulk(user=request.user))
     back = _list_url(request, request.POST.get("next", ""))
     if not form.is_valid():

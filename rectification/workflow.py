@@ -1,0 +1,187 @@
+"""The measure's state machine, in one place and without the database.
+
+Transitions (``MeasureStatus``), each with the rule (permissions.py) that lets a user make it:
+    not_started → in_progress          start       change_measure (responsible people, secretary)
+    in_progress → awaiting_sign_off    submit      change_measure; not for ongoing measures,
+                                                   and only with the public progress written
+    awaiting_sign_off → done           sign_off    sign_off_measure (the secretary; a frozen snapshot)
+    awaiting_sign_off → in_progress    send_back   sign_off_measure (the secretary, with a reason)
+    done → awaiting_sign_off           reopen      whoever changes what a sign-off approved
+                                                   (public progress, evidence, title, kind,
+                                                   outcome figures): a new sign-off is due
+    done → in_progress                 recheck     decide_recheck (回头看 found the problem back)
+Ongoing (长期坚持) measures have no deadline, never go to sign-off and take periodic progress.
+A signed-off measure is re-checked RECHECK_AFTER_MONTHS months after its sign-off.
+
+``measure_actions`` says what the measure page offers a user; services, selectors, views
+and templates ask this module rather than compare statuses themselves. Nothing here reads
+the database: permission questions go through ``user.has_perm`` (permissions.py), which
+needs the measure's owners prefetched (selectors.measures.measure_queryset does).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .models import MeasureKind, MeasureStatus, ReCheck
+
+Status = MeasureStatus
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: str
+    target: str
+    perm: str | None  # the rule that lets a user make it; None: a consequence of another change
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("start", Status.NOT_STARTED, Status.IN_PROGRESS, "change_measure"),
+    Transition("submit", Status.IN_PROGRESS, Status.AWAITING_SIGN_OFF, "change_measure"),
+    Transition("sign_off", Status.AWAITING_SIGN_OFF, Status.DONE, "sign_off_measure"),
+    Transition("send_back", Status.AWAITING_SIGN_OFF, Status.IN_PROGRESS, "sign_off_measure"),
+    Transition("reopen", Status.DONE, Status.AWAITING_SIGN_OFF, None),
+    Transition("recheck", Status.DONE, Status.IN_PROGRESS, "decide_recheck"),
+)
+# The steps the responsible people take themselves (sign-off and send-back are the secretary's).
+FORWARD = {t.source: t.target for t in TRANSITIONS if t.name in ("start", "submit")}
+
+
+def transition(source: str, target: str) -> Transition | None:
+    """The transition from ``source`` to ``target``, None when there is none."""
+    return next((t for t in TRANSITIONS if t.source == source and t.target == target), None)
+
+
+def takes_deadline(measure) -> bool:
+    """Time-bound measures have a deadline (and go to sign-off); ongoing ones have neither."""
+    return measure.kind != MeasureKind.ONGOING
+
+
+def next_statuses(measure) -> list[str]:
+    """Where the responsible people may move the measure (sign-off and send-back aside)."""
+    target = FORWARD.get(measure.status)
+    if target is None or (target == Status.AWAITING_SIGN_OFF and not takes_deadline(measure)):
+        return []
+    return [target]
+
+
+def is_forward(measure, to_status: str) -> bool:
+    """Whether ``to_status`` is the responsible people's next step from the measure's status."""
+    return FORWARD.get(measure.status) == to_status
+
+
+def submit_refusal(measure) -> str | None:
+    """Why the measure may not go to sign-off now, or None."""
+    if not takes_deadline(measure):
+        return _("长期坚持的措施持续推进，不提请销号，请定期报告进展。")
+    if not measure.progress.strip():
+        return _("提请销号前，请先填写公开的整改进展。")
+    return None
+
+
+def awaits_sign_off(measure) -> bool:
+    """Only awaiting measures are signed off or sent back."""
+    return measure.status == Status.AWAITING_SIGN_OFF
+
+
+def starts_on_progress(measure) -> bool:
+    """Reporting progress on a measure that has not started starts it."""
+    return measure.status == Status.NOT_STARTED
+
+
+def is_signed_off(measure) -> bool:
+    """Done: a change to what the sign-off approved sends it back to the sign-off queue
+    (reopen), a re-check that finds the problem back sends it back to work (recheck)."""
+    return measure.status == Status.DONE
+
+
+def extension_refusal(measure) -> str | None:
+    """Why the measure's deadline cannot be extended whatever the new date, or None."""
+    if measure.due_on is None:
+        return _("长期坚持的措施不设时限，无需延期。")
+    if is_signed_off(measure):
+        return _("已完成的措施无需延期。")
+    return None
+
+
+# ---------------------------------------------------------------------------- re-checks (回头看)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` ``months`` months later; the 31st becomes the month's last day."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def recheck_due_on(signed_off_on: dt.date) -> dt.date:
+    """When a measure signed off on ``signed_off_on`` is re-checked."""
+    return add_months(signed_off_on, settings.RECTIFICATION["RECHECK_AFTER_MONTHS"])
+
+
+def recheck_is_due(measure, today: dt.date) -> bool:
+    """A signed-off measure whose re-check date has come (the sweep opens its ReCheck)."""
+    return is_signed_off(measure) and measure.recheck_on is not None and measure.recheck_on <= today
+
+
+def may_decide_recheck(user, recheck) -> bool:
+    """A pending re-check, decided by whoever may decide the measure's (its secretary)."""
+    return recheck.state == ReCheck.State.PENDING and user.has_perm("rectification.decide_recheck", recheck.measure)
+
+
+# ---------------------------------------------------------------------------- the measure page
+
+
+@dataclass(frozen=True)
+class MeasureActions:
+    """What the measure page offers one user on one measure, in its current state."""
+
+    report_progress: bool = False  # progress form (and the status steps below)
+    next_statuses: tuple[str, ...] = ()  # the responsible people's next step, if any
+    periodic_note: bool = False  # an ongoing measure under way: "report progress periodically"
+    sign_off: bool = False
+    send_back: bool = False
+    decide_extension: bool = False  # a pending request this user decides
+    request_extension: bool = False
+    extension_waiting: bool = False  # a pending request this user does not decide
+    add_evidence: bool = False
+    edit: bool = False  # the plan: owners, leader, deadline, title
+
+    @property
+    def change_status(self) -> bool:
+        return bool(self.next_statuses)
+
+
+def measure_actions(user, measure, *, pending_extension=None) -> MeasureActions:
+    """What ``user`` may do on ``measure`` now: the rules of permissions.py and the state.
+
+    ``pending_extension`` is the measure's pending DeadlineExtension (None: none), which the
+    caller has loaded anyway. No queries once the measure's owners are prefetched."""
+
+    def can(rule: str) -> bool:
+        return user.has_perm(f"rectification.{rule}", measure)
+
+    report = can("change_measure")
+    steps = tuple(next_statuses(measure)) if report else ()
+    decides = can("decide_extension")
+    decide_now = can("sign_off_measure") and awaits_sign_off(measure)
+    return MeasureActions(
+        report_progress=report,
+        next_statuses=steps,
+        periodic_note=report and not steps and not takes_deadline(measure) and not starts_on_progress(measure),
+        sign_off=decide_now,
+        send_back=decide_now,
+        decide_extension=decides and pending_extension is not None,
+        request_extension=(
+            pending_extension is None and extension_refusal(measure) is None and can("request_extension")
+        ),
+        extension_waiting=pending_extension is not None and not decides,
+        add_evidence=can("add_evidence"),
+        edit=can("edit_measure"),
+    )
