@@ -11,9 +11,10 @@ from django.db import connection
 
 from rectification.documents import model, numbering, wording
 from rectification.documents.kinds import bulletin as kind
-from rectification.documents.kinds.bulletin import bulletin_document
+from rectification.documents.kinds.bulletin import build_bulletin, bulletin_document
 from rectification.documents.model import Heading, Paragraph, Run
 from rectification.models import Bulletin, Inspection, Measure
+from rectification.selectors.bulletins import bulletin_source
 from rectification.text import chinese_numeral
 
 from . import factories as f
@@ -378,6 +379,17 @@ def test_query_count_does_not_grow_with_the_tree(insp, django_assert_num_queries
     with django_assert_num_queries(3):
         doc = bulletin_document(bulletin, today=TODAY)
     assert len(doc.blocks) > 10
+
+
+def test_the_builder_queries_nothing_beyond_the_selector(insp, django_assert_num_queries):
+    cat = f.category(inspection=insp)
+    f.measure(finding=f.finding(category=cat))
+    bulletin = _bulletin(insp, show_statistics=True)
+    with django_assert_num_queries(3):  # categories, findings, measures
+        source = bulletin_source(bulletin=bulletin)
+    with django_assert_num_queries(0):
+        doc = build_bulletin(source, today=TODAY)
+    assert doc == bulletin_document(bulletin, today=TODAY)
 
 
 def test_control_characters_never_reach_the_document(insp):
