@@ -14,6 +14,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, QueryDict
 
+from .text import CONTROL_CHARS_C0
+
 # Browser features the app never uses; file inputs with a camera capture are not affected.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 _SEEN_KEY = "_idle_renewed_at"
@@ -62,9 +64,8 @@ def _stamp_new_session(sender: Any, request: HttpRequest, **kwargs: Any) -> None
         request.session[_SEEN_KEY] = int(time.time())
 
 
-# C0 control characters other than tab, line feed and carriage return. PostgreSQL refuses NUL
-# in text, and the xlsx and docx writers (XML 1.0) refuse the rest; people paste them from Word.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# People paste control characters from Word; which ones are dropped here: text.py.
+_CONTROL = CONTROL_CHARS_C0
 _LINE_BREAKS = re.compile(r"[\x0b\x0c]")  # Word's manual line break and page break
 
 

@@ -9,9 +9,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from rectification.bulletin import document as d
-from rectification.bulletin.document import Heading, Paragraph, Run, build_document
+from rectification.documents import model, numbering, wording
+from rectification.documents.kinds import bulletin as kind
+from rectification.documents.kinds.bulletin import build_bulletin, bulletin_document
+from rectification.documents.model import Heading, Paragraph, Run
 from rectification.models import Bulletin, Inspection, Measure
+from rectification.selectors.bulletins import bulletin_source
+from rectification.text import chinese_numeral
 
 from . import factories as f
 
@@ -26,18 +30,23 @@ TODAY = dt.date(2025, 12, 31)
     ("n", "text"), [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (20, "二十"), (21, "二十一"), (99, "九十九")]
 )
 def test_chinese_numerals(n, text):
-    assert d.chinese_numeral(n) == text
+    assert chinese_numeral(n) == text
 
 
 def test_numbering_of_each_level():
-    assert [d.section_number(1), d.category_number(3), d.item_number(10), d.sub_number(2)] == [
+    assert [
+        numbering.section_number(1),
+        numbering.category_number(3),
+        numbering.item_number(10),
+        numbering.sub_number(2),
+    ] == [
         "一、",
         "（三）",
         "10.",
         "（2）",
     ]
-    assert d.item_number(7, Bulletin.ItemNumbering.COMMA) == "7、"
-    assert [d.ordinal_lead(n) for n in (1, 2, 10, 12)] == ["一是", "二是", "十是", "十二是"]
+    assert numbering.item_number(7, Bulletin.ItemNumbering.COMMA) == "7、"
+    assert [numbering.ordinal_lead(n) for n in (1, 2, 10, 12)] == ["一是", "二是", "十是", "十二是"]
 
 
 @pytest.mark.parametrize(
@@ -56,29 +65,29 @@ def test_numbering_of_each_level():
     ],
 )
 def test_measure_sentence(title, progress, expected):
-    assert d.measure_sentence(title, progress) == expected
+    assert kind.measure_sentence(title, progress) == expected
 
 
 def test_measures_text_single_and_several():
-    assert d.measures_text(["甲。"]) == "甲。"
-    assert d.measures_text(["甲。", "乙。", "丙。"]) == "一是甲。二是乙。三是丙。"
-    assert d.measures_text([]) == ""
+    assert numbering.ordinal_list(["甲。"]) == "甲。"
+    assert numbering.ordinal_list(["甲。", "乙。", "丙。"]) == "一是甲。二是乙。三是丙。"
+    assert numbering.ordinal_list([]) == ""
 
 
 def test_parse_runs_marks_bold_and_keeps_everything_else_literal():
-    assert d.parse_runs("**（一）强化理论武装。**坚持学习。") == (
+    assert model.parse_runs("**（一）强化理论武装。**坚持学习。") == (
         Run("（一）强化理论武装。", bold=True),
         Run("坚持学习。"),
     )
-    assert d.parse_runs("a **b** c **d") == (Run("a "), Run("b", bold=True), Run(" c **d"))
-    assert d.parse_runs("<b>不是加粗</b>") == (Run("<b>不是加粗</b>"),)
-    assert d.parse_runs("****") == (Run("****"),)
+    assert model.parse_runs("a **b** c **d") == (Run("a "), Run("b", bold=True), Run(" c **d"))
+    assert model.parse_runs("<b>不是加粗</b>") == (Run("<b>不是加粗</b>"),)
+    assert model.parse_runs("****") == (Run("****"),)
 
 
 def test_parse_narrative_splits_on_newlines_and_blank_lines():
     text = "第一段。\n\n\u3000\u3000第二段。\r\n第三段。\n   \n"
-    assert [p.text for p in d.parse_narrative(text)] == ["第一段。", "第二段。", "第三段。"]
-    assert d.parse_narrative("") == []
+    assert [p.text for p in model.parse_narrative(text)] == ["第一段。", "第二段。", "第三段。"]
+    assert model.parse_narrative("") == []
 
 
 @pytest.mark.parametrize(
@@ -89,7 +98,7 @@ def test_parse_narrative_splits_on_newlines_and_blank_lines():
     ],
 )
 def test_onsite_period_keeps_the_end_year_only_across_a_new_year(start, end, expected):
-    assert d.onsite_period(start, end) == expected
+    assert wording.date_span(start, end) == expected
 
 
 # ------------------------------------------------------------------ the document from data
@@ -105,7 +114,7 @@ def _bulletin(inspection: Inspection, **fields) -> Bulletin:
     return Bulletin.objects.select_related("inspection__organisation").get(pk=bulletin.pk)
 
 
-def _section2(doc: d.Document) -> list:
+def _section2(doc: model.Document) -> list:
     """The blocks between the 「二、」 and 「三、」 headings."""
     levels = [i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.level == 1]
     return list(doc.blocks[levels[1] + 1 : levels[2]])
@@ -119,7 +128,7 @@ def test_one_category_one_item_one_measure_is_a_plain_paragraph(insp):
     cat = f.category(inspection=insp, title="关于基层党组织建设情况方面")
     item = f.finding(category=cat, heading="提升基层党组织建设规范化水平")
     f.measure(finding=item, title="开展集中培训", progress="组织支部委员集中学习")
-    doc = build_document(_bulletin(insp), today=TODAY)
+    doc = bulletin_document(_bulletin(insp), today=TODAY)
     assert _labels(_section2(doc)) == [
         "（一）关于基层党组织建设情况方面",
         "1.提升基层党组织建设规范化水平",
@@ -132,10 +141,10 @@ def test_category_with_ten_items_numbers_them_in_order(insp):
     cat = f.category(inspection=insp)
     for i in range(1, 11):
         f.measure(finding=f.finding(category=cat, heading=f"事项{i}"), title=f"措施{i}", progress="")
-    blocks = _section2(build_document(_bulletin(insp), today=TODAY))
+    blocks = _section2(bulletin_document(_bulletin(insp), today=TODAY))
     headings = [b.label for b in blocks if isinstance(b, Heading) and b.level == 3]
     assert headings == [f"{i}.事项{i}" for i in range(1, 11)]
-    comma = _section2(build_document(_bulletin_update(insp, item_numbering="comma"), today=TODAY))
+    comma = _section2(bulletin_document(_bulletin_update(insp, item_numbering="comma"), today=TODAY))
     assert [b.number for b in comma if isinstance(b, Heading) and b.level == 3][-2:] == ["9、", "10、"]
 
 
@@ -150,7 +159,7 @@ def test_several_measures_read_yi_shi_er_shi_with_the_lead_in_first(insp):
     f.measure(finding=item, title="多维开展宣传动员", progress="面向适龄老人讲解政策。")
     f.measure(finding=item, title="开展集中培训，", progress="以支部为单位")  # ends in punctuation
     f.measure(finding=item, title="高效推进产品配送", progress="")  # empty progress
-    (_cat, _head, para) = _section2(build_document(_bulletin(insp), today=TODAY))
+    (_cat, _head, para) = _section2(bulletin_document(_bulletin(insp), today=TODAY))
     assert para.text == (
         "社区多措并举推动改造落地见效。一是多维开展宣传动员。面向适龄老人讲解政策。"
         "二是开展集中培训，以支部为单位。三是高效推进产品配送。"
@@ -167,7 +176,7 @@ def test_sub_problems_are_numbered_in_parentheses_under_their_item(insp):
     f.measure(finding=sub1, title="开展培训", progress="")
     f.measure(finding=sub2, title="调整验收人员", progress="")
     f.measure(finding=f.finding(category=cat, heading="第二个事项", position=4), title="措施", progress="")
-    assert _labels(_section2(build_document(_bulletin(insp), today=TODAY)))[1:] == [
+    assert _labels(_section2(bulletin_document(_bulletin(insp), today=TODAY)))[1:] == [
         "1.关于“民生微实事”问题的整改",
         "总体部署。",
         "（1）关于“合同管理”",
@@ -184,7 +193,7 @@ def test_run_in_headings_open_the_paragraph(insp):
     item = f.finding(category=cat, heading="关于“第一议题”落实不到位问题的整改")
     f.measure(finding=item, title="严格落实制度", progress="")
     f.finding(category=cat, heading="没有措施的事项")
-    blocks = _section2(build_document(_bulletin(insp, category_heading_style="run_in"), today=TODAY))
+    blocks = _section2(bulletin_document(_bulletin(insp, category_heading_style="run_in"), today=TODAY))
     assert isinstance(blocks[1], Paragraph)
     assert blocks[1].runs == (
         Run("1.关于“第一议题”落实不到位问题的整改。", role="heading3"),
@@ -195,7 +204,7 @@ def test_run_in_headings_open_the_paragraph(insp):
 
 def test_title_intro_sections_and_signature_default_and_editable(insp):
     f.category(inspection=insp)
-    doc = build_document(_bulletin(insp), today=TODAY)
+    doc = bulletin_document(_bulletin(insp), today=TODAY)
     assert doc.title.lines == ("中共深圳市福田区福田街道福华社区委员会", "关于巡察整改进展情况的通报")
     short = insp.organisation.short_name
     assert doc.blocks[0].text == (
@@ -209,7 +218,7 @@ def test_title_intro_sections_and_signature_default_and_editable(insp):
     ]
     assert (doc.signature.name, doc.signature.date) == ("中共深圳市福田区福田街道福华社区委员会", "2025年12月31日")
 
-    edited = build_document(
+    edited = bulletin_document(
         _bulletin_update(
             insp,
             title="关于巡察集中整改进展情况的通报",
@@ -229,7 +238,7 @@ def test_title_intro_sections_and_signature_default_and_editable(insp):
 
 def test_narrative_sections_keep_bold_runs(insp):
     text = "总述。\n\n**（一）强化理论武装，筑牢政治根基。**坚持学习。"
-    doc = build_document(_bulletin(insp, section3_text=text), today=TODAY)
+    doc = bulletin_document(_bulletin(insp, section3_text=text), today=TODAY)
     last = doc.blocks[-1]
     assert last.runs == (Run("（一）强化理论武装，筑牢政治根基。", bold=True), Run("坚持学习。"))
 
@@ -244,14 +253,14 @@ def _headed_world(insp) -> None:
 
 def test_a_blank_section_heading_prints_no_line_and_uses_no_numeral(insp):
     _headed_world(insp)
-    doc = build_document(_bulletin(insp, section1_heading="", section1_text="总体情况。"), today=TODAY)
+    doc = bulletin_document(_bulletin(insp, section1_heading="", section1_text="总体情况。"), today=TODAY)
     assert [b.label for b in doc.blocks if isinstance(b, Heading) and b.level == 1] == [
         "一、巡察整改任务落实情况",
         "二、下一步工作打算",
     ]
     # Section 一's narrative follows the intro directly, before the first heading.
     assert [b.kind for b in doc.blocks[:2]] == ["intro", "text"] and doc.blocks[1].text == "总体情况。"
-    middle = build_document(_bulletin_update(insp, section1_heading="甲", section2_heading="  "), today=TODAY)
+    middle = bulletin_document(_bulletin_update(insp, section1_heading="甲", section2_heading="  "), today=TODAY)
     assert [b.label for b in middle.blocks if isinstance(b, Heading) and b.level == 1] == [
         "一、甲",
         "二、下一步工作打算",
@@ -269,7 +278,7 @@ def test_all_headings_blank_leaves_no_first_level(insp):
         section3_text="第三部分正文。",
         intro="开篇。",
     )
-    doc = build_document(bulletin, today=TODAY)
+    doc = bulletin_document(bulletin, today=TODAY)
     assert _labels(doc.blocks) == [
         "开篇。",
         "第一部分正文。",
@@ -285,7 +294,7 @@ def test_all_headings_blank_leaves_no_first_level(insp):
 def test_default_headings_are_the_seeds(demo):
     """The Fuhua default is unchanged: three headed sections numbered 一 to 三."""
     bulletin = Bulletin.objects.select_related("inspection__organisation").get(inspection=demo)
-    doc = build_document(bulletin, today=TODAY)
+    doc = bulletin_document(bulletin, today=TODAY)
     assert [b.label for b in doc.blocks if isinstance(b, Heading) and b.level == 1] == [
         "一、党组织履行巡察整改主体责任情况",
         "二、巡察整改任务落实情况",
@@ -312,7 +321,7 @@ def _stats_world(insp):
 
 def test_statistics_counted_from_the_data(insp):
     _stats_world(insp)
-    doc = build_document(_bulletin(insp, show_statistics=True), today=TODAY)
+    doc = bulletin_document(_bulletin(insp, show_statistics=True), today=TODAY)
     (stats,) = [b for b in doc.blocks if getattr(b, "kind", "") == "statistics"]
     assert stats.text == (
         "截至2025年12月31日，区委巡察组反馈的4个问题中，已完成整改2个，基本完成整改1个，正在推进1个，"
@@ -330,7 +339,7 @@ def test_statistics_zero_counts_written_absent_or_omitted(insp):
     f.measure(finding=f.finding(category=cat), status=S.IN_PROGRESS)
 
     def text(zero_counts: str) -> str:
-        doc = build_document(_bulletin_update(insp, show_statistics=True, zero_counts=zero_counts), today=TODAY)
+        doc = bulletin_document(_bulletin_update(insp, show_statistics=True, zero_counts=zero_counts), today=TODAY)
         return next(b.text for b in doc.blocks if getattr(b, "kind", "") == "statistics")
 
     _bulletin(insp)
@@ -345,9 +354,9 @@ def test_statistics_zero_counts_written_absent_or_omitted(insp):
 
 def test_statistics_override_text_and_hidden_by_default(insp):
     _stats_world(insp)
-    plain = build_document(_bulletin(insp), today=TODAY)
+    plain = bulletin_document(_bulletin(insp), today=TODAY)
     assert not [b for b in plain.blocks if getattr(b, "kind", "") == "statistics"]
-    doc = build_document(
+    doc = bulletin_document(
         _bulletin_update(insp, show_statistics=True, statistics_text="整改完成率**100%**。"), today=TODAY
     )
     (stats,) = [b for b in doc.blocks if getattr(b, "kind", "") == "statistics"]
@@ -355,7 +364,7 @@ def test_statistics_override_text_and_hidden_by_default(insp):
 
 
 def test_issue_date_defaults_to_today(insp):
-    assert build_document(_bulletin(insp), today=dt.date(2026, 3, 8)).signature.date == "2026年3月8日"
+    assert bulletin_document(_bulletin(insp), today=dt.date(2026, 3, 8)).signature.date == "2026年3月8日"
 
 
 def test_query_count_does_not_grow_with_the_tree(insp, django_assert_num_queries):
@@ -368,8 +377,19 @@ def test_query_count_does_not_grow_with_the_tree(insp, django_assert_num_queries
     bulletin = _bulletin(insp, show_statistics=True)
     # categories, findings (prefetch), measures (prefetch)
     with django_assert_num_queries(3):
-        doc = build_document(bulletin, today=TODAY)
+        doc = bulletin_document(bulletin, today=TODAY)
     assert len(doc.blocks) > 10
+
+
+def test_the_builder_queries_nothing_beyond_the_selector(insp, django_assert_num_queries):
+    cat = f.category(inspection=insp)
+    f.measure(finding=f.finding(category=cat))
+    bulletin = _bulletin(insp, show_statistics=True)
+    with django_assert_num_queries(3):  # categories, findings, measures
+        source = bulletin_source(bulletin=bulletin)
+    with django_assert_num_queries(0):
+        doc = build_bulletin(source, today=TODAY)
+    assert doc == bulletin_document(bulletin, today=TODAY)
 
 
 def test_control_characters_never_reach_the_document(insp):
@@ -377,6 +397,6 @@ def test_control_characters_never_reach_the_document(insp):
     nul = "" if connection.vendor == "postgresql" else "\x00"
     cat = f.category(inspection=insp, title="关于\x1b[31m测试方面")
     f.measure(finding=f.finding(category=cat, heading="事项\x07"), title=f"措施{nul}\x1f", progress="进展\x0b")
-    doc = build_document(_bulletin(insp, section1_text="正文\x01\x7f。"), today=TODAY)
+    doc = bulletin_document(_bulletin(insp, section1_text="正文\x01\x7f。"), today=TODAY)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", doc.plain_text().replace("\n", ""))
     assert "关于[31m测试方面" in doc.plain_text() and "措施。进展。" in doc.plain_text()

@@ -29,12 +29,12 @@ from docx.oxml.ns import qn
 from fontTools.ttLib import TTFont
 
 from rectification import services
-from rectification.bulletin.document import build_document
-from rectification.bulletin.docx import CONTENT_TYPE, render_docx
-from rectification.bulletin.fonts import static_path
-from rectification.bulletin.layout import LAYOUT, mm_to_pt
+from rectification.documents import writers as documents_writers
+from rectification.documents.docx import CONTENT_TYPE, render_docx
+from rectification.documents.fonts import static_path
+from rectification.documents.kinds.bulletin import bulletin_document
+from rectification.documents.layout import LAYOUT, mm_to_pt
 from rectification.models import Bulletin, BulletinVersion, Measure
-from rectification.services import bulletins as bulletin_services
 
 from . import factories as f
 from .helpers.bulletin_text import pdftotext, seed_similarity
@@ -87,7 +87,7 @@ def fuhua_docx(django_db_setup, django_db_blocker) -> bytes:
 
     with django_db_blocker.unblock(), transaction.atomic():
         demo_load()
-        data = render_docx(build_document(_draft(Inspection.objects.get(organisation__slug="fuhua"))))
+        data = render_docx(bulletin_document(_draft(Inspection.objects.get(organisation__slug="fuhua"))))
         transaction.set_rollback(True)
     return data
 
@@ -177,7 +177,7 @@ def test_paragraphs_carry_the_style_of_their_role(word):
 
 def test_text_is_the_document_models(fuhua_docx, word, demo):
     """One document model, two writers: every printed line, in order, nothing added."""
-    document = build_document(_draft(demo))
+    document = bulletin_document(_draft(demo))
     assert "\n".join(p.text for p in word.paragraphs) == document.plain_text()
     assert render_docx(document) == fuhua_docx  # the same document gives the same bytes
 
@@ -238,7 +238,7 @@ def test_run_in_headings_use_a_character_style(personas):
     item = f.finding(category=f.category(inspection=inspection), heading="整改事项")
     f.measure(finding=item, title="措施", progress="已完成。")
     bulletin = Bulletin(inspection=inspection, category_heading_style=Bulletin.HeadingStyle.RUN_IN)
-    word = docx.Document(io.BytesIO(render_docx(build_document(bulletin))))
+    word = docx.Document(io.BytesIO(render_docx(bulletin_document(bulletin))))
     (paragraph,) = [p for p in word.paragraphs if p.text.startswith("1.")]
     assert paragraph.text == "1.整改事项。措施。已完成。"
     assert (
@@ -250,7 +250,7 @@ def test_run_in_headings_use_a_character_style(personas):
 def test_blank_section_headings_leave_no_empty_heading_paragraph(demo):
     bulletin = _draft(demo)
     bulletin.section1_heading = bulletin.section2_heading = bulletin.section3_heading = ""
-    word = docx.Document(io.BytesIO(render_docx(build_document(bulletin))))
+    word = docx.Document(io.BytesIO(render_docx(bulletin_document(bulletin))))
     assert not [p for p in word.paragraphs if p.style.name == "一级标题"]
     assert all(p.text.strip() for p in word.paragraphs)
     styles = [p.style.name for p in word.paragraphs]
@@ -260,7 +260,7 @@ def test_blank_section_headings_leave_no_empty_heading_paragraph(demo):
 def test_user_text_is_plain_text(demo):
     bulletin = _draft(demo)
     bulletin.section1_text = HOSTILE
-    data = render_docx(build_document(bulletin))
+    data = render_docx(bulletin_document(bulletin))
     word = docx.Document(io.BytesIO(data))
     texts = [p.text for p in word.paragraphs]
     start = texts.index("一、党组织履行巡察整改主体责任情况") + 1
@@ -512,7 +512,7 @@ def test_a_docx_writer_failure_publishes_nothing(small, personas, monkeypatch):
     def broken(document):
         raise RuntimeError("python-docx failed")
 
-    monkeypatch.setattr(bulletin_services, "render_docx", broken)
+    monkeypatch.setattr(documents_writers, "render_docx", broken)
     with pytest.raises(RuntimeError):
         _publish(small, personas.secretary_a)
     assert not BulletinVersion.objects.exists()

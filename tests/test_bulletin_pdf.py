@@ -13,12 +13,12 @@ import pdfplumber
 import pytest
 from django.conf import settings
 
-from rectification.bulletin import fonts
-from rectification.bulletin import pdf as bulletin_pdf
-from rectification.bulletin.document import build_document
-from rectification.bulletin.fonts import missing_glyphs, resolve_faces
-from rectification.bulletin.html import render_html, stylesheet
-from rectification.bulletin.layout import mm_to_pt
+from rectification.documents import fonts
+from rectification.documents import pdf as bulletin_pdf
+from rectification.documents.fonts import missing_glyphs, resolve_faces
+from rectification.documents.html import render_html, stylesheet
+from rectification.documents.kinds.bulletin import bulletin_document
+from rectification.documents.layout import mm_to_pt
 from rectification.models import Bulletin, Measure
 
 from .helpers.bulletin_text import normalise, pdftotext, seed_similarity
@@ -50,7 +50,7 @@ def _draft(inspection) -> Bulletin:
 
 @pytest.fixture
 def fuhua(demo):
-    return bulletin_pdf.render_pdf(build_document(_draft(demo)))
+    return bulletin_pdf.render_pdf(bulletin_document(_draft(demo)))
 
 
 @needs_poppler
@@ -117,7 +117,7 @@ def test_fonts_embedded_subset_and_ours(fuhua):
 def test_a_character_without_glyph_is_reported(demo):
     bulletin = _draft(demo)
     bulletin.section1_text = "䶮𠀀正常文字"  # CJK Extension A/B: not in the GB 2312 subsets
-    missing = missing_glyphs(build_document(bulletin).text_by_role(), resolve_faces("free"))
+    missing = missing_glyphs(bulletin_document(bulletin).text_by_role(), resolve_faces("free"))
     assert {(m.char, m.family) for m in missing} == {
         ("䶮", "GB-FandolFang-Regular-GB2312"),
         ("𠀀", "GB-FandolFang-Regular-GB2312"),
@@ -191,7 +191,7 @@ def test_hostile_narrative_text_is_shown_as_text_and_fetches_nothing(demo, fetch
     monkeypatch.setattr(bulletin_pdf._local, "font_config", None)  # fonts fetched afresh, through the fetcher
     bulletin = _draft(demo)
     bulletin.section1_text = HOSTILE
-    result = bulletin_pdf.render_pdf(build_document(bulletin), use_cache=False)
+    result = bulletin_pdf.render_pdf(bulletin_document(bulletin), use_cache=False)
     assert "<script" not in result.html and "<img" not in result.html and "<link" not in result.html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in result.html
     text = normalise(pdftotext(result.pdf))
@@ -226,7 +226,7 @@ def test_fetcher_refuses_everything_but_our_static_files():
 
 def test_weasyprint_asks_the_fetcher_and_gets_refused(demo):
     """Markup that would load files, were it ever in the HTML, reaches only our fetcher."""
-    html = render_html(build_document(_draft(demo))).replace(
+    html = render_html(bulletin_document(_draft(demo))).replace(
         "</main>",
         '<img src="file:///etc/passwd"><img src="http://example.com/x.png">'
         '<link rel="stylesheet" href="https://example.com/a.css"></main>',
@@ -241,12 +241,12 @@ def test_weasyprint_asks_the_fetcher_and_gets_refused(demo):
 
 def test_same_content_is_served_from_the_cache(demo, settings, tmp_path):
     settings.BULLETIN_PDF_CACHE_DIR = tmp_path
-    first = bulletin_pdf.render_pdf(build_document(_draft(demo)))
-    again = bulletin_pdf.render_pdf(build_document(_draft(demo)))
+    first = bulletin_pdf.render_pdf(bulletin_document(_draft(demo)))
+    again = bulletin_pdf.render_pdf(bulletin_document(_draft(demo)))
     assert (first.cached, again.cached) == (False, True)
     assert again.pdf == first.pdf and again.html_sha256 == first.html_sha256
     Measure.objects.filter(finding__category__inspection=demo).update(progress="新的进展。")
-    changed = bulletin_pdf.render_pdf(build_document(_draft(demo)))
+    changed = bulletin_pdf.render_pdf(bulletin_document(_draft(demo)))
     assert not changed.cached and changed.pdf_sha256 != first.pdf_sha256
     assert len(list(tmp_path.glob("*.pdf"))) == 2
 
@@ -254,7 +254,7 @@ def test_same_content_is_served_from_the_cache(demo, settings, tmp_path):
 def test_warm_up_loads_the_fonts_into_this_threads_configuration(caplog):
     """What the WSGI application runs when it loads (fuhua/wsgi.py): afterwards the
     thread has its font configuration and every face's character map is read."""
-    from rectification.bulletin import pdf
+    from rectification.documents import pdf
 
     pdf._local.font_config = None
     fonts._cmap.cache_clear()
@@ -265,7 +265,7 @@ def test_warm_up_loads_the_fonts_into_this_threads_configuration(caplog):
 
 
 def test_a_failed_warm_up_is_logged_not_raised(monkeypatch, caplog):
-    from rectification.bulletin import pdf
+    from rectification.documents import pdf
 
     def broken(html, *, fetcher=None):
         raise OSError("no fonts here")

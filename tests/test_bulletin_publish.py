@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from rectification import services
-from rectification.bulletin import pdf as bulletin_pdf
+from rectification.documents import pdf as bulletin_pdf
 from rectification.models import Bulletin, BulletinVersion, Measure
 from rectification.services.bulletins import BulletinConflictError, BulletinRenderError
 

@@ -28,7 +28,7 @@ from django.db.models import CharField, TextField
 from django.urls import reverse
 from django.utils import translation
 
-from rectification.bulletin.document import DEFAULT_TITLE
+from rectification.documents.kinds.bulletin import DEFAULT_TITLE
 from rectification.models import Measure
 
 ROOT = Path(__file__).resolve().parent.parent

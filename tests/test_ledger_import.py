@@ -11,7 +11,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from rectification.bulletin.document import build_document
+from rectification.documents.kinds.bulletin import bulletin_document
 from rectification.ledger.writer import write_inspection_ledger
 from rectification.models import (
     Bulletin,
@@ -354,7 +354,7 @@ def test_round_trip_of_the_fuhua_demo_renders_the_same_bulletin(demo):
     data = write_inspection_ledger(ledger_export_for_inspection(inspection=demo, today=TODAY))
     expected_tree = tree_of(demo)
     old = demo.bulletin
-    expected_text = build_document(old, today=TODAY).plain_text()
+    expected_text = bulletin_document(old, today=TODAY).plain_text()
     narrative = {"section1_text": old.section1_text, "section3_text": old.section3_text, "issued_on": old.issued_on}
     # An empty database for this organisation: the ledger must bring everything back.
     demo.delete()
@@ -369,7 +369,7 @@ def test_round_trip_of_the_fuhua_demo_renders_the_same_bulletin(demo):
     # The ledger carries no narrative: copy sections 一 and 三 across; section 二 and the
     # intro come from the imported data.
     bulletin = Bulletin.objects.create(inspection=plan.inspection, **narrative)
-    assert build_document(bulletin, today=TODAY).plain_text() == expected_text
+    assert bulletin_document(bulletin, today=TODAY).plain_text() == expected_text
 
 
 def test_exported_ledger_round_trips_into_a_fresh_organisation(demo):

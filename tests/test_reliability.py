@@ -24,7 +24,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from rectification import services, tasks
-from rectification.bulletin import pdf as bulletin_pdf
+from rectification.documents import pdf as bulletin_pdf
 from rectification.models import Bulletin, BulletinVersion, Delivery, Measure, ProgressEntry
 from rectification.services.measures import ConflictError
 

@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from rectification.bulletin.document import build_document
-from rectification.bulletin.pdf import BASE_URL, cache_dir, make_fetcher, render_pdf
 from rectification.devdata.demo import demo_load
+from rectification.documents.kinds.bulletin import bulletin_document
+from rectification.documents.pdf import BASE_URL, cache_dir, make_fetcher, render_pdf
 from rectification.models import Inspection
 from rectification.selectors.bulletins import bulletin_draft
 
@@ -25,13 +25,13 @@ FIRST_RENDER = """
 import time
 {setup}
 from django.utils import timezone
-from rectification.bulletin.document import build_document
-from rectification.bulletin.pdf import render_pdf
+from rectification.documents.kinds.bulletin import bulletin_document
+from rectification.documents.pdf import render_pdf
 from rectification.models import Inspection
 from rectification.selectors.bulletins import bulletin_draft
 inspection = Inspection.objects.select_related("organisation").get(organisation__slug="fuhua")
 started = time.perf_counter()
-document = build_document(bulletin_draft(inspection=inspection), today=timezone.localdate())
+document = bulletin_document(bulletin_draft(inspection=inspection), today=timezone.localdate())
 render_pdf(document, use_cache=False)
 print((time.perf_counter() - started) * 1000)
 """
@@ -71,7 +71,7 @@ def run(ctx) -> list[Figure]:
     today = timezone.localdate()
 
     def document():
-        return build_document(bulletin_draft(inspection=inspection), today=today)
+        return bulletin_document(bulletin_draft(inspection=inspection), today=today)
 
     result = render_pdf(document(), use_cache=False)
     html, pages = result.html, _pages(result.pdf)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Bulletin
+from ..text import CONTROL_CHARS, strip_control
 
-# Control characters (not tab, newline, carriage return) are never stored.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NARRATIVE_HELP = _("每行一段；用 **…** 标出加粗的文字，例如 **（一）强化理论武装，筑牢政治根基。** 其余按原文显示。")
 
 
@@ -63,7 +60,8 @@ class BulletinForm(forms.ModelForm):
         cleaned = super().clean()
         for name, value in cleaned.items():
             if isinstance(value, str):
-                cleaned[name] = CONTROL_RE.sub("", value)
+                # Control characters (not tab, newline, carriage return) are never stored.
+                cleaned[name] = strip_control(value, CONTROL_CHARS)
         return cleaned
 
     def edits(self) -> dict:

@@ -12,7 +12,6 @@ import bisect
 import datetime as dt
 import io
 import logging
-import re
 import zipfile
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import MeasureKind
+from ..text import CONTROL_CHARS
 from .format import (
     COLUMN_BY_KEY,
     COLUMNS,
@@ -57,7 +57,7 @@ MB = 1024 * 1024
 MAX_LENGTHS = {"category": 300, "item": 300, "unit": 100}
 MAX_NAME = 50
 # Control characters no text field may hold (tab, newline and carriage return are text).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = CONTROL_CHARS
 
 
 @dataclass(frozen=True)

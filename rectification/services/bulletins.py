@@ -11,9 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..bulletin.document import build_document
-from ..bulletin.docx import render_docx
-from ..bulletin.pdf import render_pdf, sha256
+from ..documents.kinds.bulletin import bulletin_render
 from ..models import Bulletin, BulletinVersion, Inspection
 from ..permissions import require
 
@@ -84,16 +82,14 @@ def bulletin_update(*, inspection: Inspection, user, expected_version: int, **fi
 def _frozen_outputs(bulletin: Bulletin, today: dt.date) -> dict[str, Any]:
     """The files of a published version, rendered from the draft as it is now. Add a
     writer here and its columns are frozen with the others."""
-    document = build_document(bulletin, today=today)
-    result = render_pdf(document)
-    docx = render_docx(document)
+    rendered = bulletin_render(bulletin, formats=["html", "pdf", "docx"], today=today)
     return {
-        "html": result.html,
-        "html_sha256": result.html_sha256,
-        "pdf": result.pdf,
-        "sha256": result.pdf_sha256,
-        "docx": docx,
-        "docx_sha256": sha256(docx),
+        "html": rendered.html,
+        "html_sha256": rendered.sha256("html"),
+        "pdf": rendered.data("pdf"),
+        "sha256": rendered.sha256("pdf"),
+        "docx": rendered.data("docx"),
+        "docx_sha256": rendered.sha256("docx"),
     }
 
 

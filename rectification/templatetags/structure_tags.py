@@ -5,20 +5,17 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
-register = template.Library()
+from ..text import chinese_numeral
 
-_DIGITS = "零一二三四五六七八九"
+register = template.Library()
 
 
 @register.filter
 def cn_number(value: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (as in 「（一）」 and 「一是」)."""
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (as in 「（一）」 and 「一是」);
+    digits outside 1–99, where a page must still show something rather than fail."""
     n = int(value)
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[ones] if ones else "")
+    return chinese_numeral(n) if 0 < n < 100 else str(n)
 
 
 @register.filter

@@ -3,7 +3,6 @@ the version list; and the public pages (no login) of published versions only."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.contrib import messages
@@ -18,12 +17,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors, services
-from ..bulletin.document import build_document
-from ..bulletin.docx import CONTENT_TYPE as DOCX_CONTENT_TYPE
-from ..bulletin.docx import render_docx
-from ..bulletin.fonts import missing_glyphs, resolve_faces
-from ..bulletin.html import render_html
-from ..bulletin.pdf import render_pdf
+from ..documents.fonts import missing_glyphs, resolve_faces
+from ..documents.kinds.bulletin import bulletin_document, bulletin_render
+from ..documents.writers import CONTENT_TYPES
 from ..forms.bulletins import BulletinForm, PublishForm
 from ..models import BulletinVersion, Inspection, Organisation
 from ..permissions import visible_organisations
@@ -64,7 +60,7 @@ def _pdf_response(pdf: bytes, filename: str, etag: str) -> HttpResponse:
 
 def _docx_response(docx: bytes, filename: str, etag: str) -> HttpResponse:
     """A download (a Word file is edited, not viewed in the browser)."""
-    response = HttpResponse(docx, content_type=DOCX_CONTENT_TYPE)
+    response = HttpResponse(docx, content_type=CONTENT_TYPES["docx"])
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["ETag"] = f'"{etag}"'
     return response
@@ -88,7 +84,7 @@ def _editor(request: HttpRequest, inspection: Inspection, form: BulletinForm, st
     saved = selectors.bulletin_draft(inspection=inspection)
     warnings = []
     if not form.is_bound:
-        warnings = [str(m) for m in missing_glyphs(build_document(saved).text_by_role(), resolve_faces())[:20]]
+        warnings = [str(m) for m in missing_glyphs(bulletin_document(saved).text_by_role(), resolve_faces())[:20]]
     context = {
         "inspection": inspection,
         "form": form,
@@ -140,7 +136,8 @@ def bulletin_preview(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             return render(request, "bulletin/preview_invalid.html", {"form": form}, status=400)
         bulletin = form.instance
-    return _document_response(render_html(build_document(bulletin, today=timezone.localdate())))
+    rendered = bulletin_render(bulletin, formats=["html"], today=timezone.localdate())
+    return _document_response(rendered.html)
 
 
 @login_required
@@ -148,8 +145,8 @@ def bulletin_preview(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as PDF, from the cache when this content was rendered before."""
     inspection = _inspection(request, pk, EDIT)
-    document = build_document(selectors.bulletin_draft(inspection=inspection), today=timezone.localdate())
-    result = render_pdf(document)
+    draft = selectors.bulletin_draft(inspection=inspection)
+    result = bulletin_render(draft, formats=["pdf"], today=timezone.localdate()).pdf
     response = _pdf_response(result.pdf, _filename(inspection, "（草稿）.pdf"), result.pdf_sha256)
     response["X-Bulletin-Cache"] = "hit" if result.cached else "miss"
     return response
@@ -160,9 +157,9 @@ def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_docx(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as a Word document (rendered each time: it takes a fraction of a second)."""
     inspection = _inspection(request, pk, EDIT)
-    document = build_document(selectors.bulletin_draft(inspection=inspection), today=timezone.localdate())
-    docx = render_docx(document)
-    return _docx_response(docx, _filename(inspection, "（草稿）.docx"), hashlib.sha256(docx).hexdigest())
+    draft = selectors.bulletin_draft(inspection=inspection)
+    rendered = bulletin_render(draft, formats=["docx"], today=timezone.localdate())
+    return _docx_response(rendered.data("docx"), _filename(inspection, "（草稿）.docx"), rendered.sha256("docx"))
 
 
 @login_required

@@ -22,10 +22,10 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 
-from .document import Document
 from .fonts import Face, MissingGlyph, missing_glyphs, resolve_faces, static_path
 from .html import render_html, role_class, static_url, stylesheet
 from .layout import LAYOUT
+from .model import Document
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +119,8 @@ def write_pdf(html: str, *, fetcher=None) -> bytes:
 
 
 def warm_up() -> float:
-    """Import WeasyPrint and load the bulletin's fonts in this thread; returns the
-    milliseconds it took. A new web worker's first bulletin otherwise pays for both
+    """Import WeasyPrint and load the documents' fonts in this thread; returns the
+    milliseconds it took. A new web worker's first document otherwise pays for both
     (about 0.5 s for the import, more for the fonts), so the WSGI application calls this
     when it loads. A failure is logged, not raised: a real render reports real errors."""
     started = time.perf_counter()
@@ -196,7 +196,7 @@ def sha256(data: bytes | str) -> str:
 
 
 @dataclass
-class RenderResult:
+class PdfResult:
     html: str
     pdf: bytes
     html_sha256: str
@@ -216,7 +216,7 @@ class RenderResult:
         return notes
 
 
-def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, Face] | None = None) -> RenderResult:
+def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, Face] | None = None) -> PdfResult:
     """The document's HTML and PDF, with the glyph check; the PDF from the cache when the
     same HTML was rendered before."""
     started = time.perf_counter()
@@ -235,7 +235,7 @@ def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, F
         refused = list(fetcher.refused)
         if use_cache:
             _cache_write(key, pdf)
-    return RenderResult(
+    return PdfResult(
         html=html,
         pdf=pdf,
         html_sha256=html_sha,

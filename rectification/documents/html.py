@@ -13,11 +13,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from .document import ROLE_BODY, Document, Heading
 from .fonts import Face, free_family, resolve_faces, role_typeface
 from .layout import LAYOUT, body_size_pt, line_pitch_pt, margins_mm
+from .model import ROLE_BODY, Document, Heading
 
-TEMPLATE = "bulletin/document.html"
+TEMPLATE = "documents/document.html"
 
 
 def static_url(static_name: str) -> str:

@@ -1,0 +1,298 @@
+"""The .docx writer's page and styles: the page geometry and Word's grid in twips, the
+paragraph and character styles of each font role, the odd and even footers with the page
+number field. Every figure comes from layout.py; see docx.py for why it is done this way."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Pt, Twips
+
+from .docx_ooxml import AFTER_MIRROR_MARGINS, AFTER_RPR_SPACING, add_field, add_text, child, set_fonts, set_ind, toggle
+from .layout import LAYOUT, margins_mm
+from .model import ROLE_BODY
+
+TWIPS_PER_PT = 20
+TWIPS_PER_MM = 1440 / 25.4
+# ECMA-376 17.6.5: w:charSpace is the difference between the grid's character pitch and
+# the Normal font size, in 4096ths of a point.
+CHAR_SPACE_UNIT = 4096
+# Every zip member gets this timestamp, so the same document gives the same bytes.
+
+
+@dataclass(frozen=True)
+class StyleName:
+    style_id: str  # ASCII, what the XML refers to
+    name: str  # what the Word user sees in the style gallery
+
+
+# Paragraph style of each font role (layout ``roles``); heading levels get outline levels
+# so Word's navigation pane lists them.
+PARAGRAPH_STYLES: dict[str, StyleName] = {
+    "title": StyleName("GongwenTitle", "公文标题"),
+    "heading1": StyleName("GongwenHeading1", "一级标题"),
+    "heading2": StyleName("GongwenHeading2", "二级标题"),
+    "heading3": StyleName("GongwenHeading3", "三级标题"),
+    "heading4": StyleName("GongwenHeading4", "四级标题"),
+    "body": StyleName("GongwenBody", "公文正文"),
+    "signature": StyleName("GongwenSignature", "落款"),
+    "page_number": StyleName("GongwenPageNumber", "页码"),
+}
+OUTLINE_LEVELS = {"heading1": 0, "heading2": 1, "heading3": 2, "heading4": 3}
+# Character styles for run-in headings (「1. 标题。」 opening a paragraph).
+CHARACTER_STYLES: dict[str, StyleName] = {
+    role: StyleName(f"{style.style_id}Char", f"{style.name}（行内）")
+    for role, style in PARAGRAPH_STYLES.items()
+    if role in OUTLINE_LEVELS
+}
+INDENTED_ROLES = ("body", "heading1", "heading2", "heading3", "heading4")
+# Set at their natural width, not narrowed to 28 a line: the 22 pt title and the page number.
+NATURAL_WIDTH_ROLES = ("title", "page_number")
+
+
+# ---------------------------------------------------------------------------- geometry
+
+
+def _twips(mm: float) -> int:
+    return round(mm * TWIPS_PER_MM)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The page in twips, and the grid Word derives from it."""
+
+    width: int
+    height: int
+    top: int
+    right: int
+    bottom: int
+    left: int
+    lines: int
+    chars: int
+
+    @property
+    def type_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def type_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+    @property
+    def line_pitch(self) -> int:
+        """Rounded down: 580 twips would leave room for 21 lines only (22 × 580 > 12756)."""
+        return self.type_height // self.lines
+
+    @property
+    def char_pitch(self) -> float:
+        return self.type_width / self.chars
+
+    def char_space(self, normal_size_pt: float) -> int:
+        """Rounded down, so that ``chars`` characters still fit the line."""
+        return math.floor((self.char_pitch / TWIPS_PER_PT - normal_size_pt) * CHAR_SPACE_UNIT)
+
+    def fit_spacing(self, size_pt: float) -> int:
+        """Character spacing (twentieths of a point, ≤ 0) that makes ``chars`` characters
+        of ``size_pt`` fill a line without snapping to the grid, with one twentieth to
+        spare for applications that round glyph advances up (LibreOffice does)."""
+        return min(0, math.floor(self.char_pitch - size_pt * TWIPS_PER_PT) - 1)
+
+    def chars_to_twips(self, chars: float) -> int:
+        return round(chars * self.char_pitch)
+
+
+def geometry(layout: dict[str, Any] = LAYOUT) -> Geometry:
+    page, m = layout["page"], margins_mm(layout)
+    return Geometry(
+        width=_twips(page["width_mm"]),
+        height=_twips(page["height_mm"]),
+        top=_twips(m["top"]),
+        right=_twips(m["right"]),
+        bottom=_twips(m["bottom"]),
+        left=_twips(m["left"]),
+        lines=layout["grid"]["lines"],
+        chars=layout["grid"]["chars"],
+    )
+
+
+def role_family(role: str) -> str:
+    """The official family a role is set in (the first name of its typeface)."""
+    return LAYOUT["typefaces"][LAYOUT["roles"][role]["typeface"]]["official"][0]
+
+
+def role_size_pt(role: str) -> float:
+    sizes = LAYOUT["sizes_pt"]
+    return {"title": sizes["title"], "page_number": sizes["page_number"]}.get(role, sizes["body_nominal"])
+
+
+# ---------------------------------------------------------------------------- styles
+
+
+def _style_fonts(style, role: str, geo: Geometry) -> None:
+    """Face, size and bold of a role, narrowed to ``chars`` a line unless natural width."""
+    style.font.size = Pt(role_size_pt(role))
+    style.font.bold = LAYOUT["roles"][role]["bold"]
+    rpr = style.element.get_or_add_rPr()
+    set_fonts(rpr, role_family(role))
+    spacing = geo.fit_spacing(role_size_pt(role)) if role not in NATURAL_WIDTH_ROLES else 0
+    child(rpr, "w:spacing", AFTER_RPR_SPACING).set(qn("w:val"), str(spacing))
+
+
+def _exact(paragraph_format, twips: int) -> None:
+    paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph_format.line_spacing = Twips(twips)
+
+
+def _doc_defaults(doc, geo: Geometry) -> None:
+    """Body face and size, Chinese as the East Asian language, the grid's exact line."""
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr = child(child(defaults, "w:rPrDefault"), "w:rPr")
+    set_fonts(rpr, role_family(ROLE_BODY))
+    for tag in ("w:sz", "w:szCs"):
+        child(rpr, tag).set(qn("w:val"), str(round(role_size_pt(ROLE_BODY) * 2)))
+    lang = child(rpr, "w:lang")
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    spacing = child(child(child(defaults, "w:pPrDefault"), "w:pPr"), "w:spacing")
+    spacing.attrib.clear()
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), str(geo.line_pitch))
+    spacing.set(qn("w:lineRule"), "exact")
+
+
+def _normal(doc, geo: Geometry) -> None:
+    """Normal is the body without indent (what a Word user types into): justified, no
+    space between paragraphs, no extra space between Chinese and Latin (the PDF adds none,
+    and it would cost characters per line), not snapped to character cells (see above)."""
+    normal = doc.styles["Normal"]
+    _style_fonts(normal, ROLE_BODY, geo)
+    fmt = normal.paragraph_format
+    fmt.space_before, fmt.space_after, fmt.widow_control = Pt(0), Pt(0), True
+    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _exact(fmt, geo.line_pitch)
+    ppr = normal.element.get_or_add_pPr()
+    toggle(ppr, "w:autoSpaceDE", False)
+    toggle(ppr, "w:autoSpaceDN", False)
+    toggle(ppr, "w:snapToGrid", False)
+
+
+def _paragraph_style(doc, role: str, geo: Geometry):
+    spec = PARAGRAPH_STYLES[role]
+    style = doc.styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
+    style.style_id = spec.style_id
+    style.base_style = doc.styles["Normal"]
+    style.quick_style = True
+    _style_fonts(style, role, geo)
+    fmt = style.paragraph_format
+    ppr = style.element.get_or_add_pPr()
+    if role in INDENTED_ROLES:
+        chars = LAYOUT["indent_chars"]
+        fmt.first_line_indent = Twips(geo.chars_to_twips(chars))
+        set_ind(ppr, firstLineChars=round(chars * 100))
+    if role in OUTLINE_LEVELS:
+        fmt.keep_with_next = True
+        ppr.get_or_add_outlineLvl().set(qn("w:val"), str(OUTLINE_LEVELS[role]))
+    style.next_paragraph_style = doc.styles[PARAGRAPH_STYLES["body"].name] if role != "body" else style
+    return style
+
+
+def _character_style(doc, role: str, geo: Geometry) -> None:
+    spec = CHARACTER_STYLES[role]
+    style = doc.styles.add_style(spec.name, WD_STYLE_TYPE.CHARACTER)
+    style.style_id = spec.style_id
+    _style_fonts(style, role, geo)
+
+
+def _title_style(doc, geo: Geometry) -> None:
+    fmt = doc.styles[PARAGRAPH_STYLES["title"].name].paragraph_format
+    title = LAYOUT["title"]
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt.keep_with_next = True
+    _exact(fmt, round(geo.line_pitch * title["line_pitch_lines"]))
+    fmt.space_after = Twips(round(geo.line_pitch * title["blank_lines_after"]))
+
+
+def _page_number_style(doc) -> None:
+    fmt = doc.styles[PARAGRAPH_STYLES["page_number"].name].paragraph_format
+    _exact(fmt, round(role_size_pt("page_number") * TWIPS_PER_PT))
+
+
+def apply_styles(doc, geo: Geometry) -> None:
+    _doc_defaults(doc, geo)
+    _normal(doc, geo)
+    _paragraph_style(doc, "body", geo)  # first: the others name it as their next style
+    for role in PARAGRAPH_STYLES:
+        if role != "body":
+            _paragraph_style(doc, role, geo)
+    for role in CHARACTER_STYLES:
+        _character_style(doc, role, geo)
+    _title_style(doc, geo)
+    _page_number_style(doc)
+
+
+# ---------------------------------------------------------------------------- page
+
+
+def _section(doc, geo: Geometry) -> None:
+    section = doc.sections[0]
+    section.page_width, section.page_height = Twips(geo.width), Twips(geo.height)
+    section.top_margin, section.bottom_margin = Twips(geo.top), Twips(geo.bottom)
+    section.left_margin, section.right_margin = Twips(geo.left), Twips(geo.right)
+    section.gutter = Twips(0)
+    grid = child(section._sectPr, "w:docGrid")
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(geo.line_pitch))
+    grid.set(qn("w:charSpace"), str(geo.char_space(role_size_pt(ROLE_BODY))))
+
+
+def footer_distance(geo: Geometry) -> int:
+    """Word measures the footer from the page's bottom edge to the footer's bottom; the
+    number's top sits ``below_type_area_mm`` under the type area, one line of its size."""
+    below = round(LAYOUT["page_number"]["below_type_area_mm"] * TWIPS_PER_MM)
+    return geo.bottom - below - round(role_size_pt("page_number") * TWIPS_PER_PT)
+
+
+def _page_number(footer, *, odd: bool) -> None:
+    """「— N —」 one character (of its own size) in from the outer edge."""
+    footer.is_linked_to_previous = False
+    paragraph = footer.paragraphs[0]
+    paragraph.style = style_name("page_number")
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+    inset = round(LAYOUT["page_number"]["inset_chars"] * role_size_pt("page_number") * TWIPS_PER_PT)
+    set_ind(paragraph._p.get_or_add_pPr(), **{"right" if odd else "left": inset, "firstLine": 0})
+    dash = LAYOUT["page_number"]["dash"]
+    add_text(paragraph, f"{dash} ")
+    add_field(paragraph, "PAGE", "1")
+    add_text(paragraph, f" {dash}")
+
+
+def _footers(doc, geo: Geometry) -> None:
+    doc.settings.odd_and_even_pages_header_footer = True
+    if LAYOUT["page"]["mirror_margins"]:
+        child(doc.settings.element, "w:mirrorMargins", AFTER_MIRROR_MARGINS)
+    section = doc.sections[0]
+    section.footer_distance = Twips(footer_distance(geo))
+    _page_number(section.footer, odd=True)  # the first page is odd
+    _page_number(section.even_page_footer, odd=False)
+
+
+def _settings(doc) -> None:
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if lang is not None:
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def apply_page(doc, geo: Geometry) -> None:
+    """Page size and margins with the grid, the footers, the settings."""
+    _section(doc, geo)
+    _footers(doc, geo)
+    _settings(doc)
+
+
+def style_name(role: str) -> str:
+    return PARAGRAPH_STYLES[role].name
