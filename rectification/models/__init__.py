@@ -31,6 +31,14 @@ from .decisions import DeadlineExtension, ReCheck, SignOff
 from .supervision import Escalation, SweepMark
 from .notifications import Delivery, Notification
 from .bulletins import SECTION_HEADING_HELP, Bulletin, BulletinVersion, HistoricalBulletin
+from .upward import (
+    HistoricalUpwardDocument,
+    PlanChange,
+    ReportingRules,
+    Review,
+    SubmittedVersion,
+    UpwardDocument,
+)
 
 # isort: on
 
@@ -80,4 +88,11 @@ __all__ = [
     "Bulletin",
     "BulletinVersion",
     "HistoricalBulletin",
+    # documents handed upward
+    "HistoricalUpwardDocument",
+    "PlanChange",
+    "ReportingRules",
+    "Review",
+    "SubmittedVersion",
+    "UpwardDocument",
 ]
