@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import MeasureKind, MeasureStatus, ReCheck
 
@@ -39,18 +40,28 @@ class Transition:
     source: str
     target: str
     perm: str | None  # the rule that lets a user make it; None: a consequence of another change
+    label: str = ""  # the button that makes it, where a page offers it
+    hint: str = ""  # what happens next, beside the button
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("start", Status.NOT_STARTED, Status.IN_PROGRESS, "change_measure"),
-    Transition("submit", Status.IN_PROGRESS, Status.AWAITING_SIGN_OFF, "change_measure"),
+    Transition("start", Status.NOT_STARTED, Status.IN_PROGRESS, "change_measure", gettext_lazy("开始推进")),
+    Transition(
+        "submit",
+        Status.IN_PROGRESS,
+        Status.AWAITING_SIGN_OFF,
+        "change_measure",
+        gettext_lazy("提请销号"),
+        gettext_lazy("提交后由书记审核销号。"),
+    ),
     Transition("sign_off", Status.AWAITING_SIGN_OFF, Status.DONE, "sign_off_measure"),
     Transition("send_back", Status.AWAITING_SIGN_OFF, Status.IN_PROGRESS, "sign_off_measure"),
     Transition("reopen", Status.DONE, Status.AWAITING_SIGN_OFF, None),
     Transition("recheck", Status.DONE, Status.IN_PROGRESS, "decide_recheck"),
 )
 # The steps the responsible people take themselves (sign-off and send-back are the secretary's).
-FORWARD = {t.source: t.target for t in TRANSITIONS if t.name in ("start", "submit")}
+FORWARD_STEPS = tuple(t for t in TRANSITIONS if t.name in ("start", "submit"))
+FORWARD = {t.source: t.target for t in FORWARD_STEPS}
 
 
 def transition(source: str, target: str) -> Transition | None:
@@ -156,6 +167,11 @@ class MeasureActions:
     @property
     def change_status(self) -> bool:
         return bool(self.next_statuses)
+
+    @property
+    def steps(self) -> tuple[Transition, ...]:
+        """The transitions behind ``next_statuses``, with their buttons' labels."""
+        return tuple(t for target in self.next_statuses for t in FORWARD_STEPS if t.target == target)
 
 
 def measure_actions(user, measure, *, pending_extension=None) -> MeasureActions:

@@ -140,3 +140,12 @@ def test_actions_on_ongoing_measures():
     new = workflow.measure_actions(User(RESPONSIBLE), measure(S.NOT_STARTED, MeasureKind.ONGOING))
     assert new.next_statuses == (S.IN_PROGRESS,) and not new.periodic_note
     assert not workflow.measure_actions(User(READER), measure(S.IN_PROGRESS, MeasureKind.ONGOING)).periodic_note
+
+
+def test_the_steps_offered_carry_their_buttons():
+    """The page prints each step's own label: 提请销号 with its hint, 开始推进 without."""
+    submit = workflow.measure_actions(User(RESPONSIBLE), measure(S.IN_PROGRESS)).steps
+    assert [(t.target, str(t.label), bool(t.hint)) for t in submit] == [(S.AWAITING_SIGN_OFF, "提请销号", True)]
+    start = workflow.measure_actions(User(RESPONSIBLE), measure(S.NOT_STARTED)).steps
+    assert [(t.target, str(t.label), bool(t.hint)) for t in start] == [(S.IN_PROGRESS, "开始推进", False)]
+    assert workflow.measure_actions(User(READER), measure(S.IN_PROGRESS)).steps == ()
