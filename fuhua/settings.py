@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
@@ -268,6 +269,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+def _report_due_months(value: str) -> tuple[int, ...]:
+    """"2" or "1,3" → (2,) or (1, 3): whole months, each later than the one before."""
+    parts = [p.strip() for p in value.replace("，", ",").split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and 0 < int(p) <= 120 for p in parts):
+        raise ImproperlyConfigured(f"REPORT_DUE_MONTHS={value!r}: whole months from 1 to 120, e.g. 2 or 1,3")
+    months = tuple(int(p) for p in parts)
+    if list(months) != sorted(set(months)):
+        raise ImproperlyConfigured(f"REPORT_DUE_MONTHS={value!r}: each report later than the one before")
+    return months
+
+
 # Rectification rules that committees may tune.
 RECTIFICATION = {
     "DUE_SOON_DAYS": env.int("DUE_SOON_DAYS", default=7),
@@ -280,6 +292,11 @@ RECTIFICATION = {
     "ESCALATE_SECRETARY_AFTER_WORKDAYS": env.int("ESCALATE_SECRETARY_AFTER_WORKDAYS", default=10),
     "STALE_AFTER_DAYS": env.int("STALE_AFTER_DAYS", default=30),
     "RECHECK_AFTER_MONTHS": env.int("RECHECK_AFTER_MONTHS", default=3),
+    # The documents handed upward (rectification/deadlines.py), counted from the feedback
+    # date, where no organisation up the tree has set its own ReportingRules: the plan
+    # within PLAN_DUE_DAYS days, a report after each of REPORT_DUE_MONTHS months ("1,3": two).
+    "PLAN_DUE_DAYS": env.int("PLAN_DUE_DAYS", default=30),
+    "REPORT_DUE_MONTHS": _report_due_months(env.str("REPORT_DUE_MONTHS", default="2")),
     # The outbox: e-mail and webhook sending retries with exponential backoff, then gives up.
     "NOTIFY_MAX_ATTEMPTS": env.int("NOTIFY_MAX_ATTEMPTS", default=5),
     "NOTIFY_RETRY_SECONDS": env.int("NOTIFY_RETRY_SECONDS", default=60),

@@ -292,7 +292,9 @@ def test_import_query_count_does_not_grow_with_rows(personas, n, django_assert_n
     # Write: savepoint + release (atomic inside the test's transaction) 2, inspection and
     # its history 2, people 1, categories + history 2, findings + history 2, measures +
     # history 2, owners 1, timeline entries 1 = 13.
-    with django_assert_num_queries(19):
+    # Documents due (documents_schedule): the inspection, the rules up its tree, its
+    # documents, then the new documents and their history = 5.
+    with django_assert_num_queries(24):
         do_import(data, personas.secretary_a)
     assert Measure.objects.count() == n
 
@@ -305,11 +307,12 @@ def test_update_query_count_does_not_grow_with_rows(personas, django_assert_num_
         # Plan: organisation, its row lock, inspection, categories, findings, measures, their
         # owners, people = 8 (memberships are cached on the user by now). Write: savepoint + release 2,
         # measures bulk update + history 2, timeline entries 1, owners delete + insert 2 = 7.
+        # Documents due: the inspection, the rules, its documents (all in place) = 3.
         with django_assert_num_queries(queries):
             do_import(book(rows), personas.secretary_a)
 
-    update(5, 15)
-    update(30, 15)
+    update(5, 18)
+    update(30, 18)
     assert Measure.objects.filter(progress__startswith="更新").count() == 30
 
 

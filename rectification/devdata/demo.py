@@ -27,11 +27,16 @@ from ..models import (
     Organisation,
     Person,
     ProgressEntry,
+    ReportingRules,
     SignOff,
 )
+from ..services.document_deadlines import documents_schedule
 from ..services.organisations import organisation_create
 
 DEMO_PASSWORD = "Fuhua@2025"
+# The district's rule for the documents handed upward (the common one: the plan within 30
+# days of the feedback, the report two months after it), so the dashboard names whose it is.
+DEMO_REPORTING_RULES = {"futian": {"plan_due_days": 30, "report_due_months": [2]}}
 DEFAULT_PATH = Path(settings.BASE_DIR) / "fixtures" / "fuhua_2025.json"
 
 
@@ -216,5 +221,11 @@ def demo_load(*, path: Path = DEFAULT_PATH, with_users: bool = True) -> LoadRepo
         report.add("memberships", created)
     if with_users:
         _user(report, "admin", "系统管理员", is_staff=True, is_superuser=True)
-    _inspection(report, org, data, people, secretary)
+    for slug, rules in DEMO_REPORTING_RULES.items():
+        _, created = ReportingRules.objects.get_or_create(organisation=orgs[slug], defaults=rules)
+        report.add("reporting rules", created)
+    inspection = _inspection(report, org, data, people, secretary)
+    scheduled = documents_schedule(inspection_ids=[inspection.pk])  # 整改方案 and 整改情况报告, with due dates
+    if scheduled.created:
+        report.created["documents"] = scheduled.created
     return report

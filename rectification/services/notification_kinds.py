@@ -26,6 +26,8 @@ class Kind:
     SIGNED_OFF = "signed_off"
     SENT_BACK = "sent_back"
     EXTENSION = "extension"
+    DOCUMENT_DUE_SOON = "document_due_soon"
+    DOCUMENT_OVERDUE = "document_overdue"
 
 
 KIND_LABELS = {
@@ -40,6 +42,8 @@ KIND_LABELS = {
     Kind.SIGNED_OFF: gettext_lazy("已销号"),
     Kind.SENT_BACK: gettext_lazy("退回"),
     Kind.EXTENSION: gettext_lazy("延期"),
+    Kind.DOCUMENT_DUE_SOON: gettext_lazy("报送临期"),
+    Kind.DOCUMENT_OVERDUE: gettext_lazy("报送超期"),
 }
 
 
@@ -56,5 +60,19 @@ def notification_path(notification: Notification) -> str:
     measures (the weekly overdue reminder) the list of them; "" when there is none."""
     if notification.measure_id:
         return reverse("rectification:measure_detail", args=[notification.measure_id])
+    if notification.kind in _DOCUMENT_KINDS:
+        return _document_path(notification.key)
     view, query = _LIST_LINKS.get(notification.kind, ("", ""))
     return reverse(view) + query if view else ""
+
+
+# A document's reminders lead to its inspection's dashboard, where its countdown is; their
+# key is "<kind>:<inspection id>:<document>:<due date>" (services/document_deadlines.py).
+_DOCUMENT_KINDS = {Kind.DOCUMENT_DUE_SOON, Kind.DOCUMENT_OVERDUE}
+
+
+def _document_path(key: str) -> str:
+    parts = key.split(":")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return ""
+    return reverse("rectification:dashboard") + f"?inspection={parts[1]}#documents"

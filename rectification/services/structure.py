@@ -24,6 +24,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ..models import Category, Finding, Inspection, Measure, Organisation, Person, ProgressEntry
+from .document_deadlines import documents_schedule
 from .measures import measure_update
 
 Direction = Literal["up", "down"]
@@ -172,6 +173,7 @@ def inspection_create(
     _check_inspection_dates(values)
     inspection = Inspection(organisation=organisation, **values)
     _save(inspection, user)
+    documents_schedule(inspection_ids=[inspection.pk])  # the dashboard counts down from today
     return inspection
 
 
@@ -188,6 +190,7 @@ def inspection_update(*, inspection: Inspection, user, **fields) -> Inspection:
     for key, value in values.items():
         setattr(inspection, key, value)
     _save(inspection, user)
+    documents_schedule(inspection_ids=[inspection.pk])  # a new feedback date moves the due dates
     return inspection
 
 

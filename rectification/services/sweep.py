@@ -1,8 +1,8 @@
 """The daily sweep: the run that takes every step in turn, and its report.
 
 The steps live by job: flags.py (overdue and stale flags, kept every day), ladder.py
-(reminders and the escalation ladder), recheck_sweep.py (re-checks, 回头看), and
-outbox.py sends what they notify. Notifications go out, and re-checks open, on working
+(reminders and the escalation ladder), recheck_sweep.py (re-checks, 回头看), document_deadlines.py (the documents handed
+upward: their due dates and reminders), and outbox.py sends what they notify. Notifications go out, and re-checks open, on working
 days only; flags are kept every day. The weekly digest (digest.py) is a job of its own.
 
 Set-based: each step is a few UPDATE / INSERT … SELECT statements, whatever the number of
@@ -30,6 +30,7 @@ from django.utils import translation
 
 from ..models import Measure, ReCheck
 from . import workdays
+from .document_deadlines import document_reminders, documents_schedule
 from .flags import overdue_clear, overdue_flag, stale_clear, stale_flag
 from .ladder import (
     LADDER,
@@ -85,6 +86,9 @@ def sweep_run(*, today: dt.date, drain: bool = True) -> SweepReport:
         report.add("ongoing measures flagged stale", stale_flag(today=today))
         report.add("stale flags cleared", stale_clear(today=today))
         report.add("re-check dates scheduled", recheck_schedule())
+        scheduled = documents_schedule()
+        report.add("documents scheduled (整改方案, 整改情况报告)", scheduled.created)
+        report.add("document due dates moved (reporting rules changed)", scheduled.moved)
         if report.workday:
             _remind(today, report)
     if drain:
@@ -122,6 +126,9 @@ def _remind(today: dt.date, report: SweepReport) -> None:
     ladder_record_done(today=today, climbing=climbing)
     report.add("repeated overdue reminders", reminders_overdue_repeat(today=today))
     report.add("stale reminders", reminders_stale())
+    reminded, overdue = document_reminders(today=today)
+    report.add("document reminders (报送提醒)", reminded)
+    report.add("document overdue notices (报送超期) → secretaries, supervisors", overdue)
     opened, asked = recheck_open(today=today)
     report.add("re-checks due (回头看)", opened)
     report.add("re-check requests to secretaries", asked)

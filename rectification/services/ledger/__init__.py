@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ...ledger.format import SHEET_INFO, SHEET_LEDGER, Problem
 from ...ledger.reader import Limits, read_ledger
 from ...models import Inspection, Organisation
+from ..document_deadlines import documents_schedule
 from .apply import LedgerApplier
 from .match import LedgerPlanner
 from .plan import LedgerPlan, PlannedMeasure
@@ -69,4 +70,5 @@ def ledger_import(
     if plan.errors or plan.actions is None:
         raise ValidationError([str(p) for p in plan.errors] or [_("台账中没有可导入的整改措施。")])
     LedgerApplier(plan, user, today or timezone.localdate()).run()
+    documents_schedule(inspection_ids=[plan.inspection.pk])  # a new or re-dated inspection's documents
     return plan
