@@ -1,9 +1,11 @@
 """The Django admin for every model, in Chinese (the app's verbose names)."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import models, services
+from . import deadlines, models, services
 
 
 @admin.register(models.Organisation)
@@ -137,3 +139,61 @@ class BulletinVersionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReportingRulesForm(forms.ModelForm):
+    """The months as an administrator writes them, 「2」 or 「1, 3」, checked by the same rule
+    the sweep applies (deadlines.py) rather than as raw JSON."""
+
+    report_due_months = forms.CharField(
+        label=_("整改情况报告报送时间（反馈后月数）"),
+        initial="2",
+        help_text=_("反馈后第几个月报送整改情况报告；多次报告依次列出，如 1, 3"),
+    )
+
+    class Meta:
+        model = models.ReportingRules
+        fields = ["organisation", "plan_due_days", "report_due_months"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        months = self.initial.get("report_due_months")
+        if isinstance(months, list):
+            self.initial["report_due_months"] = ", ".join(str(m) for m in months)
+
+    def clean_plan_due_days(self) -> int:
+        try:
+            return deadlines.check_plan_days(self.cleaned_data["plan_due_days"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_report_due_months(self) -> list[int]:
+        try:
+            return list(deadlines.parse_report_months(self.cleaned_data["report_due_months"]))
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+@admin.register(models.ReportingRules)
+class ReportingRulesAdmin(admin.ModelAdmin):
+    """A district (or street) sets when the documents handed upward are due for every
+    organisation below it; saving moves the due dates of their documents not yet submitted
+    at once rather than at the next sweep."""
+
+    form = ReportingRulesForm
+    list_display = ["organisation", "plan_due_days", "report_due_months"]
+    autocomplete_fields = ["organisation"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        services.documents_schedule(inspection_ids=_inspections_below(obj.organisation))
+
+    def delete_model(self, request, obj) -> None:
+        organisation = obj.organisation
+        super().delete_model(request, obj)
+        services.documents_schedule(inspection_ids=_inspections_below(organisation))
+
+
+def _inspections_below(organisation: models.Organisation) -> list[int]:
+    rows = models.Inspection.objects.filter(organisation__path__startswith=organisation.path)
+    return list(rows.values_list("pk", flat=True))

@@ -179,8 +179,9 @@ def _more(board, n: int) -> None:
 # inspections, the organisation's inspections. dashboard_data: the measures' facts (every
 # count, table, list and the burn-down), items, timeline entries, measures created/deleted. The page's chrome adds the bell's unread count (the
 # nav's permission checks are rules only: no model permissions are loaded for non-staff).
-REQUEST, CHOOSING, DATA, CHROME = 3, 2, 4, 1
-DASHBOARD_QUERIES = REQUEST + CHOOSING + DATA + CHROME
+# The documents' countdown: the inspection's documents, the reporting rules up its tree.
+REQUEST, CHOOSING, DATA, CHROME, DOCUMENTS = 3, 2, 4, 1, 2
+DASHBOARD_QUERIES = REQUEST + CHOOSING + DATA + DOCUMENTS + CHROME
 EXPORT_QUERIES = REQUEST + CHOOSING + DATA
 
 
@@ -203,8 +204,8 @@ def test_export_query_budget(client, board, personas, django_assert_num_queries,
 
 
 # Request (3), the roll-up roots (1); organisations below the root, inspections grouped by
-# organisation, measures grouped by organisation (3); the page's chrome (3).
-ROLLUP_QUERIES = REQUEST + 1 + 3 + CHROME
+# organisation, measures grouped by organisation, late documents (4); the page's chrome (1).
+ROLLUP_QUERIES = REQUEST + 1 + 4 + CHROME
 
 
 @pytest.mark.parametrize("extra", [0, 20])

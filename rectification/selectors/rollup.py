@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max
 
 from ..models import Inspection, Measure, Organisation
 from .counting import Counts, count_expressions
+from .deadlines import LateDocument, late_documents
 
 
 @dataclass
@@ -21,6 +22,12 @@ class RollupRow:
     latest_feedback: dt.date | None  # feedback date of its latest inspection
     counts: Counts
     last_progress: dt.datetime | None
+    # The documents handed upward it is late with, the longest late first (「整改方案 超期 5 天」).
+    late_documents: list[LateDocument] = field(default_factory=list)
+
+    @property
+    def most_days_late(self) -> int | None:
+        return self.late_documents[0].days if self.late_documents else None
 
 
 # Sort columns of the roll-up: the value each row is sorted by (None sorts last).
@@ -31,6 +38,7 @@ ROLLUP_SORTS: dict[str, Any] = {
     "rate": lambda r: r.counts.rate,
     "overdue": lambda r: r.counts.overdue,
     "last": lambda r: r.last_progress,
+    "documents": lambda r: r.most_days_late,
 }
 
 
@@ -45,10 +53,11 @@ def rollup_sort_key(value: str) -> tuple[str, bool]:
 
 def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> list[RollupRow]:
     """One row per organisation below ``root``: its inspections, measure counts,
-    completion rate, overdue count and the time of its last progress report.
+    completion rate, overdue count, the time of its last progress report and the documents
+    it is late with.
 
-    Queries: 3 (organisations, inspections grouped by organisation, measures grouped by
-    organisation), whatever the number of organisations or measures."""
+    Queries: 4 (organisations, inspections grouped by organisation, measures grouped by
+    organisation, late documents), whatever the number of organisations or measures."""
     orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
     org_ids = [o.pk for o in orgs]
     insp_rows = (
@@ -66,6 +75,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
         .order_by()
     )
     measures = {r[org_key]: r for r in measure_rows}
+    late = late_documents(organisation_ids=org_ids, today=today)
     root_depth = root.path.count("/")
     rows = [
         RollupRow(
@@ -76,6 +86,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
             latest_feedback=inspections.get(o.pk, {}).get("latest"),
             counts=Counts.from_row(measures.get(o.pk, {})),
             last_progress=measures.get(o.pk, {}).get("last_progress"),
+            late_documents=late.get(o.pk, []),
         )
         for o in orgs
     ]
@@ -96,6 +107,7 @@ class RollupTotals:
     inspections: int
     counts: Counts
     last_progress: dt.datetime | None
+    late_documents: int = 0
 
 
 def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
@@ -103,4 +115,5 @@ def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
     names = Counts.__dataclass_fields__
     counts = Counts(**{n: sum(getattr(r.counts, n) for r in rows) for n in names})
     last = max((r.last_progress for r in rows if r.last_progress), default=None)
-    return RollupTotals(sum(r.inspections for r in rows), counts, last)
+    late = sum(len(r.late_documents) for r in rows)
+    return RollupTotals(sum(r.inspections for r in rows), counts, last, late)

@@ -7,6 +7,7 @@ one transaction, so a failure leaves nothing half-written.
 from .bulk import measures_bulk_update
 from .bulletins import BulletinConflictError, BulletinRenderError, bulletin_publish, bulletin_update
 from .digest import digest_send
+from .document_deadlines import documents_schedule
 from .evidence import evidence_add, evidence_delete
 from .ledger import LedgerPlan, ledger_import, ledger_preview
 from .measures import (
@@ -64,6 +65,7 @@ __all__ = [
     "organisation_rebuild_paths",
     # jobs: notifications, re-checks, the sweep
     "digest_send",
+    "documents_schedule",
     "notification_mark_read",
     "notify",
     "outbox_drain",

@@ -21,6 +21,7 @@ from ..permissions import rollup_roots, works_in
 from ..selectors import dashboard as sel
 from ..selectors import rollup as rollup_selectors
 from ..selectors.counting import COUNTING_RULES
+from ..selectors.deadlines import inspection_deadlines
 
 # Texts the charts draw (the script has no translations of its own).
 CHART_LABELS = {
@@ -182,6 +183,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         charts=chart_payload(data),
         can_sign_off=request.user.has_perm("rectification.sign_off_measure", context["organisation"]),
         export_query=urlencode(data.base_params),
+        deadlines=inspection_deadlines(inspection=data.inspection, today=data.today, soon_days=data.due_soon_days),
         rules=[str(rule).format(days=data.due_soon_days) for rule in COUNTING_RULES],
     )
     return render(request, "rectification/dashboard.html", context)
