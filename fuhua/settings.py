@@ -269,8 +269,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+
 def _report_due_months(value: str) -> tuple[int, ...]:
-    """"2" or "1,3" → (2,) or (1, 3): whole months, each later than the one before."""
+    """REPORT_DUE_MONTHS as written ("2", "1,3") → (2,), (1, 3): whole months, each later than the one before."""
     parts = [p.strip() for p in value.replace("，", ",").split(",") if p.strip()]
     if not parts or not all(p.isdigit() and 0 < int(p) <= 120 for p in parts):
         raise ImproperlyConfigured(f"REPORT_DUE_MONTHS={value!r}: whole months from 1 to 120, e.g. 2 or 1,3")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models import UpwardDocument
@@ -158,7 +159,9 @@ def document_label(kind: str, sequence: int) -> str:
         return str(Kind.PLAN.label)
     if sequence <= 1:
         return str(Kind.REPORT.label)
-    return _("第{n}次整改情况报告").format(n=chinese_numeral(sequence))
+    # 第二次 in Chinese, "no. 2" in English: the numeral follows the language.
+    numeral = chinese_numeral(sequence) if (get_language() or "zh").startswith("zh") else str(sequence)
+    return _("第{n}次整改情况报告").format(n=numeral)
 
 
 @dataclass(frozen=True)
