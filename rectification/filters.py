@@ -25,6 +25,8 @@ from .models import (
     done_last,
     due_within_q,
     overdue_q,
+    sent_back_q,
+    stale_q,
 )
 from .permissions import organisation_scope
 from .widgets import CappedOptions, FastSelect, SharedRows
@@ -133,6 +135,8 @@ class MeasureFilter(django_filters.FilterSet):
     leader = FastModelChoiceFilter(
         label=_("责任领导"), field_name="leader", queryset=Person.objects.none(), empty_label=_("全部")
     )
+    sent_back = FlagFilter(label=_("只看被退回的"), method="filter_sent_back")
+    stale = FlagFilter(label=_("只看长期未更新"), method="filter_stale")
     q = django_filters.CharFilter(label=_("搜索"), method="filter_text", max_length=100)
     mine = FlagFilter(label=_("只看我负责的"), method="filter_mine")
     sort = django_filters.ChoiceFilter(
@@ -208,6 +212,12 @@ class MeasureFilter(django_filters.FilterSet):
 
     def filter_due_within(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset if value is None else queryset.filter(due_within_q(self.today, int(value)))
+
+    def filter_sent_back(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(sent_back_q()) if value else queryset
+
+    def filter_stale(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(stale_q()) if value else queryset
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -23,11 +23,12 @@ from .measures import (
     ladder_climbing_q,
     overdue_q,
     recheck_unopened_q,
+    stale_q,
     stale_unreminded_q,
     status_label,
 )
 from .evidence import Evidence, HistoricalEvidence, evidence_upload_to
-from .decisions import DeadlineExtension, ReCheck, SignOff
+from .decisions import DeadlineExtension, ReCheck, SignOff, sent_back_q
 from .supervision import Escalation, SweepMark
 from .notifications import Delivery, Notification
 from .bulletins import SECTION_HEADING_HELP, Bulletin, BulletinVersion, HistoricalBulletin
@@ -68,6 +69,7 @@ __all__ = [
     "overdue_q",
     "recheck_unopened_q",
     "stale_unreminded_q",
+    "stale_q",
     "status_label",
     # evidence
     "Evidence",
@@ -77,6 +79,7 @@ __all__ = [
     "DeadlineExtension",
     "ReCheck",
     "SignOff",
+    "sent_back_q",
     # supervision
     "Escalation",
     "SweepMark",
