@@ -29,7 +29,7 @@ from ..forms.structure import (
     MoveForm,
 )
 from ..models import Category, Finding, Inspection, Measure
-from ..permissions import measure_scope, require, visible_organisations
+from ..permissions import denial_message, measure_scope, require, visible_organisations
 from ..services.measures import ConflictError
 from ..services.structure import INSPECTION_FIELDS
 
@@ -59,8 +59,7 @@ def _scoped(request: HttpRequest, model: type[Model]) -> QuerySet:
 def _managed(request: HttpRequest, model: type[Model], pk: int) -> Any:
     """The row if visible (else 404) and the user may edit the structure (else 403)."""
     obj = get_object_or_404(_scoped(request, model), pk=pk)
-    if not request.user.has_perm(MANAGE, obj):
-        raise PermissionDenied
+    require(request.user, MANAGE, obj)
     return obj
 
 
@@ -118,7 +117,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_create(request: HttpRequest) -> HttpResponse:
     organisations = selectors.organisations_for_new_inspection(user=request.user)
     if not organisations.exists():
-        raise PermissionDenied
+        raise PermissionDenied(denial_message("create_inspection"))
     form = InspectionForm(request.POST or None, organisations=organisations)
     if request.method == "POST":
         inspection = _attempt(form, lambda data: services.inspection_create(user=request.user, **data))
