@@ -53,6 +53,7 @@ class TodoItem:
     tone: str = ""  # danger (late), warn (needs an answer), info
     measures: list[Measure] = field(default_factory=list)  # the first few, most urgent first
     notifications: list[Notification] = field(default_factory=list)  # the latest few unread
+    anchor: str = ""  # where on that page, when it shows several lists
     url: str = ""  # filled in by the view
 
 
@@ -134,6 +135,7 @@ def _decision_items(user) -> list[TodoItem]:
             signoff_extensions(user=user).count(),
             "rectification:signoff_queue",
             tone="warn",
+            anchor="extensions",
         ),
         TodoItem(
             "rechecks",

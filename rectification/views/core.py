@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     todo = selectors.todo_for(user=request.user, today=today)
     for item in todo.items:
-        item.url = _url(item.route, item.params)
+        item.url = _url(item.route, item.params) + (f"#{item.anchor}" if item.anchor else "")
     for row in todo.late_organisations:
         row.url = _url("rectification:measure_list", row.params)
     return render(request, "rectification/home.html", {"todo": todo, "today": today})
