@@ -239,5 +239,62 @@ class MeasureFilter(django_filters.FilterSet):
         owned = Person.objects.filter(owned_measures=OuterRef("pk"), user=self.user)
         return queryset.filter(Q(leader__user=self.user) | Exists(owned))
 
+    # ------------------------------------------------------------ what the selection means
+
+    def _chosen(self) -> dict[str, Any]:
+        """The valid, non-empty choices ({} for a form with errors: the list shows nothing)."""
+        if not self.form.is_valid():
+            return {}
+        return {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "", [], False)}
+
+    def describe(self) -> list[str]:
+        """The selection in words, one condition each ("状态：推进中、待销号", "只看超期"):
+        the list's subtitle and the export's 筛选条件, never the raw parameters."""
+        chosen = self._chosen()
+        words = []
+        for name, value in chosen.items():
+            label = self.filters[name].label
+            if name == "sort":
+                if value != "due_on":  # the default order says nothing
+                    words.append(f"{label}{_('：')}{dict(SORT_CHOICES)[value]}")
+            elif isinstance(self.filters[name], FlagFilter):
+                words.append(str(label))
+            elif name == "due_within":
+                words.append(str(_("{n} 日内到期")).format(n=int(value)))
+            elif name == "status":
+                labels = dict(MeasureStatus.choices)
+                words.append(f"{label}{_('：')}{_('、').join(str(labels[v]) for v in value)}")
+            elif name == "kind":
+                words.append(f"{label}{_('：')}{dict(MeasureKind.choices)[value]}")
+            elif name == "q":
+                words.append(f"{label}{_('：')}“{value}”")
+            else:  # an organisation, inspection, category or person
+                words.append(f"{label}{_('：')}{value}")
+        return words
+
+    def title(self) -> str:
+        """The list's heading: whose measures and which ones ("我负责的超期措施",
+        "全部待销号的措施"); 「我的整改任务」 only for a person's own list unfiltered."""
+        chosen = self._chosen()
+        whose = _("我负责的") if chosen.get("mine") else ""
+        if chosen.get("organisation"):
+            whose = f"{chosen['organisation']} · {whose}"
+        statuses = chosen.get("status") or []
+        if chosen.get("overdue"):
+            what = _("超期措施")
+        elif chosen.get("sent_back"):
+            what = _("被退回的措施")
+        elif chosen.get("stale"):
+            what = _("长期未更新的措施")
+        elif chosen.get("due_within") is not None:
+            what = str(_("{n} 日内到期的措施")).format(n=int(chosen["due_within"]))
+        elif len(statuses) == 1:
+            what = str(_("“{status}”的措施")).format(status=dict(MeasureStatus.choices)[statuses[0]])
+        elif chosen.get("mine") and set(chosen) <= {"mine", "sort"}:
+            return str(_("我的整改任务"))
+        else:
+            what = _("整改措施")
+        return f"{whose or _('全部')}{what}"
+
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*SORTS.get(value, SORTS["due_on"]))

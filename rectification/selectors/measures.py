@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ..filters import MeasureFilter
 from ..models import DeadlineExtension, Evidence, Finding, Measure, MeasureStatus, Organisation, Person
 from ..permissions import measure_scope, organisation_scope
-from ..workflow import is_signed_off, measure_actions
+from ..workflow import is_signed_off, measure_actions, open_send_back
 
 LIST_RELATED = ("finding__category__inspection__organisation", "leader")
 
@@ -179,11 +179,13 @@ def measure_detail_data(*, measure: Measure, user, today: dt.date) -> dict[str, 
     extensions = list(measure.extensions.select_related("requested_by", "decided_by"))
     pending = next((x for x in extensions if x.state == DeadlineExtension.State.PENDING), None)
     mark_deadlines([measure], today)
+    sign_offs = list(measure.sign_offs.select_related("decided_by"))
     return {
         "measure": measure,
         "evidence": evidence,
         "entries": list(measure.entries.select_related("author")),
-        "sign_offs": list(measure.sign_offs.select_related("decided_by")),
+        "sign_offs": sign_offs,
+        "send_back": open_send_back(measure, sign_offs),
         "extensions": extensions,
         "pending_extension": pending,
         "history": measure_history(measure),

@@ -26,6 +26,7 @@ class Kind:
     SIGNED_OFF = "signed_off"
     SENT_BACK = "sent_back"
     EXTENSION = "extension"
+    SUMMARY = "summary"  # one per person and sweep, when the sweep had several notices for them
 
 
 KIND_LABELS = {
@@ -40,6 +41,7 @@ KIND_LABELS = {
     Kind.SIGNED_OFF: gettext_lazy("已销号"),
     Kind.SENT_BACK: gettext_lazy("退回"),
     Kind.EXTENSION: gettext_lazy("延期"),
+    Kind.SUMMARY: gettext_lazy("提醒汇总"),
 }
 
 
@@ -48,7 +50,10 @@ def kind_label(kind: str) -> str:
 
 
 # Where a notification about several measures leads, by kind: a view and its query.
-_LIST_LINKS = {Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1")}
+_LIST_LINKS = {
+    Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1"),
+    Kind.SUMMARY: ("rectification:home", ""),  # the to-do home lists what the notices were about
+}
 
 
 def notification_path(notification: Notification) -> str:

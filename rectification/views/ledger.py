@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -134,13 +134,10 @@ def measure_export(request: HttpRequest) -> HttpResponse:
     """The measure list's current selection (same query string, same rows) as a ledger."""
     today = timezone.localdate()
     filters = _list_filters(request)
-    measures = selectors.measure_list(user=request.user, filters=filters, today=today)
-    export = selectors.ledger_export_for_measures(measures=measures, today=today)
-    data = write_selection_ledger(export, description=_describe(filters))
+    filterset = selectors.measure_filterset(user=request.user, filters=filters, today=today)
+    export = selectors.ledger_export_for_measures(measures=filterset.qs, today=today)
+    # The 巡察信息 sheet says what was selected in words, in Chinese as the whole ledger.
+    with translation.override("zh-hans"):
+        description = "；".join(filterset.describe()) or "全部可见"
+    data = write_selection_ledger(export, description=description)
     return xlsx_response(data, f"整改措施-{today:%Y%m%d}.xlsx")
-
-
-def _describe(filters) -> str:
-    """The filter parameters as written in the URL, for the 巡察信息 sheet."""
-    getlist = getattr(filters, "getlist", lambda key: [filters[key]])
-    return "；".join(f"{key}={'、'.join(str(v) for v in getlist(key))}" for key in filters) or "全部可见"

@@ -220,7 +220,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
         finding = _attempt(form, lambda data: services.finding_create(category=category, user=request.user, **data))
         if finding is not None:
             return redirect(_tree_url(category, f"f{finding.pk}"))
-    title = _("添加子问题") if parent else _("添加整改事项")
+    title = _("添加下级整改事项") if parent else _("添加整改事项")
     return _form_page(request, form, title=title, back=_tree_url(category, f"c{pk}"))
 
 
@@ -250,7 +250,7 @@ def finding_move(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_delete(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _managed(request, Finding, pk)
     subs = finding.subfindings.count()
-    consequences = [_("其中的 %(n)d 个子问题") % {"n": subs}] if subs else []
+    consequences = [_("其中的 %(n)d 个下级整改事项") % {"n": subs}] if subs else []
     measures = Measure.objects.filter(finding__in=[finding.pk, *finding.subfindings.values_list("pk", flat=True)])
     consequences.append(_("其中的 %(n)d 条整改措施及其进展记录") % {"n": measures.count()})
     return _delete(
