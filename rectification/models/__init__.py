@@ -1,7 +1,7 @@
 """The rectification domain: fields, constraints, indexes, single-row properties only.
 
 Business rules (transitions, sign-off, reordering, tree paths) live in services/;
-reads live in selectors/. See ../shared/DOMAIN.md for the vocabulary.
+reads live in selectors/. See docs/DOMAIN.md for the vocabulary.
 
 One module per area; import from here.
 """
