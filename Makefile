@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/fuhua
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+PORT ?= 8000
 
 .PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick bench-instructions clean backup restore messages
 
@@ -13,11 +14,11 @@ setup:  ## system packages, virtualenv, requirements (skips what is already ther
 setup-dev:
 	@bash scripts/setup.sh dev
 
-run: setup  ## migrate, load the Fuhua demo, serve at http://127.0.0.1:8000 with Celery worker + beat
+run: setup  ## migrate, load the Fuhua demo, serve at http://127.0.0.1:$(PORT) (make run PORT=8080) with Celery worker + beat
 	@$(PY) manage.py migrate --no-input -v0
 	@$(PY) manage.py load_demo
 	@$(PY) manage.py collectstatic --no-input -v0
-	@bash scripts/run-dev.sh
+	@PORT=$(PORT) bash scripts/run-dev.sh
 
 test: setup-dev  ## the whole suite: SQLite (fast) then PostgreSQL + Redis + browser
 	@bash scripts/ensure-services.sh

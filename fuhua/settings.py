@@ -32,6 +32,7 @@ else:
     SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "rectification.views.errors.csrf_failure"  # our 403 page, not Django's
 
 # Production profile: with DEBUG off, HTTPS only (behind a TLS proxy that sets
 # X-Forwarded-Proto), secure cookies, HSTS; `manage.py check --deploy` stays silent.
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Our 404 page with DEBUG on too (Django's technical page otherwise).
+    "rectification.views.errors.NotFoundPageMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -312,8 +315,10 @@ BULLETIN_PDF_CACHE_DIR = Path(env.str("BULLETIN_PDF_CACHE_DIR", default=str(VAR_
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) is logged as one line, without the PermissionDenied traceback.
+    "filters": {"quiet_forbidden": {"()": "fuhua.logfilters.QuietForbiddenFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint logs every layout step at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}, "django.request": {"filters": ["quiet_forbidden"]}},
 }

@@ -16,5 +16,9 @@ urlpatterns = [
     path("", include("rectification.urls")),
 ]
 
-# Error pages that work without the database (a lost connection is a 503, not a traceback).
+# Error pages in the app's frame and language; the 500 works without the database (a lost
+# connection is a 503, not a traceback).
+handler400 = "rectification.views.errors.bad_request"
+handler403 = "rectification.views.errors.permission_denied"
+handler404 = "rectification.views.errors.page_not_found"
 handler500 = "rectification.views.errors.server_error"

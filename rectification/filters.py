@@ -25,6 +25,8 @@ from .models import (
     done_last,
     due_within_q,
     overdue_q,
+    sent_back_q,
+    stale_q,
 )
 from .permissions import organisation_scope
 from .widgets import CappedOptions, FastSelect, SharedRows
@@ -133,6 +135,8 @@ class MeasureFilter(django_filters.FilterSet):
     leader = FastModelChoiceFilter(
         label=_("责任领导"), field_name="leader", queryset=Person.objects.none(), empty_label=_("全部")
     )
+    sent_back = FlagFilter(label=_("只看被退回的"), method="filter_sent_back")
+    stale = FlagFilter(label=_("只看长期未更新"), method="filter_stale")
     q = django_filters.CharFilter(label=_("搜索"), method="filter_text", max_length=100)
     mine = FlagFilter(label=_("只看我负责的"), method="filter_mine")
     sort = django_filters.ChoiceFilter(
@@ -209,6 +213,12 @@ class MeasureFilter(django_filters.FilterSet):
     def filter_due_within(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset if value is None else queryset.filter(due_within_q(self.today, int(value)))
 
+    def filter_sent_back(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(sent_back_q()) if value else queryset
+
+    def filter_stale(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(stale_q()) if value else queryset
+
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
@@ -228,6 +238,63 @@ class MeasureFilter(django_filters.FilterSet):
             return queryset
         owned = Person.objects.filter(owned_measures=OuterRef("pk"), user=self.user)
         return queryset.filter(Q(leader__user=self.user) | Exists(owned))
+
+    # ------------------------------------------------------------ what the selection means
+
+    def _chosen(self) -> dict[str, Any]:
+        """The valid, non-empty choices ({} for a form with errors: the list shows nothing)."""
+        if not self.form.is_valid():
+            return {}
+        return {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "", [], False)}
+
+    def describe(self) -> list[str]:
+        """The selection in words, one condition each ("状态：推进中、待销号", "只看超期"):
+        the list's subtitle and the export's 筛选条件, never the raw parameters."""
+        chosen = self._chosen()
+        words = []
+        for name, value in chosen.items():
+            label = self.filters[name].label
+            if name == "sort":
+                if value != "due_on":  # the default order says nothing
+                    words.append(f"{label}{_('：')}{dict(SORT_CHOICES)[value]}")
+            elif isinstance(self.filters[name], FlagFilter):
+                words.append(str(label))
+            elif name == "due_within":
+                words.append(str(_("{n} 日内到期")).format(n=int(value)))
+            elif name == "status":
+                labels = dict(MeasureStatus.choices)
+                words.append(f"{label}{_('：')}{_('、').join(str(labels[v]) for v in value)}")
+            elif name == "kind":
+                words.append(f"{label}{_('：')}{dict(MeasureKind.choices)[value]}")
+            elif name == "q":
+                words.append(f"{label}{_('：')}“{value}”")
+            else:  # an organisation, inspection, category or person
+                words.append(f"{label}{_('：')}{value}")
+        return words
+
+    def title(self) -> str:
+        """The list's heading: whose measures and which ones ("我负责的超期措施",
+        "全部待销号的措施"); 「我的整改任务」 only for a person's own list unfiltered."""
+        chosen = self._chosen()
+        whose = _("我负责的") if chosen.get("mine") else ""
+        if chosen.get("organisation"):
+            whose = f"{chosen['organisation']} · {whose}"
+        statuses = chosen.get("status") or []
+        if chosen.get("overdue"):
+            what = _("超期措施")
+        elif chosen.get("sent_back"):
+            what = _("被退回的措施")
+        elif chosen.get("stale"):
+            what = _("长期未更新的措施")
+        elif chosen.get("due_within") is not None:
+            what = str(_("{n} 日内到期的措施")).format(n=int(chosen["due_within"]))
+        elif len(statuses) == 1:
+            what = str(_("“{status}”的措施")).format(status=dict(MeasureStatus.choices)[statuses[0]])
+        elif chosen.get("mine") and set(chosen) <= {"mine", "sort"}:
+            return str(_("我的整改任务"))
+        else:
+            what = _("整改措施")
+        return f"{whose or _('全部')}{what}"
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*SORTS.get(value, SORTS["due_on"]))

@@ -25,6 +25,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Bulletin, Category, Evidence, Finding, Inspection, Measure, Membership, Organisation
 
@@ -43,13 +44,48 @@ def _memberships(user) -> list[tuple[int, str, str]]:
     return cache
 
 
+_SECRETARY = gettext_lazy("本党组织书记")
+_ANSWERING = gettext_lazy("该措施的责任人、责任领导或本党组织书记")
+# Who holds each rule, in the words of the people concerned: the 403 page says it, so that
+# someone refused knows whom to ask. Rules every reader holds are not listed.
+WHO_MAY = {
+    "change_measure": _ANSWERING,
+    "add_evidence": _ANSWERING,
+    "request_extension": _ANSWERING,
+    "sign_off_measure": _SECRETARY,
+    "decide_extension": _SECRETARY,
+    "decide_recheck": _SECRETARY,
+    "edit_measure": _SECRETARY,
+    "manage_inspection": _SECRETARY,
+    "bulk_change_measure": _SECRETARY,
+    "edit_bulletin": _SECRETARY,
+    "publish_bulletin": _SECRETARY,
+    "import_ledger": _SECRETARY,
+    "start_ledger_import": gettext_lazy("党组织书记"),
+    "create_inspection": gettext_lazy("党组织书记"),
+    "use_bulk_actions": gettext_lazy("党组织书记"),
+    "view_signoff_queue": gettext_lazy("党组织书记"),
+    "view_rechecks": gettext_lazy("党组织书记"),
+    "delete_evidence": gettext_lazy("上传者本人或本党组织书记"),
+    "view_rollup": gettext_lazy("街道党工委、区委巡察办的督导人员"),
+}
+
+
+def denial_message(perm: str) -> str:
+    """What the 403 page says when ``perm`` is refused: who may do it, when the rule says."""
+    who = WHO_MAY.get(perm.rpartition(".")[2])
+    if who is None:
+        return _("您没有权限进行此操作。")
+    return _("此操作仅限{who}进行，您没有相应权限。").format(who=who)
+
+
 def require(user, perm: str, obj=None, *, message: str | None = None) -> None:
     """Raise PermissionDenied unless ``user`` holds ``perm`` ("rectification.<rule>" or
     just "<rule>") on ``obj``. Services call it even when their view has checked: bulk
-    actions, tasks and commands reach them without a view."""
+    actions, tasks and commands reach them without a view. The message says who may."""
     name = perm if "." in perm else f"rectification.{perm}"
     if not user.has_perm(name, obj):
-        raise PermissionDenied(message or _("您没有权限进行此操作。"))
+        raise PermissionDenied(message or denial_message(name))
 
 
 def _role_below(role: str) -> str:

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import MeasureKind, MeasureStatus, ReCheck
+from .models import MeasureKind, MeasureStatus, ReCheck, SignOff
 
 Status = MeasureStatus
 
@@ -110,6 +110,26 @@ def is_signed_off(measure) -> bool:
     """Done: a change to what the sign-off approved sends it back to the sign-off queue
     (reopen), a re-check that finds the problem back sends it back to work (recheck)."""
     return measure.status == Status.DONE
+
+
+def open_send_back(measure, sign_offs):
+    """The secretary's send-back the responsible people still have to answer: the latest
+    decision (``sign_offs`` newest first) when it sent the measure back to work and the
+    measure is still there. None otherwise."""
+    latest = sign_offs[0] if sign_offs else None
+    if latest is None or latest.decision != SignOff.Decision.SENT_BACK or measure.status != Status.IN_PROGRESS:
+        return None
+    return latest
+
+
+def status_changed_message(measure) -> str:
+    """What the responsible person is told after moving the measure to its status: above
+    all, who acts next."""
+    if measure.status == Status.AWAITING_SIGN_OFF:
+        return _("已提请销号，现在等待书记审核。书记同意销号或退回时，您会收到通知。")
+    if measure.status == Status.IN_PROGRESS:
+        return _("已开始推进。完成后请填写公开的整改进展并提请销号。")
+    return _("已更新整改状态。")
 
 
 def extension_refusal(measure) -> str | None:

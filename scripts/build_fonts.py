@@ -41,7 +41,7 @@ Usage (needs `pip install fonttools`):
       --noto-dir /usr/share/fonts/opentype/noto \
       --fandol-deb /tmp/texlive-lang-chinese_2022.20230122-1_all.deb \
       --out static/fonts --licences \
-      --verify ../shared/seed/fuhua-bulletin-2025.txt
+      --verify fixtures/seed/fuhua-bulletin-2025.txt
 
 Any single source can be overridden with --src KEY=PATH[#face name], e.g.
   --src noto-serif-bold=/path/NotoSerifCJK-Bold.ttc#Noto Serif CJK SC

@@ -85,7 +85,10 @@ MATRIX: dict[str, Entry] = {
     "password_change_done": Entry(get="L 200 200 200 200"),
     "set_language": Entry(get="302 302 302 302 302", post="302 302 302 302 302", data=lambda o: {"language": "en"}),
     # Core.
-    "rectification:home": Entry(get="L 200 200 200 200"),
+    # The to-do home; a visitor who is not signed in is sent to the public start page.
+    "rectification:home": Entry(get="302 200 200 200 200", post="405 405 405 405 405"),
+    "rectification:inspection_list": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
+    "rectification:public_index": Entry(get="200 200 200 200 200", post="405 405 405 405 405"),
     "rectification:healthz": Entry(get="200 200 200 200 200", post="405 405 405 405 405"),
     # Structure editor: everyone who sees the inspection reads the tree; only the secretary
     # edits it. Empty POSTs are invalid forms (400); moves and deletes redirect back.

@@ -10,20 +10,22 @@ def test_login_page_is_chinese(client):
 
 
 @pytest.mark.django_db
-def test_home_requires_login(client):
-    response = client.get(reverse("rectification:home"))
+def test_inspection_list_requires_login(client):
+    response = client.get(reverse("rectification:inspection_list"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
 
 
 @pytest.mark.django_db
-def test_home_lists_only_visible_inspections(client, personas, measure_a, measure_b, django_assert_num_queries):
+def test_inspection_list_shows_only_visible_inspections(
+    client, personas, measure_a, measure_b, django_assert_num_queries
+):
     client.force_login(personas.staff_a)
     # Queries: session, user, memberships (scope), inspections with counts; the base page:
     # the unread-notification badge (the nav's permissions are rules; no model permissions
     # are loaded for a user who cannot enter the admin).
     with django_assert_num_queries(5):
-        body = client.get(reverse("rectification:home")).content.decode()
+        body = client.get(reverse("rectification:inspection_list")).content.decode()
     assert personas.tree.a.short_name in body
     assert personas.tree.b.short_name not in body
 
@@ -31,7 +33,7 @@ def test_home_lists_only_visible_inspections(client, personas, measure_a, measur
 @pytest.mark.django_db
 def test_supervisor_sees_the_subtree(client, personas, measure_a, measure_b):
     client.force_login(personas.supervisor)
-    body = client.get(reverse("rectification:home")).content.decode()
+    body = client.get(reverse("rectification:inspection_list")).content.decode()
     assert personas.tree.a.short_name in body and personas.tree.b.short_name in body
 
 

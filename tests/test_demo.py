@@ -51,3 +51,46 @@ def test_loading_twice_changes_nothing(demo, capsys):
     assert "nothing changed" in capsys.readouterr().out
     assert {m: m.objects.count() for m in counts} == counts
     assert Measure.objects.filter(progress="用户修改过的进展").count() == 1
+
+
+@pytest.mark.django_db
+def test_make_run_loads_a_working_day_relative_to_today(capsys, settings):
+    """`load_demo` (what `make run` runs) places the dates relative to the day, keeps the
+    texts, sweeps and publishes once; a second run changes nothing."""
+    import datetime as dt
+    import json
+
+    import time_machine
+
+    from rectification.devdata.demo import REFERENCE_DAY
+    from rectification.models import BulletinVersion, Escalation, Inspection, Notification
+
+    day = dt.date(2027, 3, 10)  # a Wednesday
+    with time_machine.travel(dt.datetime(2027, 3, 10, 9, tzinfo=dt.UTC), tick=False):
+        call_command("load_demo")
+        first = capsys.readouterr().out
+    assert "bulletin version 1 published" in first and "sweep 2027-03-10" in first
+    shift = day - REFERENCE_DAY
+    data = json.loads((settings.BASE_DIR / "fixtures" / "fuhua_2025.json").read_text(encoding="utf-8"))
+    rows = [m for c in data["categories"] for f in c["findings"] for m in f["measures"]]
+    for row in rows:
+        measure = Measure.objects.get(title=row["title"])
+        assert measure.progress == row["progress"]  # the Fuhua text, unchanged
+        expected = dt.date.fromisoformat(row["due_on"]) + shift if row["due_on"] else None
+        assert measure.due_on == expected, row["title"]
+    inspection = Inspection.objects.get()
+    assert inspection.feedback_on == dt.date(2025, 1, 21) + shift
+    # A working day: a few late, one due within the week, most signed off.
+    assert Measure.objects.overdue(day).count() == 6
+    assert Measure.objects.due_within(day, 7).count() == 1
+    assert Measure.objects.filter(overdue_since__isnull=False).count() == 6  # the sweep ran
+    assert Measure.objects.filter(stale_since__isnull=False).count() == 1
+    assert Notification.objects.filter(recipient__username="gongzuo").exists()
+    assert Escalation.objects.exists()
+    assert BulletinVersion.objects.get().bulletin.issued_on == day
+
+    counts = {m: m.objects.count() for m in (Measure, Notification, Escalation, BulletinVersion, SignOff)}
+    with time_machine.travel(dt.datetime(2027, 3, 11, 9, tzinfo=dt.UTC), tick=False):
+        call_command("load_demo")  # the next day: still nothing changes
+    assert "nothing changed" in capsys.readouterr().out
+    assert {m: m.objects.count() for m in counts} == counts

@@ -34,6 +34,7 @@ def test_secretary_imports_a_ledger(live_server, page, personas, tmp_path):
     page.fill("input[name=username]", "secretary_a")
     page.fill("input[name=password]", "pw-Secret-123")
     page.click("button[type=submit]")
+    page.click(".menu-toggle")  # on a phone the top bar's menu holds the links
     page.click("text=导入台账")
     page.screenshot(path=str(ARTIFACTS / "1-upload.png"), full_page=True)
 

@@ -239,7 +239,15 @@ def test_measure_export_across_organisations_names_each_inspection(personas, mea
     assert wb["整改台账"]["B1"].value == "所属巡察"
     assert sorted(_export_rows(response)) == sorted([measure_a.title, measure_b.title])
     info = [row[:2] for row in wb["巡察信息"].iter_rows(values_only=True)]
-    assert ("筛选条件", "mine=0") in info
+    assert ("筛选条件", "全部可见") in info  # mine=0 selects nothing: in words, not the parameter
+    narrowed = client_for(personas.supervisor).get(
+        reverse("rectification:measure_export")
+        + f"?mine=0&overdue=1&status=in_progress&organisation={personas.tree.a.pk}"
+    )
+    info = dict(
+        row[:2] for row in openpyxl.load_workbook(io.BytesIO(narrowed.content))["巡察信息"].iter_rows(values_only=True)
+    )
+    assert info["筛选条件"] == f"党组织：{personas.tree.a.short_name}；状态：推进中；只看超期"
 
 
 def test_measure_export_query_count_does_not_grow(personas, measure_a):

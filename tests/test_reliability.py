@@ -99,7 +99,7 @@ def test_a_lost_database_connection_is_a_503_page_not_a_traceback(client, person
     monkeypatch.setattr(core.selectors, "inspection_list_for_user", lambda **kw: down(None))
     client.raise_request_exception = False
     client.force_login(personas.staff_a)
-    response = client.get(reverse("rectification:home"))
+    response = client.get(reverse("rectification:inspection_list"))
     assert response.status_code == 503 and response["Retry-After"] == "30"
     body = response.content.decode()
     assert "服务暂时不可用" in body and "Traceback" not in body and "OperationalError" not in body
@@ -112,7 +112,7 @@ def test_any_other_failure_is_a_plain_500_page(client, personas, monkeypatch):
     monkeypatch.setattr(core.selectors, "inspection_list_for_user", lambda **kw: 1 / 0)
     client.raise_request_exception = False
     client.force_login(personas.staff_a)
-    response = client.get(reverse("rectification:home"))
+    response = client.get(reverse("rectification:inspection_list"))
     assert response.status_code == 500
     assert "系统出错" in response.content.decode() and "ZeroDivisionError" not in response.content.decode()
 

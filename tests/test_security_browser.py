@@ -119,6 +119,7 @@ def test_password_change_and_lock_out_pages(browser, live_server, fuhua):
     page.fill("input[name=password]", "Fuhua@2025")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/$"))
+    page.click(".menu-toggle")  # on a phone the top bar's menu holds the account links
     page.click(".userbox a[href$='/accounts/password/']")
     page.fill("input[name=old_password]", "Fuhua@2025")
     page.fill("input[name=new_password1]", "Huafu-河边-2025!")

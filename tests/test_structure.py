@@ -135,7 +135,7 @@ def test_finding_update_moves_it_under_a_new_parent(personas, insp_a):
     services.finding_update(finding=Finding.objects.get(pk=three.pk), user=user, heading="事项三", parent=None)
     assert [h for h, _p, _x in findings(cat)][-1] == "事项三"
     # One level of sub-problems only, and never under itself.
-    with pytest.raises(ValidationError, match="子问题下不能再设子问题"):
+    with pytest.raises(ValidationError, match="下级整改事项下不能再设下级事项"):
         services.finding_create(category=cat, user=user, heading="孙", parent=Finding.objects.get(heading="子一"))
     with pytest.raises(ValidationError):
         services.finding_update(finding=one, user=user, heading="事项一", parent=two)
@@ -252,7 +252,7 @@ def test_work_on_record_blocks_deletion(personas, measure_a, level):
 
 def test_sign_off_on_a_sub_problem_blocks_deleting_its_parent(personas, insp_a):
     parent = f.finding(category=f.category(inspection=insp_a), heading="事项")
-    sub = f.finding(category=parent.category, heading="子问题", parent=parent)
+    sub = f.finding(category=parent.category, heading="下级整改事项", parent=parent)
     measure = f.measure(finding=sub, title="已销号的措施", status=Measure.Status.DONE)
     SignOff.objects.create(measure=measure, decision=SignOff.Decision.APPROVED, decided_by=personas.secretary_a)
     with pytest.raises(ValidationError, match="已销号的措施"):

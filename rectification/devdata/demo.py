@@ -1,7 +1,15 @@
 """Loads the Fuhua demo data (fixtures/fuhua_2025.json).
 
-Create-only and keyed by natural keys: a second run finds everything in place and
-changes nothing, including what users edited since the first run.
+Create-only and keyed by natural keys (never by a date): a second run finds everything in
+place and changes nothing, including what users edited since the first run.
+
+The fixture's dates are those of REFERENCE_DAY. ``demo_load(today=…)`` moves every date
+by the same number of days, so that the demo is seen as it stood on REFERENCE_DAY — a
+working day with a few measures late, a few due soon, most signed off — whatever day it
+is loaded (``make run``: today); the texts stay as the Fuhua committee wrote them. Without
+``today`` the dates are the fixture's own (the tests compare them with the seed bulletin).
+``demo_working_day`` then does what the days since would have done: the daily sweep
+(flags, reminders, the escalation ladder) and one published bulletin version.
 """
 
 from __future__ import annotations
@@ -16,8 +24,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from .. import permissions
 from ..models import (
     Bulletin,
+    BulletinVersion,
     Category,
     DeadlineExtension,
     Finding,
@@ -30,14 +40,38 @@ from ..models import (
     ReportingRules,
     SignOff,
 )
+from ..services import workdays
+from ..services.bulletins import bulletin_publish
 from ..services.document_deadlines import documents_schedule
 from ..services.organisations import organisation_create
+from ..services.sweep import sweep_run
 
 DEMO_PASSWORD = "Fuhua@2025"
 # The district's rule for the documents handed upward (the common one: the plan within 30
 # days of the feedback, the report two months after it), so the dashboard names whose it is.
 DEMO_REPORTING_RULES = {"futian": {"plan_due_days": 30, "report_due_months": [2]}}
 DEFAULT_PATH = Path(settings.BASE_DIR) / "fixtures" / "fuhua_2025.json"
+# The day the fixture's dates describe, a Monday: six measures late (two of them waiting for
+# sign-off, one only since Friday), one due within the week, fifteen of twenty-nine signed off.
+REFERENCE_DAY = dt.date(2025, 12, 8)
+DEMO_TEAM = "区委第四巡察组"
+# How long ago the demo's ongoing measures last reported progress when loaded relative to
+# a day: recently, all but the first, which stays quiet long enough to be marked stale.
+RECENT_PROGRESS_DAYS = 9
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Moves the fixture's dates by ``offset`` (zero: the fixture's own dates)."""
+
+    offset: dt.timedelta = dt.timedelta(0)
+    today: dt.date | None = None  # set when loading relative to a day
+
+    def date(self, value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) + self.offset if value else None
+
+
+FIXTURE_DATES = Clock()
 
 
 @dataclass
@@ -52,10 +86,6 @@ class LoadReport:
         if not self.created:
             return "demo data already present, nothing changed"
         return "created " + ", ".join(f"{n} {what}" for what, n in self.created.items())
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -108,11 +138,21 @@ def _people(report: LoadReport, org: Organisation, rows: list[dict]) -> tuple[di
     return people, secretary
 
 
-def _measure(report: LoadReport, finding: Finding, position: int, row: dict, people, secretary) -> None:
+def _last_progress(clock: Clock, finding: Finding, row: dict, completed: dt.date | None) -> dt.date:
+    """When the measure last reported progress: at its sign-off, else a month after the
+    feedback; loaded relative to a day, ongoing measures report recently but the first."""
+    if clock.today and not completed and row["kind"] == Measure.Kind.ONGOING:
+        inspection = finding.category.inspection
+        if Measure.objects.filter(finding__category__inspection=inspection, kind=Measure.Kind.ONGOING).exists():
+            return clock.today - dt.timedelta(days=RECENT_PROGRESS_DAYS)
+    return completed or finding.category.inspection.feedback_on + dt.timedelta(days=30)
+
+
+def _measure(report: LoadReport, clock: Clock, finding: Finding, position: int, row: dict, people, secretary) -> None:
     if Measure.objects.filter(finding=finding, position=position).exists():
         return
-    due = _date(row["due_on"])
-    completed = _date(row.get("completed_on"))
+    due = clock.date(row["due_on"])
+    completed = clock.date(row.get("completed_on"))
     status = row["status"]
     measure = Measure.objects.create(
         finding=finding,
@@ -122,7 +162,7 @@ def _measure(report: LoadReport, finding: Finding, position: int, row: dict, peo
         kind=row["kind"],
         status=status,
         due_on=due,
-        original_due_on=_date(row.get("original_due_on")) or due,
+        original_due_on=clock.date(row.get("original_due_on")) or due,
         leader=people[row["leader"]],
         unit=row["unit"],
         rules_made=row.get("rules_made", 0),
@@ -130,7 +170,7 @@ def _measure(report: LoadReport, finding: Finding, position: int, row: dict, peo
         signed_off_at=_at(completed) if completed else None,
         signed_off_by=secretary if completed else None,
         submitted_at=_at(due - dt.timedelta(days=3)) if status == Measure.Status.AWAITING_SIGN_OFF else None,
-        last_progress_at=_at(completed or finding.category.inspection.feedback_on + dt.timedelta(days=30)),
+        last_progress_at=_at(_last_progress(clock, finding, row, completed)),
     )
     measure.owners.set([people[name] for name in row["owners"]])
     report.add("measures", True)
@@ -165,17 +205,18 @@ def _measure(report: LoadReport, finding: Finding, position: int, row: dict, peo
         )
 
 
-def _inspection(report: LoadReport, org: Organisation, data: dict, people, secretary) -> Inspection:
+def _inspection(report: LoadReport, clock: Clock, org: Organisation, data: dict, people, secretary) -> Inspection:
     spec = data["inspection"]
+    # Keyed by team, not by date: loaded again on another day, it is the same inspection.
     inspection, created = Inspection.objects.get_or_create(
         organisation=org,
         team=spec["team"],
-        feedback_on=_date(spec["feedback_on"]),
         defaults={
+            "feedback_on": clock.date(spec["feedback_on"]),
             "deployed_by": spec["deployed_by"],
-            "onsite_start": _date(spec["onsite_start"]),
-            "onsite_end": _date(spec["onsite_end"]),
-            "deadline": _date(spec["deadline"]),
+            "onsite_start": clock.date(spec["onsite_start"]),
+            "onsite_end": clock.date(spec["onsite_end"]),
+            "deadline": clock.date(spec["deadline"]),
         },
     )
     report.add("inspections", created)
@@ -192,13 +233,14 @@ def _inspection(report: LoadReport, org: Organisation, data: dict, people, secre
             )
             report.add("findings", created)
             for m_pos, m_row in enumerate(f_row["measures"], start=1):
-                _measure(report, finding, m_pos, m_row, people, secretary)
+                _measure(report, clock, finding, m_pos, m_row, people, secretary)
     _, created = Bulletin.objects.get_or_create(
         inspection=inspection,
         defaults={
             "section1_text": data["bulletin"]["section1_text"],
             "section3_text": data["bulletin"]["section3_text"],
-            "issued_on": _date(data["bulletin"]["issued_on"]),
+            # Relative to a day, the bulletin is issued that day (demo_working_day publishes it).
+            "issued_on": clock.today or clock.date(data["bulletin"]["issued_on"]),
         },
     )
     report.add("bulletins", created)
@@ -206,8 +248,11 @@ def _inspection(report: LoadReport, org: Organisation, data: dict, people, secre
 
 
 @transaction.atomic
-def demo_load(*, path: Path = DEFAULT_PATH, with_users: bool = True) -> LoadReport:
-    """Create whatever of the demo data is missing; return what was created."""
+def demo_load(*, path: Path = DEFAULT_PATH, with_users: bool = True, today: dt.date | None = None) -> LoadReport:
+    """Create whatever of the demo data is missing; return what was created. With
+    ``today``, the dates are moved so that the demo stands on ``today`` as it stood on
+    REFERENCE_DAY (see the module docstring)."""
+    clock = Clock(today - REFERENCE_DAY, today) if today else FIXTURE_DATES
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     report = LoadReport()
     orgs = _organisations(report, data["organisations"])
@@ -224,8 +269,25 @@ def demo_load(*, path: Path = DEFAULT_PATH, with_users: bool = True) -> LoadRepo
     for slug, rules in DEMO_REPORTING_RULES.items():
         _, created = ReportingRules.objects.get_or_create(organisation=orgs[slug], defaults=rules)
         report.add("reporting rules", created)
-    inspection = _inspection(report, org, data, people, secretary)
+    inspection = _inspection(report, clock, org, data, people, secretary)
     scheduled = documents_schedule(inspection_ids=[inspection.pk])  # 整改方案 and 整改情况报告, with due dates
     if scheduled.created:
         report.created["documents"] = scheduled.created
     return report
+
+
+def demo_working_day(*, today: dt.date) -> list[str]:
+    """What the days up to ``today`` would have done to a freshly loaded demo: the daily
+    sweep of the latest working day (flags, reminders, the escalation ladder; on a weekend
+    or holiday none would go out) and the bulletin published once. Run by ``load_demo``
+    right after it created the demo, so a second load changes nothing."""
+    sweep_day = today
+    while not workdays.is_workday(sweep_day):
+        sweep_day -= dt.timedelta(days=1)
+    done = [str(sweep_run(today=sweep_day))]
+    inspection = Inspection.objects.select_related("organisation").get(organisation__slug="fuhua", team=DEMO_TEAM)
+    if not BulletinVersion.objects.filter(bulletin__inspection=inspection).exists():
+        secretary = permissions.secretary_memberships([inspection.organisation_id]).select_related("user").first()
+        version = bulletin_publish(inspection=inspection, user=secretary.user, today=today)
+        done.append(f"bulletin version {version.number} published")
+    return done

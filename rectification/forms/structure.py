@@ -56,7 +56,7 @@ class FindingForm(forms.Form):
         queryset=Finding.objects.none(),
         required=False,
         empty_label=_("（无，作为独立事项）"),
-        help_text=_("选择后作为该事项的子问题，在通报中编号为「（1）」"),
+        help_text=_("选择后作为该事项的下级整改事项，在通报中编号为「（1）」"),
     )
 
     def __init__(self, *args, category, finding: Finding | None = None, **kwargs) -> None:

@@ -1,7 +1,7 @@
 """The rectification domain: fields, constraints, indexes, single-row properties only.
 
 Business rules (transitions, sign-off, reordering, tree paths) live in services/;
-reads live in selectors/. See ../shared/DOMAIN.md for the vocabulary.
+reads live in selectors/. See docs/DOMAIN.md for the vocabulary.
 
 One module per area; import from here.
 """
@@ -23,11 +23,12 @@ from .measures import (
     ladder_climbing_q,
     overdue_q,
     recheck_unopened_q,
+    stale_q,
     stale_unreminded_q,
     status_label,
 )
 from .evidence import Evidence, HistoricalEvidence, evidence_upload_to
-from .decisions import DeadlineExtension, ReCheck, SignOff
+from .decisions import DeadlineExtension, ReCheck, SignOff, sent_back_q
 from .supervision import Escalation, SweepMark
 from .notifications import Delivery, Notification
 from .bulletins import SECTION_HEADING_HELP, Bulletin, BulletinVersion, HistoricalBulletin
@@ -68,6 +69,7 @@ __all__ = [
     "overdue_q",
     "recheck_unopened_q",
     "stale_unreminded_q",
+    "stale_q",
     "status_label",
     # evidence
     "Evidence",
@@ -77,6 +79,7 @@ __all__ = [
     "DeadlineExtension",
     "ReCheck",
     "SignOff",
+    "sent_back_q",
     # supervision
     "Escalation",
     "SweepMark",

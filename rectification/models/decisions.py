@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .measures import Measure
+from .measures import Measure, MeasureStatus
 
 
 class SignOff(models.Model):
@@ -111,3 +112,11 @@ class ReCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.due_on} {self.get_state_display()}"
+
+
+def sent_back_q() -> Q:
+    """退回: in progress, and the secretary's latest sign-off decision on it was a send-back
+    (a measure reopened by a re-check or signed off later is not). The to-do home and the
+    list's ``sent_back`` filter count with it."""
+    latest = SignOff.objects.filter(measure=OuterRef("pk")).order_by("-decided_at", "-pk").values("decision")[:1]
+    return Q(status=MeasureStatus.IN_PROGRESS) & Q(Exact(Subquery(latest), Value(SignOff.Decision.SENT_BACK)))

@@ -92,6 +92,13 @@ def stale_unreminded_q() -> Q:
     )
 
 
+def stale_q() -> Q:
+    """长期未更新: an open ongoing measure the daily sweep flagged for lack of progress
+    (``stale_since``). The dashboard, the to-do home and the list's ``stale`` filter count
+    with it."""
+    return Q(kind=MeasureKind.ONGOING, stale_since__isnull=False) & ~Q(status=MeasureStatus.DONE)
+
+
 def due_within_q(today: dt.date, days: int) -> Q:
     """Not done, deadline from today up to ``days`` days ahead (inclusive)."""
     return ~Q(status=MeasureStatus.DONE) & Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))

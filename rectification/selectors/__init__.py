@@ -1,7 +1,14 @@
 """Reads, one module per area; import from here. Selectors take the requesting user
 where access matters and never return rows the user may not see."""
 
-from .bulletins import bulletin_categories, bulletin_draft, bulletin_versions, public_version, public_versions
+from .bulletins import (
+    bulletin_categories,
+    bulletin_draft,
+    bulletin_versions,
+    public_organisations,
+    public_version,
+    public_versions,
+)
 from .dashboard import dashboard_data, dashboard_organisations
 from .inspections import inspection_list_for_user
 from .ledger import ledger_export_for_inspection, ledger_export_for_measures
@@ -14,11 +21,13 @@ from .structure import (
     people_for_bulk,
     people_for_organisation,
 )
+from .todo import todo_for
 
 __all__ = [
     "bulletin_categories",
     "bulletin_draft",
     "bulletin_versions",
+    "public_organisations",
     "public_version",
     "public_versions",
     "dashboard_data",
@@ -39,4 +48,5 @@ __all__ = [
     "people_for_organisation",
     "rollup_rows",
     "signoff_queue",
+    "todo_for",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 
 from ..models import Bulletin, BulletinVersion, Category, Finding, Inspection, Measure, Organisation
 
@@ -113,4 +113,17 @@ def public_version(*, organisation: Organisation, bulletin_id: int, number: int)
         bulletin__id=bulletin_id,
         number=number,
         bulletin__inspection__organisation=organisation,
+    )
+
+
+def public_organisations() -> QuerySet[Organisation]:
+    """Organisations with at least one published bulletin version, for the public start
+    page (no login), with the date of their latest publication.
+
+    Queries: 1.
+    """
+    return (
+        Organisation.objects.filter(inspections__bulletin__versions__isnull=False)
+        .annotate(latest_published_at=Max("inspections__bulletin__versions__published_at"))
+        .order_by("-latest_published_at", "name")
     )

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
-from ..models import MeasureKind, MeasureStatus, due_within_q, overdue_q
+from ..models import MeasureKind, MeasureStatus, due_within_q, overdue_q, stale_q
 
 # The counting rules, stated on the page and in the export.
 COUNTING_RULES = [
@@ -56,7 +56,7 @@ def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:
         "bounded_done": ~ongoing & Q(status=DONE),
         "extended": extended,
         # Flagged by the daily sweep: ongoing, open, no progress for STALE_AFTER_DAYS.
-        "stale": ongoing & Q(stale_since__isnull=False) & ~Q(status=DONE),
+        "stale": stale_q(),
     }
 
 

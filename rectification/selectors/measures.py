@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ..filters import MeasureFilter
 from ..models import DeadlineExtension, Evidence, Finding, Measure, MeasureStatus, Organisation, Person
 from ..permissions import measure_scope, organisation_scope
-from ..workflow import is_signed_off, measure_actions
+from ..workflow import is_signed_off, measure_actions, open_send_back
 
 LIST_RELATED = ("finding__category__inspection__organisation", "leader")
 
@@ -179,11 +179,13 @@ def measure_detail_data(*, measure: Measure, user, today: dt.date) -> dict[str, 
     extensions = list(measure.extensions.select_related("requested_by", "decided_by"))
     pending = next((x for x in extensions if x.state == DeadlineExtension.State.PENDING), None)
     mark_deadlines([measure], today)
+    sign_offs = list(measure.sign_offs.select_related("decided_by"))
     return {
         "measure": measure,
         "evidence": evidence,
         "entries": list(measure.entries.select_related("author")),
-        "sign_offs": list(measure.sign_offs.select_related("decided_by")),
+        "sign_offs": sign_offs,
+        "send_back": open_send_back(measure, sign_offs),
         "extensions": extensions,
         "pending_extension": pending,
         "history": measure_history(measure),
@@ -195,24 +197,32 @@ def measure_detail_data(*, measure: Measure, user, today: dt.date) -> dict[str, 
 # ---------------------------------------------------------------------------- sign-off queue
 
 
+def signoff_awaiting(*, user) -> QuerySet[Measure]:
+    """Measures awaiting sign-off in the organisations where ``user`` signs off, oldest
+    submission first: the queue's first list, and the to-do home's count of it."""
+    organisations = Organisation.objects.filter(organisation_scope(user, roles=["secretary"]))
+    return Measure.objects.filter(
+        status=MeasureStatus.AWAITING_SIGN_OFF, finding__category__inspection__organisation__in=organisations
+    ).order_by("submitted_at", "pk")
+
+
+def signoff_extensions(*, user) -> QuerySet[DeadlineExtension]:
+    """Pending extension requests in the organisations where ``user`` decides them: the
+    queue's second list, and the to-do home's count of it."""
+    organisations = Organisation.objects.filter(organisation_scope(user, roles=["secretary"]))
+    return DeadlineExtension.objects.filter(
+        state=DeadlineExtension.State.PENDING,
+        measure__finding__category__inspection__organisation__in=organisations,
+    ).order_by("requested_at", "pk")
+
+
 def signoff_queue(*, user) -> dict[str, list]:
     """The secretary's decisions: measures awaiting sign-off and pending extension requests,
     in the organisations where the user may sign off. Queries: 4."""
-    organisations = Organisation.objects.filter(organisation_scope(user, roles=["secretary"]))
     awaiting = list(
-        Measure.objects.filter(
-            status=MeasureStatus.AWAITING_SIGN_OFF, finding__category__inspection__organisation__in=organisations
-        )
+        signoff_awaiting(user=user)
         .select_related(*LIST_RELATED)
         .prefetch_related(Prefetch("owners", queryset=Person.objects.order_by("name")), "evidence")
-        .order_by("submitted_at", "pk")
     )
-    extensions = list(
-        DeadlineExtension.objects.filter(
-            state=DeadlineExtension.State.PENDING,
-            measure__finding__category__inspection__organisation__in=organisations,
-        )
-        .select_related("measure__finding", "requested_by")
-        .order_by("requested_at", "pk")
-    )
+    extensions = list(signoff_extensions(user=user).select_related("measure__finding", "requested_by"))
     return {"awaiting": awaiting, "extensions": extensions}

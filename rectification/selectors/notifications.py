@@ -18,9 +18,18 @@ def notification_unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()[:UNREAD_CAP].count()
 
 
-def notification_list(*, user) -> QuerySet[Notification]:
+def notification_list(*, user, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's own notifications, newest first; never anyone else's."""
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+    rows = Notification.objects.filter(recipient=user)
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return rows.order_by("-created_at", "-pk")
+
+
+def unread_notifications(*, user) -> QuerySet[Notification]:
+    """The user's unread notifications, newest first: the to-do home's reminders and the
+    notification list's ``unread=1`` view."""
+    return notification_list(user=user, unread_only=True)
 
 
 def recheck_list(*, user, state: str | None = None) -> QuerySet[ReCheck]:

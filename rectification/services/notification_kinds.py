@@ -28,6 +28,7 @@ class Kind:
     EXTENSION = "extension"
     DOCUMENT_DUE_SOON = "document_due_soon"
     DOCUMENT_OVERDUE = "document_overdue"
+    SUMMARY = "summary"  # one per person and sweep, when the sweep had several notices for them
 
 
 KIND_LABELS = {
@@ -44,6 +45,7 @@ KIND_LABELS = {
     Kind.EXTENSION: gettext_lazy("延期"),
     Kind.DOCUMENT_DUE_SOON: gettext_lazy("报送临期"),
     Kind.DOCUMENT_OVERDUE: gettext_lazy("报送超期"),
+    Kind.SUMMARY: gettext_lazy("提醒汇总"),
 }
 
 
@@ -52,7 +54,10 @@ def kind_label(kind: str) -> str:
 
 
 # Where a notification about several measures leads, by kind: a view and its query.
-_LIST_LINKS = {Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1")}
+_LIST_LINKS = {
+    Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1"),
+    Kind.SUMMARY: ("rectification:home", ""),  # the to-do home lists what the notices were about
+}
 
 
 def notification_path(notification: Notification) -> str:

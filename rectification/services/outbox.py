@@ -16,7 +16,9 @@ import datetime as dt
 import json
 import logging
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -131,9 +133,30 @@ def enabled_channels() -> list[Channel]:
 # ---------------------------------------------------------------------------- filling the outbox
 
 
+# While set (deliveries_held), new notifications wait here instead of getting deliveries:
+# the sweep first folds several notices to one person into one summary (sweep_summary.py).
+_HELD: ContextVar[list[int] | None] = ContextVar("outbox_held", default=None)
+
+
+@contextmanager
+def deliveries_held() -> Iterator[list[int]]:
+    """Collect the ids of the notifications created inside, without queueing their
+    deliveries; the caller queues (deliveries_queue) those that are to go out."""
+    held: list[int] = []
+    token = _HELD.set(held)
+    try:
+        yield held
+    finally:
+        _HELD.reset(token)
+
+
 def deliveries_queue(notification_ids: Sequence[int]) -> int:
     """Outbox rows for new notifications, one per enabled channel; the drain is queued
-    for after the commit. Returns how many rows were added."""
+    for after the commit. Returns how many rows were added (none while held)."""
+    held = _HELD.get()
+    if held is not None:
+        held.extend(notification_ids)
+        return 0
     added = 0
     now = timezone.now()
     for channel in enabled_channels():

@@ -269,9 +269,9 @@ def _check_parent(category: Category, parent: Finding | None, finding: Finding |
     if parent.category_id != category.pk:
         raise ValidationError(_("上级事项须属于同一问题类别。"))
     if parent.parent_id is not None:
-        raise ValidationError(_("子问题下不能再设子问题。"))
+        raise ValidationError(_("下级整改事项下不能再设下级事项。"))
     if finding is not None and (parent.pk == finding.pk or finding.subfindings.exists()):
-        raise ValidationError(_("已有子问题的事项不能再作为其他事项的子问题。"))
+        raise ValidationError(_("已有下级事项的整改事项不能再作为其他事项的下级事项。"))
 
 
 def _fields_of_finding(heading: str, problem: str, lead_in: str) -> dict:

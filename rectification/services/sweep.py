@@ -42,8 +42,9 @@ from .ladder import (
     reminders_overdue_repeat,
     reminders_stale,
 )
-from .outbox import outbox_drain
+from .outbox import deliveries_held, deliveries_queue, outbox_drain
 from .recheck_sweep import recheck_open, recheck_schedule
+from .sweep_summary import notices_summarise
 
 
 @dataclass
@@ -90,7 +91,11 @@ def sweep_run(*, today: dt.date, drain: bool = True) -> SweepReport:
         report.add("documents scheduled (整改方案, 整改情况报告)", scheduled.created)
         report.add("document due dates moved (reporting rules changed)", scheduled.moved)
         if report.workday:
-            _remind(today, report)
+            with deliveries_held() as notices:
+                _remind(today, report)
+            summaries, to_send = notices_summarise(notification_ids=notices, today=today)
+            report.add("summary notices (several notices to one person, one summary)", summaries)
+            deliveries_queue(to_send)
     if drain:
         sent = outbox_drain()
         report.add("messages sent (e-mail, webhook)", sent.sent)

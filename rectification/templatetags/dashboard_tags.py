@@ -71,7 +71,9 @@ def activity_time(value: dt.datetime) -> SafeString:
     """``<time>`` with the ISO timestamp and "m-d H:i" in local time (two ``|date``
     filters converted the time zone twice per line)."""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%m-%d %H:%M"))
+    # The year only when it is not this year's: across New Year "12-30" would read as ahead.
+    shown = "%m-%d %H:%M" if local.year == timezone.localdate().year else "%Y-%m-%d %H:%M"
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime(shown))
 
 
 # The count columns of a breakdown table: the full table (per category) and the compact
@@ -87,6 +89,18 @@ def _rate(rate: float | None) -> str:
     return f"{rate:.0f}%" if rate == int(rate) else f"{rate:.1f}%"
 
 
+def _rate_cell(c) -> str:
+    """The completion rate with its basis beside it ("100% 4/4"), so that a row of six
+    measures, two of them ongoing, does not read "4 done, 2 open, 100%" unexplained."""
+    basis = _("已销号 {done} 项 ÷ 设有完成时限 {bounded} 项").format(done=c.bounded_done, bounded=c.bounded)
+    if c.ongoing:
+        basis += _("；长期坚持 {n} 项不计入").format(n=c.ongoing)
+    return (
+        f'<td class="num rate" title="{escape(basis)}">{_rate(c.rate)}'
+        f' <span class="rate-basis">{int(c.bounded_done)}/{int(c.bounded)}</span></td>'
+    )
+
+
 @register.simple_tag
 def group_rows(groups, compact: bool = False) -> SafeString:
     """The rows of a breakdown table (dashboard_breakdown.html): label, the counts, each
@@ -100,7 +114,5 @@ def group_rows(groups, compact: bool = False) -> SafeString:
             for key in (COMPACT_COLUMNS if compact else FULL_COLUMNS)
         )
         marked = ' class="has-overdue"' if c.overdue else ""
-        rows.append(
-            f'<tr{marked}><th scope="row">{escape(g.label)}</th>{cells}<td class="num">{_rate(c.rate)}</td></tr>'
-        )
+        rows.append(f'<tr{marked}><th scope="row">{escape(g.label)}</th>{cells}{_rate_cell(c)}</tr>')
     return mark_safe("\n".join(rows))  # labels escaped, the rest integers and fixed markup

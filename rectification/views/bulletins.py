@@ -7,7 +7,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from ..documents.kinds.bulletin import bulletin_document, bulletin_render
 from ..documents.writers import CONTENT_TYPES
 from ..forms.bulletins import BulletinForm, PublishForm
 from ..models import BulletinVersion, Inspection, Organisation
-from ..permissions import visible_organisations
+from ..permissions import require, visible_organisations
 from ..services.bulletins import BulletinConflictError, BulletinRenderError
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,7 @@ def _inspection(request: HttpRequest, pk: int, perm: str) -> Inspection:
     """The inspection if visible (else 404) and the user holds ``perm`` on it (else 403)."""
     scoped = Inspection.objects.filter(organisation__in=visible_organisations(request.user))
     inspection = get_object_or_404(scoped.select_related("organisation"), pk=pk)
-    if not request.user.has_perm(perm, inspection):
-        raise PermissionDenied
+    require(request.user, perm, inspection)
     return inspection
 
 

@@ -1,16 +1,52 @@
+"""The start pages: the to-do home (待办) of a signed-in person, the list of inspections,
+the public start page of the published bulletins, and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import selectors
 
 
-@login_required
+def _url(route: str, params: dict[str, Any]) -> str:
+    return reverse(route) + ("?" + urlencode(params) if params else "")
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """What waits for the signed-in person, most urgent first; a visitor who is not signed
+    in is shown the published bulletins (the only pages open to the public)."""
+    if not request.user.is_authenticated:
+        return redirect("rectification:public_index")
+    today = timezone.localdate()
+    todo = selectors.todo_for(user=request.user, today=today)
+    for item in todo.items:
+        item.url = _url(item.route, item.params) + (f"#{item.anchor}" if item.anchor else "")
+    for row in todo.late_organisations:
+        row.url = _url("rectification:measure_list", row.params)
+    return render(request, "rectification/home.html", {"todo": todo, "today": today})
+
+
+@login_required
+@require_GET
+def inspection_list(request: HttpRequest) -> HttpResponse:
     inspections = selectors.inspection_list_for_user(user=request.user)
-    return render(request, "rectification/home.html", {"inspections": inspections})
+    return render(request, "rectification/inspection_list.html", {"inspections": inspections})
+
+
+@require_GET
+def public_index(request: HttpRequest) -> HttpResponse:
+    """The organisations that have published bulletins, each linking to its public list."""
+    return render(request, "rectification/public_index.html", {"organisations": selectors.public_organisations()})
 
 
 @require_GET

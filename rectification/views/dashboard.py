@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from ..ledger.dashboard import write_dashboard
 from ..models import Inspection, MeasureStatus, Organisation, status_label
-from ..permissions import rollup_roots, works_in
+from ..permissions import denial_message, require, rollup_roots, works_in
 from ..selectors import dashboard as sel
 from ..selectors import rollup as rollup_selectors
 from ..selectors.counting import COUNTING_RULES
@@ -208,11 +208,10 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def rollup(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("rectification.view_rollup"):
-        raise PermissionDenied
+    require(request.user, "view_rollup")
     roots = list(rollup_roots(request.user))
     if not roots:
-        raise PermissionDenied
+        raise PermissionDenied(denial_message("view_rollup"))
     root_id = _int_param(request, "organisation")
     root = roots[0] if root_id is None else next((r for r in roots if r.pk == root_id), None)
     if root is None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +22,7 @@ from ..forms.ledger import LedgerUploadForm
 from ..ledger.uploads import StoredUpload, upload_discard, upload_load, upload_store
 from ..ledger.writer import write_inspection_ledger, write_selection_ledger, write_template
 from ..models import Inspection, Organisation
-from ..permissions import ledger_import_organisations, visible_organisations
+from ..permissions import ledger_import_organisations, require, visible_organisations
 from .measures import _list_filters  # the list's own defaults, so an export holds exactly the rows shown
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,8 +39,7 @@ def xlsx_response(data: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_import(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(START):
-        raise PermissionDenied
+    require(request.user, START)
     organisations = ledger_import_organisations(request.user)
     form = LedgerUploadForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
@@ -60,8 +59,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
 
 def _upload_and_target(request: HttpRequest, token: str) -> tuple[StoredUpload, Organisation | None, Inspection | None]:
     """The user's own upload and its target, re-checked against today's scope; else 404."""
-    if not request.user.has_perm(START):
-        raise PermissionDenied
+    require(request.user, START)
     upload = upload_load(request.session, token)
     if upload is None:
         raise Http404(_("上传的文件已失效，请重新上传。"))
@@ -81,8 +79,8 @@ def _upload_and_target(request: HttpRequest, token: str) -> tuple[StoredUpload, 
 def ledger_import_preview(request: HttpRequest, token: str) -> HttpResponse:
     upload, org, inspection = _upload_and_target(request, token)
     plan = services.ledger_preview(data=upload.data, user=request.user, organisation=org, inspection=inspection)
-    if plan.organisation is not None and not request.user.has_perm("rectification.import_ledger", plan.organisation):
-        raise PermissionDenied
+    if plan.organisation is not None:
+        require(request.user, "import_ledger", plan.organisation)
     context = {"plan": plan, "upload": upload, "can_confirm": not plan.errors and plan.actions is not None}
     return render(request, "rectification/ledger_preview.html", context)
 
@@ -124,8 +122,7 @@ def ledger_template(request: HttpRequest) -> HttpResponse:
 def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     scoped = Inspection.objects.filter(organisation__in=visible_organisations(request.user))
     inspection = get_object_or_404(scoped.select_related("organisation"), pk=pk)
-    if not request.user.has_perm("rectification.export_ledger", inspection):
-        raise PermissionDenied
+    require(request.user, "export_ledger", inspection)
     today = timezone.localdate()
     data = write_inspection_ledger(selectors.ledger_export_for_inspection(inspection=inspection, today=today))
     return xlsx_response(data, f"{inspection.organisation.short_name}巡察整改台账-{today:%Y%m%d}.xlsx")
@@ -137,13 +134,10 @@ def measure_export(request: HttpRequest) -> HttpResponse:
     """The measure list's current selection (same query string, same rows) as a ledger."""
     today = timezone.localdate()
     filters = _list_filters(request)
-    measures = selectors.measure_list(user=request.user, filters=filters, today=today)
-    export = selectors.ledger_export_for_measures(measures=measures, today=today)
-    data = write_selection_ledger(export, description=_describe(filters))
+    filterset = selectors.measure_filterset(user=request.user, filters=filters, today=today)
+    export = selectors.ledger_export_for_measures(measures=filterset.qs, today=today)
+    # The 巡察信息 sheet says what was selected in words, in Chinese as the whole ledger.
+    with translation.override("zh-hans"):
+        description = "；".join(filterset.describe()) or "全部可见"
+    data = write_selection_ledger(export, description=description)
     return xlsx_response(data, f"整改措施-{today:%Y%m%d}.xlsx")
-
-
-def _describe(filters) -> str:
-    """The filter parameters as written in the URL, for the 巡察信息 sheet."""
-    getlist = getattr(filters, "getlist", lambda key: [filters[key]])
-    return "；".join(f"{key}={'、'.join(str(v) for v in getlist(key))}" for key in filters) or "全部可见"

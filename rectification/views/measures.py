@@ -25,7 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import services
+from .. import services, workflow
 from ..forms.measures import (
     EvidenceForm,
     ExtensionDecisionForm,
@@ -84,6 +84,8 @@ def measure_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "today": today,
         "mine": filterset.form.cleaned_data.get("mine") if filterset.form.is_valid() else False,
+        "list_title": filterset.title(),
+        "conditions": filterset.describe(),
         "due_soon_days": sel.due_soon_days(),
     }
     context.update(list_extra_context(request))
@@ -165,19 +167,25 @@ def _conflict(request: HttpRequest, exc: ConflictError, action: str, submitted: 
 
 
 def _act(
-    request: HttpRequest, measure: Measure, key: str, form: Form, call: Callable[[dict], Any], done: str
+    request: HttpRequest,
+    measure: Measure,
+    key: str,
+    form: Form,
+    call: Callable[[dict], Any],
+    done: str | Callable[[Any], str],
 ) -> HttpResponse:
-    """Validate, call one service, then redirect to the measure (or show errors / the conflict)."""
+    """Validate, call one service, then redirect to the measure (or show errors / the conflict).
+    ``done`` is the success message, or makes it from what the service returned."""
     if form.is_valid():
         try:
-            call(form.cleaned_data)
+            result = call(form.cleaned_data)
         except ConflictError as exc:
             submitted = {"progress": form.cleaned_data["progress"]} if key == "progress" else {}
             return _conflict(request, exc, request.path, submitted)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, done)
+            messages.success(request, done(result) if callable(done) else done)
             return redirect(_next(request, reverse("rectification:measure_detail", args=[measure.pk])))
     return _render_detail(request, measure, {key: form})
 
@@ -228,7 +236,7 @@ def measure_status(request: HttpRequest, pk: int) -> HttpResponse:
             reason=d["reason"],
             expected_version=d["version"],
         ),
-        _("已更新整改状态。"),
+        workflow.status_changed_message,
     )
 
 

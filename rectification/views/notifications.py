@@ -29,10 +29,12 @@ PAGE_SIZE = 30
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(sel.notification_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    unread_only = request.GET.get("unread") == "1"
+    rows = sel.notification_list(user=request.user, unread_only=unread_only)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for notification in page:
         notification.kind_label = kind_label(notification.kind)
-    return render(request, "rectification/notification_list.html", {"page": page})
+    return render(request, "rectification/notification_list.html", {"page": page, "unread_only": unread_only})
 
 
 @login_required

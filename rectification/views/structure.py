@@ -29,7 +29,7 @@ from ..forms.structure import (
     MoveForm,
 )
 from ..models import Category, Finding, Inspection, Measure
-from ..permissions import measure_scope, require, visible_organisations
+from ..permissions import denial_message, measure_scope, require, visible_organisations
 from ..services.measures import ConflictError
 from ..services.structure import INSPECTION_FIELDS
 
@@ -59,8 +59,7 @@ def _scoped(request: HttpRequest, model: type[Model]) -> QuerySet:
 def _managed(request: HttpRequest, model: type[Model], pk: int) -> Any:
     """The row if visible (else 404) and the user may edit the structure (else 403)."""
     obj = get_object_or_404(_scoped(request, model), pk=pk)
-    if not request.user.has_perm(MANAGE, obj):
-        raise PermissionDenied
+    require(request.user, MANAGE, obj)
     return obj
 
 
@@ -118,7 +117,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_create(request: HttpRequest) -> HttpResponse:
     organisations = selectors.organisations_for_new_inspection(user=request.user)
     if not organisations.exists():
-        raise PermissionDenied
+        raise PermissionDenied(denial_message("create_inspection"))
     form = InspectionForm(request.POST or None, organisations=organisations)
     if request.method == "POST":
         inspection = _attempt(form, lambda data: services.inspection_create(user=request.user, **data))
@@ -221,7 +220,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
         finding = _attempt(form, lambda data: services.finding_create(category=category, user=request.user, **data))
         if finding is not None:
             return redirect(_tree_url(category, f"f{finding.pk}"))
-    title = _("添加子问题") if parent else _("添加整改事项")
+    title = _("添加下级整改事项") if parent else _("添加整改事项")
     return _form_page(request, form, title=title, back=_tree_url(category, f"c{pk}"))
 
 
@@ -251,7 +250,7 @@ def finding_move(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_delete(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _managed(request, Finding, pk)
     subs = finding.subfindings.count()
-    consequences = [_("其中的 %(n)d 个子问题") % {"n": subs}] if subs else []
+    consequences = [_("其中的 %(n)d 个下级整改事项") % {"n": subs}] if subs else []
     measures = Measure.objects.filter(finding__in=[finding.pk, *finding.subfindings.values_list("pk", flat=True)])
     consequences.append(_("其中的 %(n)d 条整改措施及其进展记录") % {"n": measures.count()})
     return _delete(
