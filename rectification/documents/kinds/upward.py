@@ -64,7 +64,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
             "leading_group",
             _("二、组织领导（整改工作领导小组）"),
             kind=LINES,
-            help=_("每行一人，如“组长：李明华（社区党委书记），履行第一责任人职责”。留空则按党委成员和责任领导生成。"),
+            help=_("每行一人，如“组长：某某（书记）”；留空则自动生成。"),
         ),
         Section(
             "focused_until",
