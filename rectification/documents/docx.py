@@ -148,6 +148,13 @@ def _write_table(doc, table: Table, geo: Geometry) -> None:
             if cell.rowspan > 1:
                 target = target.merge(out.cell(min(r + cell.rowspan - 1, len(grid)), column))
             _cell_text(target, cell.lines, "table", table.columns[column].align == "center")
+    for group in table.groups():
+        # Word keeps a row with the next through its paragraphs' keep-with-next: a
+        # problem's rows stay on one page where they fit, as in the PDF.
+        for r in list(group)[:-1]:
+            for cell in out.rows[r + 1]._tr.tc_lst:
+                for p in cell.p_lst:
+                    p.get_or_add_pPr().keepNext_val = True
 
 
 # ---------------------------------------------------------------------------- annex note, attestation, annexes

@@ -80,12 +80,12 @@ def _extra_rules(pitch: float) -> str:
 .doc-table {{ width: 100%; table-layout: fixed; border-collapse: collapse; font-size: {table["size_pt"]}pt;
   line-height: {table["line_pitch_pt"]}pt; }}
 .doc-table thead {{ display: table-header-group; }}
-.doc-table tr {{ break-inside: avoid; }}
+.doc-table tr, .doc-table tbody {{ break-inside: avoid; }}
 .doc-table th, .doc-table td {{ border: {table["border_pt"]}pt solid #000; padding: {pad_v}mm {pad_h}mm;
   vertical-align: middle; text-align: left; overflow-wrap: anywhere; }}
 .doc-table th, .doc-table .c-center {{ text-align: center; }}
 .doc-table .cl {{ display: block; }}
-.annex-note {{ margin-top: {pitch * note["blank_lines_before"]:.2f}pt; break-inside: avoid; }}
+.annex-note {{ margin-top: {pitch * note["blank_lines_before"]:.2f}pt; break-before: avoid; break-inside: avoid; }}
 .annex-note p {{ text-indent: 0; padding-left: {note_indent}em; }}
 .annex-note p:first-child {{ text-indent: -{len(note["label"])}em; }}
 .attest {{ margin-top: {pitch * att["blank_lines_before"]:.2f}pt; break-before: avoid; break-inside: avoid; }}
@@ -178,7 +178,7 @@ class _CellView:
 class _TableView:
     widths: tuple[str, ...]  # CSS percentages, computed from the columns' numbers
     header: tuple[str, ...]
-    rows: tuple[tuple[_CellView, ...], ...]
+    groups: tuple[tuple[tuple[_CellView, ...], ...], ...]  # rows in groups no spanning cell crosses
     is_table: bool = True
 
 
@@ -202,7 +202,8 @@ def _table_view(table: Table) -> _TableView:
                 cls = "table c-center" if align[column] == "center" else "table"
                 cells.append(_CellView(tuple(cell.lines), cell.rowspan, cls))
         rows.append(tuple(cells))
-    return _TableView(widths, tuple(c.label for c in table.columns), tuple(rows))
+    groups = tuple(tuple(rows[i] for i in group) for group in table.groups())
+    return _TableView(widths, tuple(c.label for c in table.columns), groups)
 
 
 def _block_view(block: Block) -> _BlockView | _TableView:

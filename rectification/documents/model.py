@@ -177,6 +177,20 @@ class Table:
             out.append(line)
         return out
 
+    def groups(self) -> list[range]:
+        """The rows in groups that no spanning cell crosses (a problem with its measures):
+        the writers keep a group on one page where it fits, because a spanning cell cut
+        by a page break has no room for its text."""
+        out, start, reach = [], 0, 0
+        for number, row in enumerate(self.rows):
+            reach = max(reach, number + max((cell.rowspan for cell in row), default=1))
+            if reach <= number + 1:
+                out.append(range(start, number + 1))
+                start = number + 1
+        if start < len(self.rows):
+            out.append(range(start, len(self.rows)))
+        return out
+
     def text_rows(self) -> list[list[str]]:
         """The header and every row as text, a spanned cell empty below its first row."""
         rows = [[c.label for c in self.columns]]
