@@ -268,3 +268,42 @@ def test_report_docx_reads_back(files):
     for measure, row in zip(doc.measures, rows[1:], strict=True):
         assert (row[3], row[4], row[5]) == (measure["title"], measure["leader"], measure["owners"])
     assert word.sections[-1].orientation == WD_ORIENT.LANDSCAPE
+
+
+TBLPR_SEQUENCE = (
+    "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing tblInd "
+    "tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription"
+).split()
+TRPR_SEQUENCE = (
+    "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing jc hidden".split()
+)
+TCPR_SEQUENCE = (
+    "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark"
+).split()
+
+
+@pytest.mark.parametrize("kind", ["plan", "report"])
+def test_docx_elements_are_in_schema_order(files, kind):
+    """Word refuses a file whose elements are out of the schema's order (LibreOffice does not)."""
+    import zipfile
+
+    from lxml import etree
+
+    from .test_bulletin_docx import PPR_SEQUENCE, RPR_SEQUENCE
+
+    with zipfile.ZipFile(io.BytesIO(files[kind].docx)) as package:
+        tree = etree.fromstring(package.read("word/document.xml"))
+    checked = 0
+    for tag, sequence in (
+        ("w:pPr", PPR_SEQUENCE),
+        ("w:rPr", RPR_SEQUENCE),
+        ("w:tblPr", TBLPR_SEQUENCE),
+        ("w:trPr", TRPR_SEQUENCE),
+        ("w:tcPr", TCPR_SEQUENCE),
+    ):
+        for element in tree.iter(qn(tag)):
+            names = [etree.QName(child).localname for child in element]
+            known = [name for name in names if name in sequence]
+            assert known == sorted(known, key=sequence.index), (tag, names)
+            checked += 1
+    assert checked > 100
