@@ -20,6 +20,7 @@ CASES = {
     "rollup": "main",
     "sweep": "sweep",
     "bulletin": "main",
+    "upward": "main",
     "ledger": "main",
     "http": "main",
 }

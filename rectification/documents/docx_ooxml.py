@@ -99,3 +99,35 @@ def add_field(paragraph, instruction: str, placeholder: str) -> None:
     run_with("w:fldChar", **{"w:fldCharType": "separate"})
     add_text(paragraph, placeholder)
     run_with("w:fldChar", **{"w:fldCharType": "end"})
+
+
+# tblPr children (17.4.60) and trPr children (17.4.82) in the schema's order.
+TBLPR_ORDER = (
+    "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize", "w:tblStyleColBandSize",
+    "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar",
+    "w:tblLook", "w:tblCaption", "w:tblDescription",
+)  # fmt: skip
+TRPR_ORDER = (
+    "w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter", "w:cantSplit", "w:trHeight",
+    "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden",
+)  # fmt: skip
+
+
+def ordered_child(parent, tag: str, order: tuple[str, ...]):
+    """The child ``tag`` of ``parent``, created in its place in ``order`` when missing (for
+    any element, also those python-docx has no class for)."""
+    found = parent.find(qn(tag))
+    if found is None:
+        found = OxmlElement(tag)
+        later = [parent.find(qn(name)) for name in order[order.index(tag) + 1 :]]
+        later = [element for element in later if element is not None]
+        if later:
+            later[0].addprevious(found)
+        else:
+            parent.append(found)
+    return found
+
+
+def set_attrs(element, **attrs: str | int) -> None:
+    for name, value in attrs.items():
+        element.set(qn(f"w:{name}"), str(value))

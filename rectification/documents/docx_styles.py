@@ -8,13 +8,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Pt, Twips
 
 from .docx_ooxml import AFTER_MIRROR_MARGINS, AFTER_RPR_SPACING, add_field, add_text, child, set_fonts, set_ind, toggle
-from .layout import LAYOUT, margins_mm
+from .layout import LAYOUT, landscape_margins_mm, margins_mm
 from .model import ROLE_BODY
 
 TWIPS_PER_PT = 20
@@ -43,6 +44,13 @@ PARAGRAPH_STYLES: dict[str, StyleName] = {
     "signature": StyleName("GongwenSignature", "落款"),
     "page_number": StyleName("GongwenPageNumber", "页码"),
 }
+# Styles of the blocks only some documents have (layout EXTRA_ROLES): added to a file
+# only when its document has tables, annexes or an attestation.
+EXTRA_PARAGRAPH_STYLES: dict[str, StyleName] = {
+    "table": StyleName("GongwenTable", "表格文字"),
+    "table_header": StyleName("GongwenTableHeader", "表格表头"),
+    "annex_label": StyleName("GongwenAnnexLabel", "附件标识"),
+}
 OUTLINE_LEVELS = {"heading1": 0, "heading2": 1, "heading3": 2, "heading4": 3}
 # Character styles for run-in headings (「1. 标题。」 opening a paragraph).
 CHARACTER_STYLES: dict[str, StyleName] = {
@@ -52,7 +60,8 @@ CHARACTER_STYLES: dict[str, StyleName] = {
 }
 INDENTED_ROLES = ("body", "heading1", "heading2", "heading3", "heading4")
 # Set at their natural width, not narrowed to 28 a line: the 22 pt title and the page number.
-NATURAL_WIDTH_ROLES = ("title", "page_number")
+NATURAL_WIDTH_ROLES = ("title", "page_number", "table", "table_header")
+TABLE_ROLES = ("table", "table_header")
 
 
 # ---------------------------------------------------------------------------- geometry
@@ -106,11 +115,15 @@ class Geometry:
         return round(chars * self.char_pitch)
 
 
-def geometry(layout: dict[str, Any] = LAYOUT) -> Geometry:
-    page, m = layout["page"], margins_mm(layout)
+def geometry(layout: dict[str, Any] = LAYOUT, *, landscape: bool = False) -> Geometry:
+    """The portrait page, or the landscape page of wide annex tables (layout
+    ``landscape_margins_mm``: the portrait type area turned)."""
+    page = layout["page"]
+    m = landscape_margins_mm(layout) if landscape else margins_mm(layout)
+    width, height = (page["height_mm"], page["width_mm"]) if landscape else (page["width_mm"], page["height_mm"])
     return Geometry(
-        width=_twips(page["width_mm"]),
-        height=_twips(page["height_mm"]),
+        width=_twips(width),
+        height=_twips(height),
         top=_twips(m["top"]),
         right=_twips(m["right"]),
         bottom=_twips(m["bottom"]),
@@ -127,6 +140,8 @@ def role_family(role: str) -> str:
 
 def role_size_pt(role: str) -> float:
     sizes = LAYOUT["sizes_pt"]
+    if role in TABLE_ROLES:
+        return LAYOUT["table"]["size_pt"]
     return {"title": sizes["title"], "page_number": sizes["page_number"]}.get(role, sizes["body_nominal"])
 
 
@@ -182,7 +197,7 @@ def _normal(doc, geo: Geometry) -> None:
 
 
 def _paragraph_style(doc, role: str, geo: Geometry):
-    spec = PARAGRAPH_STYLES[role]
+    spec = PARAGRAPH_STYLES.get(role) or EXTRA_PARAGRAPH_STYLES[role]
     style = doc.styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
     style.style_id = spec.style_id
     style.base_style = doc.styles["Normal"]
@@ -235,6 +250,18 @@ def apply_styles(doc, geo: Geometry) -> None:
     _page_number_style(doc)
 
 
+def apply_extra_styles(doc, geo: Geometry) -> None:
+    """The styles of tables (cell text, header) and of the annex label."""
+    for role in EXTRA_PARAGRAPH_STYLES:
+        style = _paragraph_style(doc, role, geo)
+        if role in TABLE_ROLES:
+            _exact(style.paragraph_format, round(LAYOUT["table"]["line_pitch_pt"] * TWIPS_PER_PT))
+            style.paragraph_format.widow_control = False
+            style.paragraph_format.alignment = (
+                WD_ALIGN_PARAGRAPH.CENTER if role == "table_header" else WD_ALIGN_PARAGRAPH.LEFT
+            )
+
+
 # ---------------------------------------------------------------------------- page
 
 
@@ -248,6 +275,25 @@ def _section(doc, geo: Geometry) -> None:
     grid.set(qn("w:type"), "linesAndChars")
     grid.set(qn("w:linePitch"), str(geo.line_pitch))
     grid.set(qn("w:charSpace"), str(geo.char_space(role_size_pt(ROLE_BODY))))
+
+
+def set_page(section, geo: Geometry, *, landscape: bool = False) -> None:
+    """Size, orientation and margins of a section; a landscape section (wide annex
+    tables) has no character grid, its paragraphs are set at exact line heights."""
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Twips(geo.width), Twips(geo.height)
+    section.top_margin, section.bottom_margin = Twips(geo.top), Twips(geo.bottom)
+    section.left_margin, section.right_margin = Twips(geo.left), Twips(geo.right)
+    section.gutter = Twips(0)
+    section.footer_distance = Twips(footer_distance(geo))
+    grid = child(section._sectPr, "w:docGrid")
+    grid.attrib.clear()
+    if landscape:
+        grid.set(qn("w:linePitch"), str(geo.line_pitch))
+    else:
+        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:linePitch"), str(geo.line_pitch))
+        grid.set(qn("w:charSpace"), str(geo.char_space(role_size_pt(ROLE_BODY))))
 
 
 def footer_distance(geo: Geometry) -> int:
@@ -295,4 +341,4 @@ def apply_page(doc, geo: Geometry) -> None:
 
 
 def style_name(role: str) -> str:
-    return PARAGRAPH_STYLES[role].name
+    return (PARAGRAPH_STYLES.get(role) or EXTRA_PARAGRAPH_STYLES[role]).name

@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from .fonts import Face, free_family, resolve_faces, role_typeface
-from .layout import LAYOUT, body_size_pt, line_pitch_pt, margins_mm
-from .model import ROLE_BODY, Document, Heading
+from .layout import EXTRA_ROLES, LAYOUT, body_size_pt, landscape_margins_mm, line_pitch_pt, margins_mm
+from .model import ROLE_BODY, Block, Document, Heading, Table
 
 TEMPLATE = "documents/document.html"
 
@@ -50,16 +50,57 @@ def role_class(role: str, bold: bool) -> str:
     return f"{role}-b" if bold else role
 
 
-def _role_rules(faces: dict[str, Face]) -> str:
+def _role_rules(faces: dict[str, Face], *, extras: bool = False) -> str:
     rules = []
     for role in LAYOUT["roles"]:
+        if role in EXTRA_ROLES and not extras:
+            continue
         for bold in (False, True):
             face = faces[role_typeface(role, bold)]
             rules.append(f".{role_class(role, bold)} {{ font-family: {_stack(face)}; font-weight: {face.weight}; }}")
     return "\n".join(rules)
 
 
-def stylesheet(faces: dict[str, Face]) -> str:
+def _extra_rules(pitch: float) -> str:
+    """Tables, annexes (portrait and landscape pages), the 附件说明 and the attestation:
+    only in the stylesheet of a document that has them."""
+    lm = landscape_margins_mm()
+    table, annex, note = LAYOUT["table"], LAYOUT["annex"], LAYOUT["annex_note"]
+    pad_v, pad_h = table["padding_mm"]
+    note_indent = note["left_chars"] + len(note["label"])
+    att = LAYOUT["attestation"]
+    return f"""@page landscape {{ size: {LAYOUT["page"]["size"]} landscape;
+  margin: {lm["top"]}mm {lm["right"]}mm {lm["bottom"]}mm {lm["left"]}mm; }}
+.annex {{ break-before: page; }}
+.annex.landscape {{ page: landscape; }}
+.annex-label {{ text-indent: 0; }}
+.annex-title {{ font-size: {LAYOUT["sizes_pt"]["title"]}pt; line-height: {pitch:.2f}pt; text-align: center;
+  margin-top: {pitch * (annex["title_line"] - 2):.2f}pt; margin-bottom: {pitch * annex["blank_lines_after_title"]:.2f}pt;
+  break-after: avoid; }}
+.doc-table {{ width: 100%; table-layout: fixed; border-collapse: collapse; font-size: {table["size_pt"]}pt;
+  line-height: {table["line_pitch_pt"]}pt; }}
+.doc-table thead {{ display: table-header-group; }}
+.doc-table tr, .doc-table tbody {{ break-inside: avoid; }}
+.doc-table th, .doc-table td {{ border: {table["border_pt"]}pt solid #000; padding: {pad_v}mm {pad_h}mm;
+  vertical-align: middle; text-align: left; overflow-wrap: anywhere; }}
+.doc-table th, .doc-table .c-center {{ text-align: center; }}
+.doc-table .cl {{ display: block; }}
+.annex-note {{ margin-top: {pitch * note["blank_lines_before"]:.2f}pt; break-before: avoid; break-inside: avoid; }}
+.annex-note p {{ text-indent: 0; padding-left: {note_indent}em; }}
+.annex-note p:first-child {{ text-indent: -{len(note["label"])}em; }}
+.attest {{ margin-top: {pitch * att["blank_lines_before"]:.2f}pt; break-before: avoid; break-inside: avoid; }}
+.attest p {{ text-indent: 0; padding-left: {att["left_chars"]}em; white-space: nowrap; }}
+@media screen {{
+  .table-wrap {{ overflow-x: auto; }}
+  .sheet.landscape {{ width: {LAYOUT["page"]["type_height_mm"]}mm;
+    padding: {lm["top"]}mm {lm["right"]}mm {lm["bottom"]}mm {lm["left"]}mm; }}
+  @media (max-width: 1180px) {{ .sheet.landscape {{ width: auto; max-width: {LAYOUT["page"]["type_height_mm"]}mm; padding: 8mm 6mm; }} }}
+  @media (max-width: 640px) {{ .sheet.landscape {{ padding: 1.25rem 1rem; }} .doc-table {{ min-width: 36rem; }} }}
+}}
+"""
+
+
+def stylesheet(faces: dict[str, Face], *, extras: bool = False) -> str:
     m = margins_mm()
     size, pitch = body_size_pt(), line_pitch_pt()
     sig = LAYOUT["signature"]
@@ -94,8 +135,8 @@ h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {p
   break-before: avoid; break-inside: avoid; }}
 .sig-block p {{ text-indent: 0; white-space: nowrap; }}
 .sig-block .sig-date {{ padding-left: {sig["date_shift_chars"]}em; }}
-{_role_rules(faces)}
-/* Screens only (WeasyPrint skips the block). A narrow frame keeps the 28-character line and
+{_role_rules(faces, extras=extras)}
+{_extra_rules(pitch) if extras else ""}/* Screens only (WeasyPrint skips the block). A narrow frame keeps the 28-character line and
    trims the margins; a phone reflows. */
 @media screen {{
   html {{ background: #e9e9e6; }}
@@ -126,7 +167,48 @@ class _BlockView:
     runs: tuple[_RunView, ...]
 
 
-def _block_view(block) -> _BlockView:
+@dataclass(frozen=True)
+class _CellView:
+    lines: tuple[str, ...]
+    rowspan: int
+    cls: str
+
+
+@dataclass(frozen=True)
+class _TableView:
+    widths: tuple[str, ...]  # CSS percentages, computed from the columns' numbers
+    header: tuple[str, ...]
+    groups: tuple[tuple[tuple[_CellView, ...], ...], ...]  # rows in groups no spanning cell crosses
+    is_table: bool = True
+
+
+@dataclass(frozen=True)
+class _AnnexView:
+    label: str
+    title: str
+    landscape: bool
+    blocks: tuple[_BlockView | _TableView, ...]
+
+
+def _table_view(table: Table) -> _TableView:
+    total = sum(c.width for c in table.columns)
+    widths = tuple(f"{c.width * 100 / total:.3f}%" for c in table.columns)
+    align = [c.align for c in table.columns]
+    rows = []
+    for line in table.grid():
+        cells = []
+        for column, cell in enumerate(line):
+            if cell is not None:
+                cls = "table c-center" if align[column] == "center" else "table"
+                cells.append(_CellView(tuple(cell.lines), cell.rowspan, cls))
+        rows.append(tuple(cells))
+    groups = tuple(tuple(rows[i] for i in group) for group in table.groups())
+    return _TableView(widths, tuple(c.label for c in table.columns), groups)
+
+
+def _block_view(block: Block) -> _BlockView | _TableView:
+    if isinstance(block, Table):
+        return _table_view(block)
     if isinstance(block, Heading):
         role = block.role
         return _BlockView(
@@ -142,10 +224,18 @@ def _block_view(block) -> _BlockView:
 def render_html(document: Document, *, faces: dict[str, Face] | None = None) -> str:
     """The complete HTML page of the document."""
     faces = faces or resolve_faces()
+    extras = document.has_extras
+    annexes = [
+        _AnnexView(label, annex.title, annex.landscape, tuple(_block_view(b) for b in annex.blocks))
+        for label, annex in zip(document.annex_labels(), document.annexes, strict=True)
+    ]
     context = {
         "document": document,
         "page_title": document.title.text,
-        "css": mark_safe(stylesheet(faces)),  # built from LAYOUT only, no user input
+        "css": mark_safe(stylesheet(faces, extras=extras)),  # built from LAYOUT only, no user input
         "blocks": [_block_view(b) for b in document.blocks],
+        "annex_note": document.annex_note(),
+        "attestation": document.attestation,
+        "annexes": annexes,
     }
     return render_to_string(TEMPLATE, context)

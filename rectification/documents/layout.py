@@ -61,7 +61,25 @@ LAYOUT: dict[str, Any] = {
         "body": {"typeface": "fang", "bold": False},
         "signature": {"typeface": "fang", "bold": False},
         "page_number": {"typeface": "song", "bold": False},
+        # Roles of the blocks only some documents have (tables, annexes, attestation):
+        # EXTRA_ROLES below; writers set them up only for a document that uses them.
+        "table": {"typeface": "fang", "bold": False},
+        "table_header": {"typeface": "hei", "bold": False},
+        "annex_label": {"typeface": "hei", "bold": False},
     },
+    # Tables (GB/T 9704 7.3.3 lets tables use a smaller size than the body): cell text in
+    # the body typeface, the header row in 黑体, both at 小四 (12 pt); borders ½ pt;
+    # cell padding in mm; the header row repeats on every page.
+    "table": {"size_pt": 12, "line_pitch_pt": 18, "padding_mm": (1.2, 1.5), "border_pt": 0.5},
+    # Annexes (附件, GB/T 9704 7.3.4 and 8.x): each on a new page, 「附件1」 in 黑体 at the
+    # body size top left in the first line, the annex title centred on the third line in
+    # the title's face and size.
+    "annex": {"label_prefix": "附件", "title_line": 3, "blank_lines_after_title": 1},
+    # 附件说明 under the body: one blank line, 「附件：」 two characters in, further names
+    # aligned with the first name.
+    "annex_note": {"blank_lines_before": 1, "left_chars": 2, "label": "附件："},
+    # The attestation (签字背书) under the signature: one blank line, two characters in.
+    "attestation": {"blank_lines_before": 1, "left_chars": 2},
     # The typeface drawn for bold text set in a typeface (WeasyPrint draws no fake bold,
     # and 仿宋/楷体 have no bold face, so bold runs switch typeface).
     "bold_typeface": {"fang": "fang_bold", "kai": "fang_bold", "song": "fang_bold", "hei": "hei_bold"},
@@ -120,6 +138,8 @@ LAYOUT: dict[str, Any] = {
 }
 
 FONT_MODES = ("auto", "official", "free")
+# Roles only documents with tables or annexes use; the bulletin's files stay as they were.
+EXTRA_ROLES = ("table", "table_header", "annex_label")
 
 
 def type_width_pt(layout: dict[str, Any] = LAYOUT) -> float:
@@ -148,3 +168,15 @@ def margins_mm(layout: dict[str, Any] = LAYOUT) -> dict[str, float]:
         "right": page["width_mm"] - page["margin_left_mm"] - page["type_width_mm"],
         "bottom": page["height_mm"] - page["margin_top_mm"] - page["type_height_mm"],
     }
+
+
+def landscape_margins_mm(layout: dict[str, Any] = LAYOUT) -> dict[str, float]:
+    """A landscape page (a wide annex table) keeps the portrait type area turned a quarter
+    clockwise: the binding margin becomes the top, so the table's head sits at the binding
+    edge (GB/T 9704: 表头在订口一边) and the type area is 225 × 156 mm."""
+    m = margins_mm(layout)
+    return {"top": m["left"], "right": m["top"], "bottom": m["right"], "left": m["bottom"]}
+
+
+def table_size_pt(layout: dict[str, Any] = LAYOUT) -> float:
+    return layout["table"]["size_pt"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..text import chinese_numeral
+from .layout import LAYOUT
 
 # The values of Bulletin.ItemNumbering; a plain string here keeps the engine free of models.
 ITEM_NUMBERING_DOT = "dot"
@@ -40,3 +41,19 @@ def ordinal_list(sentences: Sequence[str]) -> str:
     if len(sentences) == 1:
         return sentences[0]
     return "".join(ordinal_lead(i) + s for i, s in enumerate(sentences, start=1))
+
+
+def annex_label(n: int, total: int) -> str:
+    """「附件1」「附件2」…; a single annex is 「附件」 (GB/T 9704 7.3.4)."""
+    prefix = LAYOUT["annex"]["label_prefix"]
+    return prefix if total == 1 else f"{prefix}{n}"
+
+
+def annex_note(titles: Sequence[str]) -> list[str]:
+    """The 附件说明 lines: 「附件：1.问题清单」 then 「2.任务清单」 … (a single annex without
+    a number); annex names take no closing punctuation."""
+    label = LAYOUT["annex_note"]["label"]
+    if len(titles) == 1:
+        return [label + titles[0]]
+    lines = [f"{n}.{title}" for n, title in enumerate(titles, start=1)]
+    return [label + lines[0], *lines[1:]] if lines else []
