@@ -26,6 +26,10 @@ class Kind:
     SIGNED_OFF = "signed_off"
     SENT_BACK = "sent_back"
     EXTENSION = "extension"
+    # Documents handed upward; the key is "<kind>:<document id>:<version number>".
+    UPWARD_SUBMITTED = "upward_submitted"
+    UPWARD_RETURNED = "upward_returned"
+    UPWARD_APPROVED = "upward_approved"
 
 
 KIND_LABELS = {
@@ -40,6 +44,9 @@ KIND_LABELS = {
     Kind.SIGNED_OFF: gettext_lazy("已销号"),
     Kind.SENT_BACK: gettext_lazy("退回"),
     Kind.EXTENSION: gettext_lazy("延期"),
+    Kind.UPWARD_SUBMITTED: gettext_lazy("文书报送"),
+    Kind.UPWARD_RETURNED: gettext_lazy("文书退回"),
+    Kind.UPWARD_APPROVED: gettext_lazy("文书审核通过"),
 }
 
 
@@ -49,6 +56,8 @@ def kind_label(kind: str) -> str:
 
 # Where a notification about several measures leads, by kind: a view and its query.
 _LIST_LINKS = {Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1")}
+# Notices about a document handed upward lead to its page, named by the key.
+_DOCUMENT_KINDS = {Kind.UPWARD_SUBMITTED, Kind.UPWARD_RETURNED, Kind.UPWARD_APPROVED}
 
 
 def notification_path(notification: Notification) -> str:
@@ -56,5 +65,7 @@ def notification_path(notification: Notification) -> str:
     measures (the weekly overdue reminder) the list of them; "" when there is none."""
     if notification.measure_id:
         return reverse("rectification:measure_detail", args=[notification.measure_id])
+    if notification.kind in _DOCUMENT_KINDS:
+        return reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
     view, query = _LIST_LINKS.get(notification.kind, ("", ""))
     return reverse(view) + query if view else ""
