@@ -110,6 +110,16 @@ def _page(request: HttpRequest, document: UpwardDocument, *, status: int = 200, 
     return render(request, "upward/document.html", context, status=status)
 
 
+def _refused(
+    request: HttpRequest, exc: ValidationError, document: UpwardDocument, status: int, **forms
+) -> HttpResponse:
+    """A service's refusal (stale form, wrong state, superseded version): the message on
+    top of the page as it is now, whose forms may have changed with the state."""
+    messages.error(request, " ".join(exc.messages))
+    document.refresh_from_db(fields=["state", "content", "version", "due_on"])
+    return _page(request, document, status=status, **forms)
+
+
 @login_required
 @require_GET
 def upward_open(request: HttpRequest, pk: int, kind: str, sequence: int) -> HttpResponse:
@@ -146,11 +156,12 @@ def upward_edit(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=form.cleaned_data["expected_version"],
         )
     except service.UpwardConflictError as exc:
-        form.add_error(None, exc.messages[0])
-        return _page(request, document, content_form=form, status=409)
+        return _refused(request, exc, document, 409, content_form=form)
     except ValidationError as exc:
-        form.add_error(None, exc)
-        return _page(request, document, content_form=form, status=400)
+        if hasattr(exc, "error_dict"):  # a section's value: shown beside its field
+            form.add_error(None, exc)
+            return _page(request, document, content_form=form, status=400)
+        return _refused(request, exc, document, 400, content_form=form)
     messages.success(request, _("草稿已保存。"))
     return redirect("rectification:upward_document", pk=document.pk)
 
@@ -171,11 +182,9 @@ def upward_submit(request: HttpRequest, pk: int) -> HttpResponse:
             today=timezone.localdate(),
         )
     except service.UpwardConflictError as exc:
-        form.add_error(None, exc.messages[0])
-        return _page(request, document, submit_form=form, status=409)
+        return _refused(request, exc, document, 409)
     except ValidationError as exc:
-        form.add_error(None, exc)
-        return _page(request, document, submit_form=form, status=400)
+        return _refused(request, exc, document, 400)
     except service.UpwardRenderError:
         logger.exception("submitting upward document %s failed", document.pk)
         messages.error(request, _("未报送：生成 PDF 时出错，请稍后重试或联系管理员。"))
@@ -200,9 +209,7 @@ def upward_review(request: HttpRequest, pk: int) -> HttpResponse:
             comments=form.cleaned_data["comments"],
         )
     except ValidationError as exc:
-        form.add_error(None, exc)
-        document.refresh_from_db()
-        return _page(request, document, review_form=form, status=400)
+        return _refused(request, exc, document, 400, review_form=form)
     messages.success(
         request, _("第 %(n)s 版：%(decision)s。") % {"n": version.number, "decision": review.get_decision_display()}
     )
