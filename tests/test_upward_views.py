@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rectification.models import Membership, Review, SubmittedVersion, UpwardDocument
 from rectification.selectors import reviews as sel
@@ -211,5 +211,25 @@ def test_the_queue_page_in_english(client, personas):
     _awaiting(personas.tree.a, personas.secretary_a, kind=REPORT)
     client.force_login(personas.supervisor)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    body = client.get(reverse("rectification:review_queue")).content.decode()
+    try:
+        body = client.get(reverse("rectification:review_queue")).content.decode()
+    finally:
+        translation.deactivate()  # LocaleMiddleware left English active in this thread
     assert "Reviews" in body and "Rectification report" in body
+
+
+def test_hostile_review_input_is_refused_or_cleaned(client, personas, plan):
+    version = _version(plan, 1, personas.secretary_a)
+    UpwardDocument.objects.filter(pk=plan.pk).update(state=State.SUBMITTED)
+    client.force_login(personas.supervisor)
+    url = reverse("rectification:upward_review", args=[version.pk])
+    for data in (
+        {"decision": "' OR 1=1 --", "comments": "x"},
+        {"decision": "returned", "comments": "长" * (svc.MAX_COMMENTS + 1)},
+        {"decision": "returned", "comments": "\x00\x07 \r\n"},
+    ):
+        assert client.post(url, data).status_code == 400
+    assert not Review.objects.exists() and UpwardDocument.objects.get(pk=plan.pk).state == State.SUBMITTED
+    assert client.post(url, {"decision": "returned", "comments": "请\x0b修改\x00。"}).status_code == 302
+    # NUL dropped; the vertical tab Word pastes is a line break (the request middleware).
+    assert Review.objects.get().comments == "请\n修改。"
