@@ -235,7 +235,7 @@ def document_submit_refusal(document, missing: list[str]) -> str | None:
     if document.state == DocState.APPROVED:
         return _("这份文书已审核通过，不能再次报送。")
     if missing:
-        return _("以下必填部分尚未填写：%(sections)s。") % {"sections": "、".join(missing)}
+        return _("以下必填部分尚未填写：%(sections)s。") % {"sections": _("、").join(missing)}
     return None
 
 

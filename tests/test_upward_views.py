@@ -218,6 +218,35 @@ def test_the_queue_page_in_english(client, personas):
     assert "Reviews" in body and "Rectification report" in body
 
 
+def test_the_document_pages_in_english_have_no_chinese_chrome(client, personas, plan):
+    """Both sides' pages of a resubmitted plan (history, return, diff, review form) and
+    a report's editor, in English: Chinese only in the data. The section labels come from
+    the document kind's schema, which must translate them too."""
+    from .test_i18n import chinese_left
+
+    first = _version(plan, 1, personas.secretary_a, text="旧")
+    Review.objects.create(submitted=first, decision="returned", comments="改", reviewer=personas.supervisor)
+    _version(plan, 2, personas.secretary_a, text="新")
+    UpwardDocument.objects.filter(pk=plan.pk).update(state=State.SUBMITTED)
+    report = svc.upward_document_open(inspection=plan.inspection, kind=REPORT, user=personas.secretary_a)
+    pages = {
+        personas.supervisor: [plan.pk],
+        personas.secretary_a: [plan.pk, report.pk],
+    }
+    left = {}
+    try:
+        for user, documents in pages.items():
+            client.force_login(user)
+            client.post(reverse("set_language"), {"language": "en", "next": "/"})
+            for pk in documents:
+                body = client.get(reverse("rectification:upward_document", args=[pk])).content.decode()
+                if runs := chinese_left(body):
+                    left[(user.username, pk)] = runs
+    finally:
+        translation.deactivate()
+    assert left == {}
+
+
 def test_hostile_review_input_is_refused_or_cleaned(client, personas, plan):
     version = _version(plan, 1, personas.secretary_a)
     UpwardDocument.objects.filter(pk=plan.pk).update(state=State.SUBMITTED)
