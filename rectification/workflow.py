@@ -17,6 +17,9 @@ A signed-off measure is re-checked RECHECK_AFTER_MONTHS months after its sign-of
 and templates ask this module rather than compare statuses themselves. Nothing here reads
 the database: permission questions go through ``user.has_perm`` (permissions.py), which
 needs the measure's owners prefetched (selectors.measures.measure_queryset does).
+
+The documents handed upward (整改方案, 整改情况报告) have their own small state machine at
+the end of the module (DOCUMENT_TRANSITIONS, ``document_actions``).
 """
 
 from __future__ import annotations
