@@ -57,7 +57,7 @@ def kind_label(kind: str) -> str:
 # Where a notification about several measures leads, by kind: a view and its query.
 _LIST_LINKS = {Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1")}
 # Notices about a document handed upward lead to its page, named by the key.
-_DOCUMENT_KINDS = {Kind.UPWARD_SUBMITTED, Kind.UPWARD_RETURNED, Kind.UPWARD_APPROVED}
+_REVIEW_KINDS = {Kind.UPWARD_SUBMITTED, Kind.UPWARD_RETURNED, Kind.UPWARD_APPROVED}
 
 
 def notification_path(notification: Notification) -> str:
@@ -65,7 +65,7 @@ def notification_path(notification: Notification) -> str:
     measures (the weekly overdue reminder) the list of them; "" when there is none."""
     if notification.measure_id:
         return reverse("rectification:measure_detail", args=[notification.measure_id])
-    if notification.kind in _DOCUMENT_KINDS:
+    if notification.kind in _REVIEW_KINDS:
         return reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
     view, query = _LIST_LINKS.get(notification.kind, ("", ""))
     return reverse(view) + query if view else ""
