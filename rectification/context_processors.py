@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from .selectors.notifications import UNREAD_CAP, notification_unread_count
+from .selectors.reviews import review_queue_count
 
 
 class Bell:
@@ -23,8 +24,20 @@ class Bell:
         return f"{UNREAD_CAP - 1}+" if self.count >= UNREAD_CAP else str(self.count)
 
 
+class ReviewCount:
+    """How many documents await the supervisor's review (the 「报送审核」 link); queried
+    once, and only when the navigation shows the link (supervisors)."""
+
+    def __init__(self, user) -> None:
+        self._user = user
+
+    @cached_property
+    def count(self) -> int:
+        return review_queue_count(user=self._user)
+
+
 def notifications(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"bell": Bell(user)}
+    return {"bell": Bell(user), "reviews": ReviewCount(user)}

@@ -12,7 +12,8 @@ Roles (Membership.Role):
   the notices go to them (``secretary_memberships``);
 - member / staff / grid: read their organisation (and its descendants); change only
   measures they answer for (responsible person or responsible leader);
-- supervisor: read-only over their organisation's whole subtree.
+- supervisor: read-only over their organisation's whole subtree, except that they review
+  the documents the organisations below hand upward (``review_upward``).
 Superusers may do everything (the admin).
 """
 
@@ -27,7 +28,18 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Bulletin, Category, Evidence, Finding, Inspection, Measure, Membership, Organisation
+from .models import (
+    Bulletin,
+    Category,
+    Evidence,
+    Finding,
+    Inspection,
+    Measure,
+    Membership,
+    Organisation,
+    SubmittedVersion,
+    UpwardDocument,
+)
 
 Role = Membership.Role
 _CACHE_ATTR = "_rectification_scope_cache"
@@ -204,7 +216,9 @@ def _org_of(obj) -> Organisation:
         return obj
     if isinstance(obj, Inspection):
         return obj.organisation
-    if isinstance(obj, Bulletin | Category):
+    if isinstance(obj, SubmittedVersion):
+        obj = obj.document
+    if isinstance(obj, Bulletin | Category | UpwardDocument):
         return obj.inspection.organisation
     if isinstance(obj, Finding):
         return obj.category.inspection.organisation
@@ -325,6 +339,44 @@ rules.add_perm("rectification.use_bulk_actions", is_admin | secretary_somewhere)
 # the re-check list is in the menu of whoever signs off somewhere.
 rules.add_perm("rectification.decide_recheck", is_admin | is_secretary)
 rules.add_perm("rectification.view_rechecks", is_admin | secretary_somewhere)
+
+
+# Documents handed upward (整改方案, 整改情况报告). They are internal, never public. Read by
+# the committee that writes them (its secretary and members: the 整改工作领导小组) and by
+# the supervisors above; staff and grid workers answer for measures, which they read on
+# the measure pages, not for the committee's correspondence with its reviewers. The
+# organisation's own secretary drafts, signs and submits. Reviewing takes a real
+# supervisor membership of the organisation or an ancestor: an ancestor's secretary reads
+# a community as a supervisor (``_role_below``) but reviews nothing.
+def review_scope(user, path_field: str = "path") -> Q:
+    """A Q selecting the organisations whose documents the user reviews (the subtrees of
+    their own SUPERVISOR memberships; superusers: all), on the organisation path reached
+    through ``path_field`` (e.g. "inspection__organisation__path" on UpwardDocument)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    return _prefixed(Q(pk__in=[]), path_field, [m for m in _memberships(user) if m[2] == Role.SUPERVISOR])
+
+
+@rules.predicate
+def is_member(user, obj) -> bool:
+    return obj is not None and role_in(user, _org_of(obj)) == Role.MEMBER
+
+
+@rules.predicate
+def supervises(user, obj) -> bool:
+    """A SUPERVISOR membership of ``obj``'s organisation or of an ancestor (not a role
+    derived from an ancestor's secretary)."""
+    if obj is None:
+        return False
+    path = _org_of(obj).path
+    return any(role == Role.SUPERVISOR and path.startswith(p) for _id, p, role in _memberships(user))
+
+
+rules.add_perm("rectification.view_upward", is_admin | is_secretary | is_member | is_supervisor)
+rules.add_perm("rectification.edit_upward", is_admin | is_secretary)
+rules.add_perm("rectification.submit_upward", is_admin | is_secretary)
+rules.add_perm("rectification.review_upward", is_admin | supervises)
+rules.add_perm("rectification.view_review_queue", is_admin | supervises_any)
 
 
 class AdminModelBackend(ModelBackend):

@@ -10,6 +10,7 @@ from .views import ledger as ledger_views
 from .views import measures as measure_views
 from .views import notifications as notification_views
 from .views import structure as structure_views
+from .views import upward as upward_views
 
 app_name = "rectification"
 
@@ -92,4 +93,16 @@ urlpatterns = [
     path("ledger/template.xlsx", ledger_views.ledger_template, name="ledger_template"),
     path("inspections/<int:pk>/ledger.xlsx", ledger_views.ledger_export, name="ledger_export"),
     path("measures/export.xlsx", ledger_views.measure_export, name="measure_export"),
+    # Documents handed upward (整改方案, 整改情况报告): the page, draft, submission, review, queue.
+    path("inspections/<int:pk>/upward/<slug:kind>/<int:sequence>/", upward_views.upward_open, name="upward_open"),
+    path("upward/<int:pk>/", upward_views.upward_document, name="upward_document"),
+    path("upward/<int:pk>/edit/", upward_views.upward_edit, name="upward_edit"),
+    path("upward/<int:pk>/submit/", upward_views.upward_submit, name="upward_submit"),
+    path("upward/<int:pk>/preview/", upward_views.upward_preview, name="upward_preview"),
+    path("upward/<int:pk>/draft.pdf", upward_views.upward_draft_pdf, name="upward_draft_pdf"),
+    path("upward/<int:pk>/draft.docx", upward_views.upward_draft_docx, name="upward_draft_docx"),
+    path("upward/versions/<int:pk>.pdf", upward_views.upward_version_pdf, name="upward_version_pdf"),
+    path("upward/versions/<int:pk>.docx", upward_views.upward_version_docx, name="upward_version_docx"),
+    path("upward/versions/<int:pk>/review/", upward_views.upward_review, name="upward_review"),
+    path("reviews/", upward_views.review_queue, name="review_queue"),
 ]

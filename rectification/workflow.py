@@ -17,6 +17,9 @@ A signed-off measure is re-checked RECHECK_AFTER_MONTHS months after its sign-of
 and templates ask this module rather than compare statuses themselves. Nothing here reads
 the database: permission questions go through ``user.has_perm`` (permissions.py), which
 needs the measure's owners prefetched (selectors.measures.measure_queryset does).
+
+The documents handed upward (整改方案, 整改情况报告) have their own small state machine at
+the end of the module (DOCUMENT_TRANSITIONS, ``document_actions``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import MeasureKind, MeasureStatus, ReCheck, SignOff
+from .models import MeasureKind, MeasureStatus, ReCheck, SignOff, UpwardDocument
 
 Status = MeasureStatus
 
@@ -220,4 +223,98 @@ def measure_actions(user, measure, *, pending_extension=None) -> MeasureActions:
         extension_waiting=pending_extension is not None and not decides,
         add_evidence=can("add_evidence"),
         edit=can("edit_measure"),
+    )
+
+
+# ---------------------------------------------------------------------------- documents handed upward
+
+# The document's state machine (UpwardDocument.State), each step with the rule that allows it:
+#     draft → submitted        submit     submit_upward (the organisation's secretary, signing)
+#     returned → submitted     resubmit   submit_upward (a new version)
+#     submitted → returned     return     review_upward (a supervisor above, with comments)
+#     submitted → approved     approve    review_upward
+# Approved is final: the approved plan is the one the ledger is worked through (changes to
+# it are 方案调整 requests); a later report is a new document (the next ``sequence``).
+# Only a draft or a returned document is edited; under review it waits for the decision.
+DocState = UpwardDocument.State
+
+
+@dataclass(frozen=True)
+class DocumentTransition:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    perm: str
+
+
+DOCUMENT_TRANSITIONS: tuple[DocumentTransition, ...] = (
+    DocumentTransition("submit", (DocState.DRAFT, DocState.RETURNED), DocState.SUBMITTED, "submit_upward"),
+    DocumentTransition("return", (DocState.SUBMITTED,), DocState.RETURNED, "review_upward"),
+    DocumentTransition("approve", (DocState.SUBMITTED,), DocState.APPROVED, "review_upward"),
+)
+_DOCUMENT_STEPS = {t.name: t for t in DOCUMENT_TRANSITIONS}
+# Review decisions (Review.Decision values) and the step each one takes.
+REVIEW_STEPS = {"returned": "return", "approved": "approve"}
+
+
+def document_step(name: str) -> DocumentTransition:
+    return _DOCUMENT_STEPS[name]
+
+
+def document_is_editable(document) -> bool:
+    """The draft is open while nobody reviews it and nothing is final."""
+    return document.state in (DocState.DRAFT, DocState.RETURNED)
+
+
+def document_submit_refusal(document, missing: list[str]) -> str | None:
+    """Why ``document`` may not be submitted now (``missing``: the labels of its required
+    sections still empty, from the document kind's schema), or None."""
+    if document.state == DocState.SUBMITTED:
+        return _("这份文书已报送，正在等待审核，不能重复报送。")
+    if document.state == DocState.APPROVED:
+        return _("这份文书已审核通过，不能再次报送。")
+    if missing:
+        return _("以下必填部分尚未填写：%(sections)s。") % {"sections": _("、").join(missing)}
+    return None
+
+
+def review_refusal(document, version, latest_number: int, decided: bool) -> str | None:
+    """Why ``version`` of ``document`` may not be decided now, or None: only the latest
+    version of a document under review, and each version once."""
+    if version.number != latest_number:
+        return _("第 %(n)s 版已被第 %(latest)s 版取代，请审核最新版本。") % {
+            "n": version.number,
+            "latest": latest_number,
+        }
+    if decided or document.state != DocState.SUBMITTED:
+        return _("第 %(n)s 版已审核，不能重复审核。") % {"n": version.number}
+    return None
+
+
+@dataclass(frozen=True)
+class DocumentActions:
+    """What the document page offers one user on one document, in its current state."""
+
+    edit: bool = False  # the editor, the draft's files and preview
+    submit: bool = False  # the submit form with the attestation
+    review: bool = False  # approve / return the latest version
+    waiting: bool = False  # submitted: the secretary waits for the decision
+    final: bool = False  # approved
+
+
+def document_actions(user, document) -> DocumentActions:
+    """What ``user`` may do on ``document`` now (no queries: permissions come from the
+    user's cached memberships, the organisation is loaded with the document)."""
+
+    def can(rule: str) -> bool:
+        return user.has_perm(f"rectification.{rule}", document)
+
+    open_ = document_is_editable(document)
+    under_review = document.state in document_step("approve").sources
+    return DocumentActions(
+        edit=open_ and can("edit_upward"),
+        submit=open_ and can("submit_upward"),
+        review=under_review and can("review_upward"),
+        waiting=under_review,
+        final=document.state == DocState.APPROVED,
     )

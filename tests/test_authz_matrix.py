@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from rectification import services
-from rectification.models import Bulletin, BulletinVersion
+from rectification.models import Bulletin, BulletinVersion, SubmittedVersion, UpwardDocument
 
 from . import factories as f
 
@@ -75,6 +75,14 @@ def _recheck(o: SimpleNamespace) -> dict:
 
     recheck, _created = ReCheck.objects.get_or_create(measure=o.measure, due_on=o.measure.due_on)
     return {"pk": recheck.pk}
+
+
+def _upward(o: SimpleNamespace) -> dict:
+    return {"pk": o.upward.pk}
+
+
+def _upward_version(o: SimpleNamespace) -> dict:
+    return {"pk": o.upward_version.pk}
 
 
 MATRIX: dict[str, Entry] = {
@@ -185,6 +193,25 @@ MATRIX: dict[str, Entry] = {
         get="L 405 405 405 405", post="L 302 404 302 403", kw=lambda o: {"pk": o.evidence.pk}
     ),
     "rectification:signoff_queue": Entry(get="L 403 403 200 403", post="L 405 405 405 405"),
+    # Documents handed upward (internal): the secretary and members of A and the supervisors
+    # above read them (staff: 403); the secretary edits, previews, downloads the draft and
+    # submits (an empty POST is an invalid form, 400); a supervisor reviews (empty: 400).
+    # Opening a document redirects to its page.
+    "rectification:upward_open": Entry(
+        get="L 403 404 302 302",
+        post="L 405 405 405 405",
+        kw=lambda o: {"pk": o.inspection.pk, "kind": "plan", "sequence": 1},
+    ),
+    "rectification:upward_document": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_upward),
+    "rectification:upward_edit": Entry(get="L 405 405 405 405", post="L 403 404 400 403", kw=_upward),
+    "rectification:upward_submit": Entry(get="L 405 405 405 405", post="L 403 404 400 403", kw=_upward),
+    "rectification:upward_preview": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_upward),
+    "rectification:upward_draft_pdf": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_upward),
+    "rectification:upward_draft_docx": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_upward),
+    "rectification:upward_version_pdf": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_upward_version),
+    "rectification:upward_version_docx": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_upward_version),
+    "rectification:upward_review": Entry(get="L 405 405 405 405", post="L 403 404 403 400", kw=_upward_version),
+    "rectification:review_queue": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
 }
 
 
@@ -241,7 +268,20 @@ def _side(organisation, staff, person) -> SimpleNamespace:
     )
     o.bulletin = Bulletin.objects.create(inspection=o.inspection)
     o.published = _published(f.inspection(organisation=organisation, feedback_on=dt.date(2024, 12, 30)), staff)
+    o.upward, o.upward_version = _submitted_plan(o.inspection, staff)
     return o
+
+
+def _submitted_plan(inspection, user) -> tuple[UpwardDocument, SubmittedVersion]:
+    """The inspection's plan under review, version 1 (rows only: no rendering)."""
+    document = UpwardDocument.objects.create(
+        inspection=inspection, kind=UpwardDocument.Kind.PLAN, state=UpwardDocument.State.SUBMITTED
+    )
+    version = SubmittedVersion.objects.create(
+        document=document, number=1, text="方案", html="<p>方案</p>", pdf=b"%PDF-1.4\n%%EOF\n", docx=b"PK\x03\x04",
+        sha256="0" * 64, docx_sha256="2" * 64, attestation="签字背书", signed_by=user,
+    )  # fmt: skip
+    return document, version
 
 
 def _published(inspection, user) -> BulletinVersion:

@@ -252,8 +252,8 @@ def test_bulletin_index_lists_visible_inspections(client, small, personas, djang
     f.inspection(organisation=personas.tree.b)
     client.force_login(personas.supervisor)
     # session, user, memberships (scope), inspections with counts, unread-notification
-    # count: however many inspections
-    with django_assert_num_queries(5):
+    # count, documents awaiting the supervisor's review (menu): however many inspections
+    with django_assert_num_queries(6):
         response = client.get(reverse("rectification:bulletin_index"))
     assert response.status_code == 200
     assert response.content.decode().count("/bulletin/versions/") == 3  # A's two and B's, below the street

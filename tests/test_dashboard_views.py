@@ -204,8 +204,9 @@ def test_export_query_budget(client, board, personas, django_assert_num_queries,
 
 
 # Request (3), the roll-up roots (1); organisations below the root, inspections grouped by
-# organisation, measures grouped by organisation, late documents (4); the page's chrome (1).
-ROLLUP_QUERIES = REQUEST + 1 + 4 + CHROME
+# organisation, measures grouped by organisation, late documents (4); the page's chrome, and
+# the count of documents awaiting the supervisor's review in their menu (1).
+ROLLUP_QUERIES = REQUEST + 1 + 4 + CHROME + 1
 
 
 @pytest.mark.parametrize("extra", [0, 20])

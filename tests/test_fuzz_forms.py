@@ -36,7 +36,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from rectification import services
-from rectification.models import Inspection, Measure, ReCheck
+from rectification.documents.kinds.upward import SECTIONS
+from rectification.models import Inspection, Measure, ReCheck, UpwardDocument
 
 from .test_authz_matrix import MATRIX, PERSONAS
 from .test_authz_matrix import world as world  # a fixture, used by fuzz_world
@@ -85,9 +86,12 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 UNREACHABLE = {
     "rectification:ledger_import_confirm": "needs an uploaded workbook: see test_ledger_import_with_hostile_workbooks",
     "rectification:public_bulletin_list": "GET only",
+    "rectification:upward_review": "a supervisor's form (these clients are the secretary's and the public's): "
+    "see test_upward_views.test_hostile_review_input_is_refused_or_cleaned",
 }
 FIELD_TEXT_TYPES = {"text", "search", "password", "email", "url", "tel", ""}
 VERSION_FIELDS = {"version", "expected_version"}
+REQUIRED_TICKS = {"attest"}  # checkboxes a valid submission has ticked
 BINARY_SUFFIXES = (".pdf", ".xlsx", ".docx")
 
 
@@ -247,6 +251,11 @@ def fuzz_world(world):
     a.done = f.measure(finding=a.finding, owners=[a.person], status=Measure.Status.DONE, progress="已完成。")
     ReCheck.objects.create(measure=a.done, due_on=dt.date(2025, 9, 30))
     services.measure_change_status(measure=a.awaiting, user=staff, to_status=Measure.Status.AWAITING_SIGN_OFF)
+    # A report in draft, every section filled: its page shows the editor and the submit form
+    # (the plan is under review).
+    filled = {"text": "整改", "lines": ["整改"], "date": "2025-06-30"}
+    content = {s.key: filled[s.kind] for s in SECTIONS[UpwardDocument.Kind.REPORT]}
+    a.report = UpwardDocument.objects.create(inspection=a.inspection, kind=UpwardDocument.Kind.REPORT, content=content)
     return world
 
 
@@ -262,6 +271,7 @@ def _pages(w) -> list[tuple[str, str]]:
                 url = reverse(name, kwargs=entry.kw(w.a) if entry.kw else None)
                 pages.append((persona, url + ("?" + entry.query(w.a) if entry.query else "")))
     pages.append(("secretary_a", reverse("rectification:measure_detail", args=[w.a.awaiting.pk])))
+    pages.append(("secretary_a", reverse("rectification:upward_document", args=[w.a.report.pk])))
     return pages
 
 
@@ -424,13 +434,18 @@ def test_hostile_query_strings_on_every_page(fuzz_world):
 
 
 @pytest.mark.django_db
+def _tick(f: FormField) -> str | None:
+    return "on" if f.kind == "checkbox" and f.name in REQUIRED_TICKS else None
+
+
 def test_a_valid_submission_of_each_form_succeeds(fuzz_world):
     """The fuzz reaches the services: the untouched forms (plus text) are accepted."""
     w = fuzz_world
     refused = []
     for name, (persona, _page, form) in _discover(w).items():
         with transaction.atomic():
-            data = _submission(form, lambda f: "整改" if _is_text(f) and not f.value else None)
+            # Plus the ticks a person must give (the 签字背书 before submitting a document).
+            data = _submission(form, lambda f: "整改" if _is_text(f) and not f.value else _tick(f))
             response = _client(w, persona).post(urlsplit(form.action).path, data)
             status = response.status_code
             if status == 400:

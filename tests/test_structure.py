@@ -413,14 +413,15 @@ def test_tree_page_queries_do_not_grow(client, personas, insp_a, size, django_as
     url = reverse("rectification:inspection_detail", args=[insp_a.pk])
     client.force_login(personas.secretary_a)
     # Queries: session, user, memberships (scope), inspection, people of the organisation
-    # (for the add forms), categories, findings, measures with leader, owners; the top
-    # bar's unread-notification count.
-    with django_assert_num_queries(10):
+    # (for the add forms), categories, findings, measures with leader, owners, the plan's and
+    # reports' states (their links); the top bar's unread-notification count.
+    with django_assert_num_queries(11):
         body = client.get(url).content.decode()
     assert body.count('class="tree-measure"') == 2 * size**3
     client.force_login(personas.supervisor)
-    # Read-only viewers get no add forms, hence no people list.
-    with django_assert_num_queries(9):
+    # Read-only viewers get no add forms, hence no people list; a supervisor's menu counts
+    # the documents awaiting their review.
+    with django_assert_num_queries(11):
         body = client.get(url).content.decode()
     assert body.count('class="tree-measure"') == 2 * size**3
 

@@ -29,6 +29,10 @@ class Kind:
     DOCUMENT_DUE_SOON = "document_due_soon"
     DOCUMENT_OVERDUE = "document_overdue"
     SUMMARY = "summary"  # one per person and sweep, when the sweep had several notices for them
+    # Documents handed upward; the key is "<kind>:<document id>:<version number>".
+    UPWARD_SUBMITTED = "upward_submitted"
+    UPWARD_RETURNED = "upward_returned"
+    UPWARD_APPROVED = "upward_approved"
 
 
 KIND_LABELS = {
@@ -46,6 +50,9 @@ KIND_LABELS = {
     Kind.DOCUMENT_DUE_SOON: gettext_lazy("报送临期"),
     Kind.DOCUMENT_OVERDUE: gettext_lazy("报送超期"),
     Kind.SUMMARY: gettext_lazy("提醒汇总"),
+    Kind.UPWARD_SUBMITTED: gettext_lazy("文书报送"),
+    Kind.UPWARD_RETURNED: gettext_lazy("文书退回"),
+    Kind.UPWARD_APPROVED: gettext_lazy("文书审核通过"),
 }
 
 
@@ -58,6 +65,8 @@ _LIST_LINKS = {
     Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1"),
     Kind.SUMMARY: ("rectification:home", ""),  # the to-do home lists what the notices were about
 }
+# Notices about a document handed upward lead to its page, named by the key.
+_REVIEW_KINDS = {Kind.UPWARD_SUBMITTED, Kind.UPWARD_RETURNED, Kind.UPWARD_APPROVED}
 
 
 def notification_path(notification: Notification) -> str:
@@ -67,6 +76,8 @@ def notification_path(notification: Notification) -> str:
         return reverse("rectification:measure_detail", args=[notification.measure_id])
     if notification.kind in _DOCUMENT_KINDS:
         return _document_path(notification.key)
+    if notification.kind in _REVIEW_KINDS:
+        return reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
     view, query = _LIST_LINKS.get(notification.kind, ("", ""))
     return reverse(view) + query if view else ""
 

@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Measure, Notification
+from ..models import Measure, Membership, Notification
 from ..permissions import secretary_filter, secretary_memberships
 from .notification_kinds import Kind
 from .outbox import deliveries_queue
@@ -208,3 +208,55 @@ def notice_extension(extension) -> int:
         )
         recipients, key = [extension.requested_by], f"extension_decided:{extension.pk}"
     return notify(recipients=recipients, kind=Kind.EXTENSION, message=message, key=key, measure=measure)
+
+
+# ---------------------------------------------------------------------------- documents handed upward
+
+
+def upward_reviewers(organisation) -> list:
+    """Who hears of a submission: the supervisors of the nearest organisation up the tree
+    (the organisation itself first) that has supervisor accounts. A community's plan goes
+    to its street first, as on paper (via the street's 党工委); the district hears only
+    where no street supervisor exists, so it is not told of every community's drafts.
+    Every supervisor above may still review it (permissions.review_upward). One query."""
+    ancestor_ids = [int(part) for part in organisation.path.strip("/").split("/") if part]
+    rows = Membership.objects.filter(
+        organisation_id__in=ancestor_ids, role=Membership.Role.SUPERVISOR, user__is_active=True
+    ).select_related("user")
+    by_org: dict[int, list] = {}
+    for row in rows:
+        by_org.setdefault(row.organisation_id, []).append(row.user)
+    nearest = next((pk for pk in reversed(ancestor_ids) if pk in by_org), None)
+    return by_org.get(nearest, [])
+
+
+def _document_name(document) -> str:
+    organisation = document.inspection.organisation.short_name
+    name = document.get_kind_display()
+    if document.sequence > 1:
+        name = _("%(name)s（第 %(n)s 次）") % {"name": name, "n": document.sequence}
+    return f"{organisation}《{name}》"
+
+
+@in_record_language
+def notice_upward_submitted(document, version) -> int:
+    """A submission → the reviewing supervisors (see upward_reviewers)."""
+    message = _("{document}第 {n} 版已报送，请审核。").format(document=_document_name(document), n=version.number)
+    key = f"{Kind.UPWARD_SUBMITTED}:{document.pk}:{version.number}"
+    recipients = upward_reviewers(document.inspection.organisation)
+    return notify(recipients=recipients, kind=Kind.UPWARD_SUBMITTED, message=message, key=key)
+
+
+@in_record_language
+def notice_upward_reviewed(document, version, review) -> int:
+    """A return (with the comments) or an approval → the organisation's secretary."""
+    name, n = _document_name(document), version.number
+    if review.decision == review.Decision.RETURNED:
+        kind = Kind.UPWARD_RETURNED
+        message = _("{document}第 {n} 版被退回修改：{comments}").format(document=name, n=n, comments=review.comments)
+    else:
+        kind, message = Kind.UPWARD_APPROVED, _("{document}第 {n} 版已审核通过。").format(document=name, n=n)
+    recipients = [
+        row.user for row in secretary_memberships([document.inspection.organisation_id]).select_related("user")
+    ]
+    return notify(recipients=recipients, kind=kind, message=message, key=f"{kind}:{document.pk}:{n}")

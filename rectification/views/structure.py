@@ -30,6 +30,7 @@ from ..forms.structure import (
 )
 from ..models import Category, Finding, Inspection, Measure
 from ..permissions import denial_message, measure_scope, require, visible_organisations
+from ..selectors.reviews import upward_links
 from ..services.measures import ConflictError
 from ..services.structure import INSPECTION_FIELDS
 
@@ -108,6 +109,12 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "people": people,
         "kinds": Measure.Kind.choices,
+        # The plan and reports handed upward, for whoever reads them (views/upward.py).
+        "upward_links": (
+            upward_links(inspection=inspection)
+            if request.user.has_perm("rectification.view_upward", inspection)
+            else []
+        ),
     }
     return render(request, "rectification/inspection_detail.html", context)
 
