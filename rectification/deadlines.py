@@ -26,11 +26,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models import UpwardDocument
-from .text import chinese_numeral
 from .workflow import add_months
 
 logger = logging.getLogger(__name__)
@@ -151,17 +149,6 @@ def late_q(today: dt.date, prefix: str = "") -> Q:
 def is_late(state: str, due_on: dt.date | None, today: dt.date) -> bool:
     """The same rule for one document."""
     return state in NOT_SUBMITTED and due_on is not None and due_on < today
-
-
-def document_label(kind: str, sequence: int) -> str:
-    """「整改方案」, 「整改情况报告」, and for later reports 「第二次整改情况报告」."""
-    if kind == Kind.PLAN:
-        return str(Kind.PLAN.label)
-    if sequence <= 1:
-        return str(Kind.REPORT.label)
-    # 第二次 in Chinese, "no. 2" in English: the numeral follows the language.
-    numeral = chinese_numeral(sequence) if (get_language() or "zh").startswith("zh") else str(sequence)
-    return _("第{n}次整改情况报告").format(n=numeral)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.utils.timezone import localdate
 
 from fuhua.settings import _report_due_months
 from rectification import deadlines, services
-from rectification.models import Inspection, Notification, ReportingRules, UpwardDocument
+from rectification.models import Inspection, Notification, ReportingRules, UpwardDocument, document_label
 from rectification.selectors.deadlines import rules_for_paths
 from rectification.services.document_deadlines import OVERDUE_NOTICE_WINDOW_DAYS, documents_schedule
 from rectification.services.notification_kinds import notification_path
@@ -116,7 +116,7 @@ def test_rule_text_names_whose_rule_it_is():
     assert deadlines.rule_text(rule(15, (1, 3))) == (
         "按系统默认规定：反馈后 15 天内报送整改方案，1、3 个月后分别报送整改情况报告"
     )
-    assert deadlines.document_label(REPORT, 2) == "第二次整改情况报告"
+    assert document_label(REPORT, 2) == "第二次整改情况报告"
 
 
 # ---------------------------------------------------------------- whose rules: the selector

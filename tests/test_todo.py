@@ -11,8 +11,10 @@ import time_machine
 from django.urls import reverse
 
 from rectification import services
-from rectification.models import Measure, ReCheck
+from rectification.documents.kinds.upward import SECTIONS
+from rectification.models import Measure, ReCheck, Review, UpwardDocument
 from rectification.selectors.todo import todo_for
+from rectification.services import upward
 
 from . import factories as f
 
@@ -131,17 +133,18 @@ def test_the_home_page_runs_a_fixed_number_of_queries(client, personas, work, dj
     with django_assert_num_queries(8):
         assert client.get(reverse("rectification:home")).status_code == 200
     client.force_login(personas.secretary_a)
-    # … plus the sign-off queue, the extension requests, the due re-checks and the
-    # overdue measures per organisation: 12.
-    with django_assert_num_queries(12):
+    # … plus the sign-off queue, the extension requests, the due re-checks, the documents
+    # returned from above and the overdue measures per organisation: 13.
+    with django_assert_num_queries(13):
         assert client.get(reverse("rectification:home")).status_code == 200
     client.force_login(personas.supervisor)
-    # staff's 8 plus the overdue measures per organisation: 9.
-    with django_assert_num_queries(9):
+    # staff's 8 plus the overdue measures per organisation, the documents awaiting their
+    # review, and the menu's count of the same (the 「报送审核」 link): 11.
+    with django_assert_num_queries(11):
         assert client.get(reverse("rectification:home")).status_code == 200
     for i in range(10):  # more data, the same queries
         f.measure_in(personas.tree.a, due_on=dt.date(2025, 1, i + 1), owners=[personas.person_staff_a])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         client.get(reverse("rectification:home"))
 
 
@@ -176,3 +179,35 @@ def test_a_visitor_is_led_to_the_published_bulletins(client, personas):
     assert personas.tree.b.name not in body  # nothing published there
     login = client.get(reverse("login")).content.decode()
     assert reverse("rectification:public_index") in login
+
+
+@pytest.mark.django_db
+def test_documents_handed_upward_wait_on_both_sides(client, personas, measure_a, settings, tmp_path):
+    """A submitted plan is on the supervisor's to-do, counted as the review queue lists it;
+    once returned, it is on the secretary's, named and linked to its page."""
+    settings.BULLETIN_FONTS, settings.BULLETIN_PDF_CACHE_DIR = "free", tmp_path / "cache"
+    p = personas
+    plan = upward.upward_document_open(
+        inspection=measure_a.finding.category.inspection, kind=UpwardDocument.Kind.PLAN, user=p.secretary_a
+    )
+    values = {"text": "按要求开展整改。", "lines": ["组长：李书记"], "date": "2025-06-30"}
+    content = {s.key: values[s.kind] for s in SECTIONS[plan.kind]}
+    plan = upward.upward_update(document=plan, user=p.secretary_a, content=content, expected_version=plan.version)
+    version = upward.upward_submit(
+        document=plan, user=p.secretary_a, attestation_confirmed=True, expected_version=plan.version
+    )
+    assert _items(p.supervisor)["review_queue"] == 1
+    client.force_login(p.supervisor)
+    assert len(client.get(reverse("rectification:review_queue")).context["documents"]) == 1
+    assert "returned_documents" not in _items(p.secretary_a)
+
+    upward.upward_review(
+        submitted_version=version, user=p.supervisor, decision=Review.Decision.RETURNED, comments="请补充"
+    )
+    assert "review_queue" not in _items(p.supervisor)  # nothing waits any more: the item is dropped
+    assert _items(p.secretary_a)["returned_documents"] == 1
+    assert "returned_documents" not in _items(p.staff_a)  # the secretary revises, not the staff
+    client.force_login(p.secretary_a)
+    body = client.get(reverse("rectification:home")).content.decode()
+    assert reverse("rectification:upward_document", args=[plan.pk]) in body
+    assert "《整改方案》" in body

@@ -66,7 +66,7 @@ def test_plan_submitted_returned_resubmitted_and_approved(live_server, browser, 
     page.wait_for_selector("#editor")
     document = UpwardDocument.objects.get(inspection=inspection, kind="plan")
     assert page.url == f"{url}/upward/{document.pk}/"
-    page.fill("textarea[name=requirements]", "坚持问题导向，逐项落实巡察反馈意见。")
+    page.fill("textarea[name=general_requirements]", "坚持问题导向，逐项落实巡察反馈意见。")
     page.click("#editor >> text=保存草稿")
     page.wait_for_selector("#messages >> text=草稿已保存")
     # A required section is still empty: the submission says which, and nothing is sent.
@@ -148,7 +148,7 @@ def test_the_secretary_and_the_supervisor_on_a_phone(live_server, browser, perso
     document = UpwardDocument.objects.create(inspection=inspection, kind="plan")
     phone = _as(browser, live_server, "secretary_a", PHONE, is_mobile=True, has_touch=True)
     phone.goto(f"{live_server.url}/upward/{document.pk}/")
-    phone.fill("textarea[name=requirements]", "坚持问题导向。")
+    phone.fill("textarea[name=general_requirements]", "坚持问题导向。")
     phone.fill("textarea[name=safeguards]", "加强组织领导。")
     phone.click("#editor >> text=保存草稿")
     phone.wait_for_selector("#messages >> text=草稿已保存")

@@ -300,6 +300,8 @@ def test_upward_text_is_the_document_as_plain_text(demo):
 
 def test_render_document_command(demo, tmp_path, settings):
     settings.BULLETIN_PDF_CACHE_DIR = tmp_path / "cache"
+    # Loading the demo schedules its documents; without a row the command renders the default draft.
+    UpwardDocument.objects.filter(inspection=demo).delete()
     out, err = io.StringIO(), io.StringIO()
     pdf, word = tmp_path / "plan.pdf", tmp_path / "plan.docx"
     call_command(

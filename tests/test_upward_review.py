@@ -157,8 +157,8 @@ def test_open_creates_one_draft_and_refuses_what_cannot_exist(personas, plan, me
 
 
 def test_edit_saves_and_checks_the_content(personas, plan):
-    saved = _edit(plan, personas.secretary_a, {**_filled(PLAN), "requirements": "  要求\x07一。  "})
-    assert saved.version == 2 and saved.content["requirements"] == "要求一。"
+    saved = _edit(plan, personas.secretary_a, {**_filled(PLAN), "general_requirements": "  要求\x07一。  "})
+    assert saved.version == 2 and saved.content["general_requirements"] == "要求一。"
     date_keys = [s.key for s in SECTIONS[PLAN] if s.kind == "date"]
     text_key = next(s.key for s in SECTIONS[PLAN] if s.kind == "text")
     before = _snapshot(plan)
@@ -175,13 +175,13 @@ def test_edit_saves_and_checks_the_content(personas, plan):
 
 
 def test_a_stale_form_and_a_stranger_change_nothing(personas, plan):
-    _edit(plan, personas.secretary_a, {"requirements": "第一稿。"})
+    _edit(plan, personas.secretary_a, {"general_requirements": "第一稿。"})
     before = _snapshot(plan)
     with pytest.raises(svc.UpwardConflictError, match="请刷新页面"):
-        _edit(plan, personas.secretary_a, {"requirements": "旧表单。"}, expected=1)
+        _edit(plan, personas.secretary_a, {"general_requirements": "旧表单。"}, expected=1)
     for user in (personas.staff_a, personas.member_a, personas.supervisor):
         with pytest.raises(PermissionDenied):
-            _edit(plan, user, {"requirements": "越权。"})
+            _edit(plan, user, {"general_requirements": "越权。"})
     assert _snapshot(plan) == before
 
 
@@ -223,7 +223,7 @@ def test_submission_freezes_the_signed_version(personas, plan, measure_a):
 def test_submitting_twice_and_a_stale_or_unauthorised_submission(personas, plan):
     _edit(plan, personas.secretary_a, _filled(PLAN))
     stale = UpwardDocument.objects.get(pk=plan.pk).version
-    _edit(plan, personas.secretary_a, {"requirements": "又改了一稿。"})
+    _edit(plan, personas.secretary_a, {"general_requirements": "又改了一稿。"})
     before = _snapshot(plan)
     with pytest.raises(svc.UpwardConflictError):
         _submit(plan, personas.secretary_a, expected=stale)
@@ -238,7 +238,7 @@ def test_submitting_twice_and_a_stale_or_unauthorised_submission(personas, plan)
     with pytest.raises(ValidationError, match="不能重复报送"):
         _submit(plan, personas.secretary_a, expected=form_version)
     with pytest.raises(ValidationError, match="不能修改"):
-        _edit(plan, personas.secretary_a, {"requirements": "审核中再改。"})
+        _edit(plan, personas.secretary_a, {"general_requirements": "审核中再改。"})
     assert _snapshot(plan) == before
 
 
@@ -292,7 +292,7 @@ def test_reviewing_refuses_strangers_and_the_street_secretary(personas, more, pl
 def test_resubmission_is_a_new_version_and_the_old_one_cannot_be_decided(personas, more, plan, submitted):
     secretary, supervisor = personas.secretary_a, personas.supervisor
     svc.upward_review(submitted_version=submitted, user=supervisor, decision="returned", comments="请补充。")
-    _edit(plan, secretary, {"requirements": "补充后的总体要求。"})
+    _edit(plan, secretary, {"general_requirements": "补充后的总体要求。"})
     second = _submit(plan, secretary)
     assert second.number == 2 and second.text != submitted.text and second.sha256 != submitted.sha256
     before = _snapshot(plan)
@@ -308,7 +308,7 @@ def test_resubmission_is_a_new_version_and_the_old_one_cannot_be_decided(persona
     with pytest.raises(ValidationError, match="已审核通过"):
         _submit(plan, secretary)
     with pytest.raises(ValidationError, match="不能修改"):
-        _edit(plan, secretary, {"requirements": "通过后再改。"})
+        _edit(plan, secretary, {"general_requirements": "通过后再改。"})
     assert _snapshot(plan) == before
 
 

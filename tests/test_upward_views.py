@@ -127,7 +127,7 @@ def plan(personas, measure_a):
 
 
 def _post_content(client, plan, version: int, **content):
-    data = {"expected_version": version, "requirements": "总体要求。", "safeguards": "保障措施。", **content}
+    data = {"expected_version": version, "general_requirements": "总体要求。", "safeguards": "保障措施。", **content}
     return client.post(reverse("rectification:upward_edit", args=[plan.pk]), data)
 
 
@@ -144,7 +144,7 @@ def test_the_secretary_drafts_and_submits_through_the_page(client, personas, pla
         assert response.status_code == 400 and UpwardDocument.objects.get(pk=plan.pk).version == 1
     assert _post_content(client, plan, 1).status_code == 302
     # A stale form: 409 with the message.
-    response = _post_content(client, plan, 1, requirements="旧的。")
+    response = _post_content(client, plan, 1, general_requirements="旧的。")
     assert response.status_code == 409 and "请刷新页面" in response.content.decode()
     # Without the attestation: refused, nothing submitted.
     submit = reverse("rectification:upward_submit", args=[plan.pk])

@@ -39,6 +39,7 @@ from .upward import (
     Review,
     SubmittedVersion,
     UpwardDocument,
+    document_label,
 )
 
 # isort: on
@@ -98,4 +99,5 @@ __all__ = [
     "Review",
     "SubmittedVersion",
     "UpwardDocument",
+    "document_label",
 ]

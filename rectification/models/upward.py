@@ -12,9 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..text import chinese_numeral
 from .inspections import Inspection
 
 
@@ -58,7 +60,23 @@ class UpwardDocument(models.Model):
         indexes = [models.Index(fields=["state", "due_on"], name="upward_document_state_due")]
 
     def __str__(self) -> str:
-        return f"{self.inspection.organisation.short_name} · {self.get_kind_display()}"
+        return f"{self.inspection.organisation.short_name} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        return document_label(self.kind, self.sequence)
+
+
+def document_label(kind: str, sequence: int) -> str:
+    """「整改方案」, 「整改情况报告」, and for later reports 「第二次整改情况报告」: the one name
+    of a document wherever it is shown (pages, notices, the dashboard, the roll-up)."""
+    if kind == UpwardDocument.Kind.PLAN:
+        return str(UpwardDocument.Kind.PLAN.label)
+    if sequence <= 1:
+        return str(UpwardDocument.Kind.REPORT.label)
+    # 第二次 in Chinese, "no. 2" in English: the numeral follows the language.
+    numeral = chinese_numeral(sequence) if (get_language() or "zh").startswith("zh") else str(sequence)
+    return gettext("第{n}次整改情况报告").format(n=numeral)
 
 
 class SubmittedVersion(models.Model):

@@ -17,14 +17,13 @@ from ..deadlines import (
     ancestor_ids,
     countdown,
     default_rule,
-    document_label,
     due_dates,
     late_q,
     rule_for,
     rule_text,
     stored_rule,
 )
-from ..models import Inspection, ReportingRules, UpwardDocument
+from ..models import Inspection, ReportingRules, UpwardDocument, document_label
 
 RULE_FIELDS = ("organisation_id", "organisation__short_name", "plan_due_days", "report_due_months")
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils.translation import gettext as _
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
-from ..models import Inspection, Review, SubmittedVersion, UpwardDocument
-from ..permissions import review_scope
+from ..models import Inspection, Organisation, Review, SubmittedVersion, UpwardDocument, document_label
+from ..permissions import Role, organisation_scope, review_scope
 
 Kind = UpwardDocument.Kind
 State = UpwardDocument.State
@@ -52,6 +51,18 @@ def review_queue(*, user) -> list[UpwardDocument]:
     )
 
 
+def returned_documents(*, user) -> list[UpwardDocument]:
+    """Documents returned for revision in the organisations where the user is the secretary
+    (the one who revises and resubmits them), oldest due first. Queries: 1."""
+    scope = Q(inspection__organisation__in=Organisation.objects.filter(organisation_scope(user, [Role.SECRETARY])))
+    return list(
+        UpwardDocument.objects.filter(scope, state=State.RETURNED)
+        .select_related("inspection__organisation")
+        .defer("content")
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+
+
 def review_queue_count(*, user) -> int:
     """How many documents await the user's review (the navigation's count). Queries: 1."""
     return _awaiting(user).count()
@@ -90,10 +101,11 @@ def upward_links(*, inspection: Inspection) -> list[DocumentLink]:
     links = []
     for kind, sequence in wanted:
         state = rows.get((kind, sequence))
-        label = str(Kind(kind).label)
-        if sequence > 1:
-            label = _("%(name)s（第 %(n)s 次）") % {"name": label, "n": sequence}
-        links.append(DocumentLink(kind, sequence, label, state, str(State(state).label) if state else ""))
+        links.append(
+            DocumentLink(
+                kind, sequence, document_label(kind, sequence), state, str(State(state).label) if state else ""
+            )
+        )
     return links
 
 

@@ -6,9 +6,10 @@ notification list's unread filter), so a number and the list behind it cannot di
 
 Queries, whoever asks: the person's own measures counted (1) and the most urgent of them
 (1), unread notifications counted (1) and the latest of them (1); someone who signs off
-adds the sign-off queue (1), the extension requests (1) and the due re-checks (1); someone
-who oversees measures (a secretary, a supervisor) adds the overdue measures per
-organisation (1). The memberships are read once per request by permissions.py.
+adds the sign-off queue (1), the extension requests (1), the due re-checks (1) and the
+documents returned from above (1); a supervisor adds the documents awaiting their review
+(1); someone who oversees measures (a secretary, a supervisor) adds the overdue measures
+per organisation (1). The memberships are read once per request by permissions.py.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 
 from ..filters import MeasureFilter
-from ..models import Measure, Notification, ReCheck, due_within_q, overdue_q, sent_back_q, stale_q
+from ..models import Measure, Notification, ReCheck, UpwardDocument, due_within_q, overdue_q, sent_back_q, stale_q
 from ..permissions import Role, holds_role_somewhere, measure_scope, oversees_measures
 from .measures import due_soon_days, mark_deadlines, signoff_awaiting, signoff_extensions
 from .notifications import recheck_list, unread_notifications
+from .reviews import returned_documents, review_queue_count
 
 # How many of the person's own urgent measures, and of their unread notifications, the
 # page names one by one (the counts cover all of them).
@@ -53,6 +55,7 @@ class TodoItem:
     tone: str = ""  # danger (late), warn (needs an answer), info
     measures: list[Measure] = field(default_factory=list)  # the first few, most urgent first
     notifications: list[Notification] = field(default_factory=list)  # the latest few unread
+    documents: list[UpwardDocument] = field(default_factory=list)  # documents handed upward, all of them
     anchor: str = ""  # where on that page, when it shows several lists
     url: str = ""  # filled in by the view
 
@@ -150,16 +153,31 @@ def _decision_items(user) -> list[TodoItem]:
 
 
 def documents_returned_from_above(user) -> list[TodoItem]:
-    """Documents (整改方案, 整改情况报告) a supervisor sent back to this secretary for
-    rework. The documents handed upward are built by a later change, which fills this in
-    with one TodoItem linking to their list; until then nothing is ever returned."""
-    return []
+    """Documents (整改方案, 整改情况报告) a supervisor returned to this secretary for
+    revision (1 query). They are few: every one is named, each linking to its page, and the
+    item leads to the first (the one due soonest)."""
+    documents = returned_documents(user=user)
+    if not documents:
+        return []
+    item = TodoItem(
+        "returned_documents", str(_("被上级退回、需要修改后重新报送的文书")), len(documents), "", tone="warn"
+    )
+    item.documents = documents
+    return [item]
 
 
 def documents_awaiting_review(user) -> list[TodoItem]:
-    """Documents submitted from below that wait for this supervisor's review; filled in
-    by the change that builds the review of the documents handed upward."""
-    return []
+    """Documents submitted from below that wait for this supervisor's review (1 query),
+    counted as the review queue lists them."""
+    return [
+        TodoItem(
+            "review_queue",
+            str(_("报送上来、等待您审核的文书")),
+            review_queue_count(user=user),
+            "rectification:review_queue",
+            tone="warn",
+        )
+    ]
 
 
 def _late_organisations(user, today: dt.date) -> list[LateOrganisation]:

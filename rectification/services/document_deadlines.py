@@ -37,8 +37,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..deadlines import NOT_SUBMITTED, ancestor_ids, document_label, due_dates
-from ..models import Inspection, Membership, Notification, UpwardDocument
+from ..deadlines import NOT_SUBMITTED, ancestor_ids, due_dates
+from ..models import Inspection, Membership, Notification, UpwardDocument, document_label
 from ..permissions import secretary_memberships
 from ..selectors.deadlines import rules_for_paths
 from . import workdays

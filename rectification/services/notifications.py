@@ -231,11 +231,7 @@ def upward_reviewers(organisation) -> list:
 
 
 def _document_name(document) -> str:
-    organisation = document.inspection.organisation.short_name
-    name = document.get_kind_display()
-    if document.sequence > 1:
-        name = _("%(name)s（第 %(n)s 次）") % {"name": name, "n": document.sequence}
-    return f"{organisation}《{name}》"
+    return f"{document.inspection.organisation.short_name}《{document.label}》"
 
 
 @in_record_language

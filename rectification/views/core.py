@@ -30,7 +30,10 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     todo = selectors.todo_for(user=request.user, today=today)
     for item in todo.items:
-        item.url = _url(item.route, item.params) + (f"#{item.anchor}" if item.anchor else "")
+        if item.documents:  # documents handed upward: each has its page, the item leads to the first
+            item.url = reverse("rectification:upward_document", args=[item.documents[0].pk])
+        else:
+            item.url = _url(item.route, item.params) + (f"#{item.anchor}" if item.anchor else "")
     for row in todo.late_organisations:
         row.url = _url("rectification:measure_list", row.params)
     return render(request, "rectification/home.html", {"todo": todo, "today": today})
