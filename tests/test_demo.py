@@ -1,10 +1,29 @@
 """The Fuhua demo data: complete, true to the seed bulletin, and idempotent."""
 
+import datetime as dt
+import json
+
 import pytest
+import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from rectification.devdata.demo import demo_load
-from rectification.models import Category, Finding, Measure, Organisation, SignOff
+from rectification.devdata.demo import REFERENCE_DAY, demo_load
+from rectification.models import (
+    BulletinVersion,
+    Category,
+    Escalation,
+    Finding,
+    Inspection,
+    Measure,
+    Notification,
+    Organisation,
+    Review,
+    SignOff,
+    SubmittedVersion,
+    UpwardDocument,
+)
+from rectification.selectors.reviews import review_queue
 
 
 @pytest.mark.django_db
@@ -57,14 +76,6 @@ def test_loading_twice_changes_nothing(demo, capsys):
 def test_make_run_loads_a_working_day_relative_to_today(capsys, settings):
     """`load_demo` (what `make run` runs) places the dates relative to the day, keeps the
     texts, sweeps and publishes once; a second run changes nothing."""
-    import datetime as dt
-    import json
-
-    import time_machine
-
-    from rectification.devdata.demo import REFERENCE_DAY
-    from rectification.models import BulletinVersion, Escalation, Inspection, Notification
-
     day = dt.date(2027, 3, 10)  # a Wednesday
     with time_machine.travel(dt.datetime(2027, 3, 10, 9, tzinfo=dt.UTC), tick=False):
         call_command("load_demo")
@@ -88,8 +99,19 @@ def test_make_run_loads_a_working_day_relative_to_today(capsys, settings):
     assert Notification.objects.filter(recipient__username="gongzuo").exists()
     assert Escalation.objects.exists()
     assert BulletinVersion.objects.get().bulletin.issued_on == day
+    # The documents handed upward as they went: the plan approved by the street before its
+    # due date, the first report submitted and waiting in the street supervisor's queue.
+    plan, report = UpwardDocument.objects.order_by("kind")  # "plan" < "report"
+    assert (plan.kind, plan.state, report.state) == ("plan", "approved", "submitted")
+    assert SubmittedVersion.objects.get(document=plan).signed_at.date() < plan.due_on
+    assert Review.objects.get().reviewer.username == "jiedao"
+    jiedao = get_user_model().objects.get(username="jiedao")
+    assert [d.pk for d in review_queue(user=jiedao)] == [report.pk]
 
-    counts = {m: m.objects.count() for m in (Measure, Notification, Escalation, BulletinVersion, SignOff)}
+    counts = {
+        m: m.objects.count()
+        for m in (Measure, Notification, Escalation, BulletinVersion, SignOff, SubmittedVersion, Review)
+    }
     with time_machine.travel(dt.datetime(2027, 3, 11, 9, tzinfo=dt.UTC), tick=False):
         call_command("load_demo")  # the next day: still nothing changes
     assert "nothing changed" in capsys.readouterr().out

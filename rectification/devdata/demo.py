@@ -38,13 +38,17 @@ from ..models import (
     Person,
     ProgressEntry,
     ReportingRules,
+    Review,
     SignOff,
+    SubmittedVersion,
+    UpwardDocument,
 )
 from ..services import workdays
 from ..services.bulletins import bulletin_publish
 from ..services.document_deadlines import documents_schedule
 from ..services.organisations import organisation_create
 from ..services.sweep import sweep_run
+from ..services.upward import upward_document_open, upward_review, upward_submit, upward_update
 
 DEMO_PASSWORD = "Fuhua@2025"
 # The district's rule for the documents handed upward (the common one: the plan within 30
@@ -276,6 +280,67 @@ def demo_load(*, path: Path = DEFAULT_PATH, with_users: bool = True, today: dt.d
     return report
 
 
+# The sections the secretary wrote, as the Fuhua committee would have written them.
+DEMO_PLAN_CONTENT = {
+    "general_requirements": (
+        "坚持以习近平新时代中国特色社会主义思想为指导，把巡察整改作为重要政治任务，"
+        "对照反馈问题逐项制定整改措施，做到问题不查清不放过、整改不到位不放过、群众不满意不放过。"
+    ),
+    "safeguards": (
+        "加强组织领导：社区党委书记履行第一责任人职责，班子成员按分工抓好分管领域的整改。\n"
+        "强化督促检查：整改工作领导小组每月召开调度会，逐项对账销号。\n"
+        "严肃追责问责：对整改不力、敷衍整改的，按规定追究责任。"
+    ),
+}
+DEMO_REPORT_CONTENT = {
+    "work_done": (
+        "社区党委召开专题会议研究部署整改工作，成立整改工作领导小组，建立问题、任务、责任三个清单，"
+        "逐项明确责任领导、责任人和完成时限，每月召开调度会推进整改。"
+    ),
+    "next_steps": (
+        "对尚未完成的整改任务，继续按时限推进，完成一项、销号一项；对已完成的整改任务开展回头看，"
+        "防止问题反弹回潮；把整改中形成的好做法固化为长效机制。"
+    ),
+}
+
+
+def _documents_handed_upward(inspection: Inspection, *, today: dt.date) -> list[str]:
+    """The plan as it went up after the feedback, approved by the street; the first report
+    submitted and waiting for the street's review (so that a supervisor's queue shows
+    something). Written through the services, then dated when it would have happened."""
+    if SubmittedVersion.objects.filter(document__inspection=inspection).exists():
+        return []
+    secretary = permissions.secretary_memberships([inspection.organisation_id]).select_related("user").first().user
+    reviewer = get_user_model().objects.get(username="jiedao")
+    documents_schedule(inspection_ids=[inspection.pk])
+    done = []
+    for kind, content in (
+        (UpwardDocument.Kind.PLAN, DEMO_PLAN_CONTENT),
+        (UpwardDocument.Kind.REPORT, DEMO_REPORT_CONTENT),
+    ):
+        document = upward_document_open(inspection=inspection, kind=kind, user=secretary)
+        document = upward_update(document=document, user=secretary, content=content, expected_version=document.version)
+        signed_on = min(today, (document.due_on or today) - dt.timedelta(days=3))
+        version = upward_submit(
+            document=document,
+            user=secretary,
+            attestation_confirmed=True,
+            expected_version=document.version,
+            today=signed_on,
+        )
+        SubmittedVersion.objects.filter(pk=version.pk).update(signed_at=_noon(signed_on))
+        done.append(f"{document.label} submitted")
+        if kind == UpwardDocument.Kind.PLAN:
+            review = upward_review(submitted_version=version, user=reviewer, decision=Review.Decision.APPROVED)
+            Review.objects.filter(pk=review.pk).update(decided_at=_noon(signed_on + dt.timedelta(days=2)))
+            done.append(f"{document.label} approved by {reviewer.username}")
+    return done
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
 def demo_working_day(*, today: dt.date) -> list[str]:
     """What the days up to ``today`` would have done to a freshly loaded demo: the daily
     sweep of the latest working day (flags, reminders, the escalation ladder; on a weekend
@@ -284,8 +349,9 @@ def demo_working_day(*, today: dt.date) -> list[str]:
     sweep_day = today
     while not workdays.is_workday(sweep_day):
         sweep_day -= dt.timedelta(days=1)
-    done = [str(sweep_run(today=sweep_day))]
     inspection = Inspection.objects.select_related("organisation").get(organisation__slug="fuhua", team=DEMO_TEAM)
+    done = _documents_handed_upward(inspection, today=today)
+    done.insert(0, str(sweep_run(today=sweep_day)))
     if not BulletinVersion.objects.filter(bulletin__inspection=inspection).exists():
         secretary = permissions.secretary_memberships([inspection.organisation_id]).select_related("user").first()
         version = bulletin_publish(inspection=inspection, user=secretary.user, today=today)
