@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, QuerySet
 
-from ..models import Bulletin, BulletinVersion, Category, Finding, Inspection, Measure, Organisation
+from ..models import Bulletin, BulletinVersion, Category, Inspection, Measure, Organisation
+from .inspections import category_tree
 
 # Only what the bulletin prints or counts; the internal problem text never leaves here.
 _MEASURE_FIELDS = (
@@ -30,16 +31,8 @@ def bulletin_categories(*, inspection_id: int) -> list[Category]:
 
     Queries: 3 however large the tree (categories, findings, measures).
     """
-    measures = Measure.objects.only(*_MEASURE_FIELDS).order_by("position", "pk")
-    findings = (
-        Finding.objects.only(*_FINDING_FIELDS)
-        .order_by("position", "pk")
-        .prefetch_related(Prefetch("measures", queryset=measures))
-    )
-    return list(
-        Category.objects.filter(inspection_id=inspection_id)
-        .order_by("position", "pk")
-        .prefetch_related(Prefetch("findings", queryset=findings))
+    return category_tree(
+        inspection_id=inspection_id, finding_fields=_FINDING_FIELDS, measures=Measure.objects.only(*_MEASURE_FIELDS)
     )
 
 

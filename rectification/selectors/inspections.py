@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from collections.abc import Sequence
 
-from ..models import Inspection, Measure, Organisation
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from ..models import Category, Finding, Inspection, Measure, Organisation
 from ..permissions import organisation_scope
 
 
@@ -20,4 +22,22 @@ def inspection_list_for_user(*, user) -> QuerySet[Inspection]:
             done_count=Count("categories__findings__measures", filter=done, distinct=True),
         )
         .order_by("-feedback_on", "-pk")
+    )
+
+
+def category_tree(*, inspection_id: int, finding_fields: Sequence[str], measures: QuerySet[Measure]) -> list[Category]:
+    """The inspection's categories in order, each with its findings (only ``finding_fields``)
+    and their ``measures``, in order: what every document of an inspection prints.
+
+    Queries: 3 however large the tree, plus what ``measures`` prefetches itself.
+    """
+    findings = (
+        Finding.objects.only(*finding_fields)
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("measures", queryset=measures.order_by("position", "pk")))
+    )
+    return list(
+        Category.objects.filter(inspection_id=inspection_id)
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("findings", queryset=findings))
     )

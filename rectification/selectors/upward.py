@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 
-from ..models import Category, Finding, Inspection, Measure, Membership, Organisation, Person, UpwardDocument
+from ..models import Category, Inspection, Measure, Membership, Organisation, Person, UpwardDocument
 from ..permissions import secretary_filter
 from .counting import Counts
 from .dashboard import Items, dashboard_items, dashboard_tally, measure_facts
+from .inspections import category_tree
 
 # What the documents print of a measure: the internal ones included (they are never public).
 _MEASURE_FIELDS = (
@@ -31,19 +32,9 @@ def upward_categories(*, inspection_id: int) -> list[Category]:
     measures = (
         Measure.objects.select_related("leader")
         .only(*_MEASURE_FIELDS)
-        .order_by("position", "pk")
         .prefetch_related(Prefetch("owners", queryset=owners))
     )
-    findings = (
-        Finding.objects.only(*_FINDING_FIELDS)
-        .order_by("position", "pk")
-        .prefetch_related(Prefetch("measures", queryset=measures))
-    )
-    return list(
-        Category.objects.filter(inspection_id=inspection_id)
-        .order_by("position", "pk")
-        .prefetch_related(Prefetch("findings", queryset=findings))
-    )
+    return category_tree(inspection_id=inspection_id, finding_fields=_FINDING_FIELDS, measures=measures)
 
 
 @dataclass(frozen=True)
