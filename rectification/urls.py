@@ -32,6 +32,7 @@ urlpatterns = [
     path("inspections/<int:pk>/bulletin.docx", bulletin_views.bulletin_docx, name="bulletin_docx"),
     path("inspections/<int:pk>/bulletin/publish/", bulletin_views.bulletin_publish, name="bulletin_publish"),
     path("inspections/<int:pk>/bulletin/versions/", bulletin_views.bulletin_versions, name="bulletin_versions"),
+    path("inspections/<int:pk>/bulletin/withdraw/", bulletin_views.bulletin_withdraw, name="bulletin_withdraw"),
     path("public/<slug:slug>/bulletins/", bulletin_views.public_bulletin_list, name="public_bulletin_list"),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/",

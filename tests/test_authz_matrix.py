@@ -141,6 +141,14 @@ MATRIX: dict[str, Entry] = {
     "rectification:bulletin_docx": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_inspection),
     "rectification:bulletin_publish": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_inspection),
     "rectification:bulletin_versions": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
+    # Withdrawing a published version: the organisation's secretary only (a complete form:
+    # back to the version list); the supervisor above and the staff are refused.
+    "rectification:bulletin_withdraw": Entry(
+        get="L 405 405 405 405",
+        post="L 403 404 302 403",
+        kw=lambda o: {"pk": o.published.bulletin.inspection_id},
+        data=lambda o: {"number": 1, "reason": "误发布", "confirm": "1"},
+    ),
     # Public bulletin pages need no login: a published version is open to all (the latest
     # address redirects to it); a draft never published is a 404 for all, and so is another
     # organisation's bulletin under this one's address (see test_public_pages_show_...).
