@@ -225,7 +225,9 @@ def test_every_version_withdrawn(client, published, personas):
     start page no longer lists the organisation as having a current bulletin."""
     inspection, v1, _v2 = published
     slug = inspection.organisation.slug
-    assert client.get(reverse("rectification:public_index")).content.decode().count(f"/public/{slug}/") == 1
+    start = client.get(reverse("rectification:public_index")).content.decode()
+    assert start.count(f"/public/{slug}/") == 1
+    assert f"/public/{personas.tree.b.slug}/" not in start  # nothing published, nothing listed
     _withdraw(inspection, personas.secretary_a, number=2)
     _withdraw(inspection, personas.secretary_a, number=1)
     latest = client.get(reverse("rectification:public_bulletin_latest", args=[slug, v1.bulletin_id]))
@@ -242,3 +244,16 @@ def test_the_database_refuses_a_withdrawal_without_who_or_why(published):
     _inspection, _v1, v2 = published
     with pytest.raises(IntegrityError), transaction.atomic():
         BulletinVersion.objects.filter(pk=v2.pk).update(withdrawn_at=WITHDRAWN_AT)
+
+
+def test_a_stale_form_after_every_version_was_withdrawn_still_says_why(client, published, personas):
+    inspection, _v1, _v2 = published
+    _withdraw(inspection, personas.secretary_a, number=1)
+    _withdraw(inspection, personas.secretary_a, number=2)
+    client.force_login(personas.secretary_a)
+    assert (
+        'id="withdraw"'
+        not in client.get(reverse("rectification:bulletin_versions", args=[inspection.pk])).content.decode()
+    )
+    response = _post(client, inspection, number=2, reason="再次撤回。", confirm="1")
+    assert response.status_code == 400 and "不在可用的选项中" in response.content.decode()

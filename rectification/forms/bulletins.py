@@ -88,7 +88,9 @@ class WithdrawForm(forms.Form):
 
     def __init__(self, *args, numbers: list[int], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["number"].choices = [(n, _("第 %(n)s 版") % {"n": n}) for n in numbers]
+        # No version preselected: the secretary picks the one to withdraw.
+        versions = [(n, _("第 %(n)s 版") % {"n": n}) for n in numbers]
+        self.fields["number"].choices = [("", _("请选择版本")), *versions] if versions else []
 
     def clean_reason(self) -> str:
         return strip_control(self.cleaned_data["reason"], CONTROL_CHARS).strip()

@@ -140,7 +140,12 @@ def public_organisations() -> QuerySet[Organisation]:
     Queries: 1.
     """
     return (
-        Organisation.objects.filter(inspections__bulletin__versions__withdrawn_at__isnull=True)
+        Organisation.objects.filter(
+            # One filter() call, one join: a version that exists and is not withdrawn (the
+            # second test alone would also match the NULLs of organisations without any).
+            inspections__bulletin__versions__isnull=False,
+            inspections__bulletin__versions__withdrawn_at__isnull=True,
+        )
         .annotate(latest_published_at=Max("inspections__bulletin__versions__published_at"))
         .order_by("-latest_published_at", "name")
     )

@@ -75,8 +75,10 @@ def _filename(inspection: Inspection, suffix: str) -> str:
 @login_required
 @require_GET
 def bulletin_index(request: HttpRequest) -> HttpResponse:
-    inspections = selectors.inspection_list_for_user(user=request.user)
-    return render(request, "bulletin/index.html", {"inspections": inspections})
+    inspections = list(selectors.inspection_list_for_user(user=request.user))
+    # The editor's link only where the user may edit (the rule reads cached memberships: no query).
+    editable = {i.pk for i in inspections if request.user.has_perm(EDIT, i)}
+    return render(request, "bulletin/index.html", {"inspections": inspections, "editable": editable})
 
 
 def _editor(request: HttpRequest, inspection: Inspection, form: BulletinForm, status: int = 200) -> HttpResponse:
@@ -199,7 +201,8 @@ def _versions_page(
         "versions": versions,
         "current_ids": selectors.current_version_ids(versions),
         "can_edit": request.user.has_perm(EDIT, inspection),
-        "withdraw_form": form if form is not None and form.fields["number"].choices else None,
+        # Shown while a version can be withdrawn, and always when it comes back with errors.
+        "withdraw_form": form if form is not None and (form.is_bound or form.fields["number"].choices) else None,
     }
     return render(request, "bulletin/versions.html", context, status=status)
 
