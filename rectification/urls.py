@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("inspections/", views.inspection_list, name="inspection_list"),
     path("public/", views.public_index, name="public_index"),
+    path("guide/", views.guide, name="guide"),
     # Notifications (the bell) and re-checks (回头看): engineer "jobs".
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read/", notification_views.notification_mark_read, name="notifications_mark_read"),
