@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/fuhua
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PORT ?= 8000
 
-.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick bench-instructions clean backup restore messages
+.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick bench-instructions clean backup restore messages guide
 
 setup:  ## system packages, virtualenv, requirements (skips what is already there)
 	@bash scripts/setup.sh runtime
@@ -55,6 +55,10 @@ bench-instructions: setup-dev  ## instructions per request of the main pages (va
 messages:  ## refresh locale/en/LC_MESSAGES/django.po from the sources (then translate every new entry) and compile the .mo
 	$(PY) manage.py makemessages -l en --no-obsolete --add-location=file --ignore=.venv --ignore=var --ignore=static/vendor --ignore=test-artifacts --ignore=benchmarks
 	$(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var --ignore=benchmarks --ignore=test-artifacts
+
+guide: setup-dev  ## the user guide's screenshots (static/guide/*.png) retaken from the real pages on the demo data (PostgreSQL + headless Chromium, as the browser tests); commit them
+	@bash scripts/ensure-services.sh
+	GUIDE_DIR=static/guide DATABASE_URL=$(PG_TEST_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -p no:cacheprovider -q tests/test_guide_browser.py
 
 backup:  ## database dump + evidence files with a SHA-256 manifest, into var/backups/ (or BACKUP_DIR)
 	$(PY) manage.py backup $(if $(BACKUP_DIR),--dir $(BACKUP_DIR))

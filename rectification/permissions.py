@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from .models import (
     Bulletin,
+    BulletinVersion,
     Category,
     Evidence,
     Finding,
@@ -72,6 +73,7 @@ WHO_MAY = {
     "bulk_change_measure": _SECRETARY,
     "edit_bulletin": _SECRETARY,
     "publish_bulletin": _SECRETARY,
+    "withdraw_bulletin": _SECRETARY,
     "import_ledger": _SECRETARY,
     "start_ledger_import": gettext_lazy("党组织书记"),
     "create_inspection": gettext_lazy("党组织书记"),
@@ -218,6 +220,8 @@ def _org_of(obj) -> Organisation:
         return obj.organisation
     if isinstance(obj, SubmittedVersion):
         obj = obj.document
+    if isinstance(obj, BulletinVersion):
+        obj = obj.bulletin
     if isinstance(obj, Bulletin | Category | UpwardDocument):
         return obj.inspection.organisation
     if isinstance(obj, Finding):
@@ -279,6 +283,9 @@ rules.add_perm("rectification.view_dashboard", is_admin | can_read)
 rules.add_perm("rectification.edit_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.publish_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.view_bulletin", is_admin | can_read)  # its published versions list
+# Withdrawing a published version (撤回) is the publisher's own correction: the organisation's
+# secretary, like publishing; a supervisor above asks them to, it does not do it for them.
+rules.add_perm("rectification.withdraw_bulletin", is_admin | is_secretary)
 rules.add_perm("rectification.delete_evidence", is_admin | is_secretary | (uploaded_it & can_read))
 rules.add_perm("rectification.decide_extension", is_admin | is_secretary)
 # Measure workflow: the responsible people work the measure (progress, status, evidence,

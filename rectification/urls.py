@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("inspections/", views.inspection_list, name="inspection_list"),
     path("public/", views.public_index, name="public_index"),
+    path("guide/", views.guide, name="guide"),
     # Notifications (the bell) and re-checks (回头看): engineer "jobs".
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read/", notification_views.notification_mark_read, name="notifications_mark_read"),
@@ -32,6 +33,7 @@ urlpatterns = [
     path("inspections/<int:pk>/bulletin.docx", bulletin_views.bulletin_docx, name="bulletin_docx"),
     path("inspections/<int:pk>/bulletin/publish/", bulletin_views.bulletin_publish, name="bulletin_publish"),
     path("inspections/<int:pk>/bulletin/versions/", bulletin_views.bulletin_versions, name="bulletin_versions"),
+    path("inspections/<int:pk>/bulletin/withdraw/", bulletin_views.bulletin_withdraw, name="bulletin_withdraw"),
     path("public/<slug:slug>/bulletins/", bulletin_views.public_bulletin_list, name="public_bulletin_list"),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/",

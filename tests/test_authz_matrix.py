@@ -97,6 +97,8 @@ MATRIX: dict[str, Entry] = {
     "rectification:home": Entry(get="302 200 200 200 200", post="405 405 405 405 405"),
     "rectification:inspection_list": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
     "rectification:public_index": Entry(get="200 200 200 200 200", post="405 405 405 405 405"),
+    # The user guide (使用说明) is for everyone, signed in or not.
+    "rectification:guide": Entry(get="200 200 200 200 200", post="405 405 405 405 405"),
     "rectification:healthz": Entry(get="200 200 200 200 200", post="405 405 405 405 405"),
     # Structure editor: everyone who sees the inspection reads the tree; only the secretary
     # edits it. Empty POSTs are invalid forms (400); moves and deletes redirect back.
@@ -140,7 +142,18 @@ MATRIX: dict[str, Entry] = {
     "rectification:bulletin_pdf": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_inspection),
     "rectification:bulletin_docx": Entry(get="L 403 404 200 403", post="L 405 405 405 405", kw=_inspection),
     "rectification:bulletin_publish": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_inspection),
-    "rectification:bulletin_versions": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
+    # The version list of a published bulletin (where the secretary finds the withdrawal form).
+    "rectification:bulletin_versions": Entry(
+        get="L 200 404 200 200", post="L 405 405 405 405", kw=lambda o: {"pk": o.published.bulletin.inspection_id}
+    ),
+    # Withdrawing a published version: the organisation's secretary only (a complete form:
+    # back to the version list); the supervisor above and the staff are refused.
+    "rectification:bulletin_withdraw": Entry(
+        get="L 405 405 405 405",
+        post="L 403 404 302 403",
+        kw=lambda o: {"pk": o.published.bulletin.inspection_id},
+        data=lambda o: {"number": 1, "reason": "误发布", "confirm": "1"},
+    ),
     # Public bulletin pages need no login: a published version is open to all (the latest
     # address redirects to it); a draft never published is a 404 for all, and so is another
     # organisation's bulletin under this one's address (see test_public_pages_show_...).

@@ -91,7 +91,7 @@ UNREACHABLE = {
 }
 FIELD_TEXT_TYPES = {"text", "search", "password", "email", "url", "tel", ""}
 VERSION_FIELDS = {"version", "expected_version"}
-REQUIRED_TICKS = {"attest"}  # checkboxes a valid submission has ticked
+REQUIRED_TICKS = {"attest", "confirm"}  # checkboxes a valid submission has ticked
 BINARY_SUFFIXES = (".pdf", ".xlsx", ".docx")
 
 

@@ -71,3 +71,26 @@ class BulletinForm(forms.ModelForm):
 
 class PublishForm(forms.Form):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
+class WithdrawForm(forms.Form):
+    """Withdrawing a published version: which one, why (shown on its public page), and the
+    tick that says the secretary means it (withdrawal cannot be undone either)."""
+
+    number = forms.TypedChoiceField(label=_("撤回的版本"), coerce=int)
+    reason = forms.CharField(
+        label=_("撤回原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("将显示在该版本的公开页面上，例如：误将未审定的草稿发布。"),
+    )
+    confirm = forms.BooleanField(label=_("我确认撤回该版本：公开页面将不再显示其正文，改为说明已撤回及原因。"))
+
+    def __init__(self, *args, numbers: list[int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # No version preselected: the secretary picks the one to withdraw.
+        versions = [(n, _("第 %(n)s 版") % {"n": n}) for n in numbers]
+        self.fields["number"].choices = [("", _("请选择版本")), *versions] if versions else []
+
+    def clean_reason(self) -> str:
+        return strip_control(self.cleaned_data["reason"], CONTROL_CHARS).strip()

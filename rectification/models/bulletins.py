@@ -79,7 +79,9 @@ class Bulletin(models.Model):
 
 
 class BulletinVersion(models.Model):
-    """A published, frozen bulletin. Never updated after it is written."""
+    """A published, frozen bulletin. Its text and files never change after it is written;
+    a version published by mistake is withdrawn (撤回), which only fills the three
+    ``withdrawn_*`` fields: nothing is deleted, the record keeps who, when and why."""
 
     bulletin = models.ForeignKey(Bulletin, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -91,6 +93,16 @@ class BulletinVersion(models.Model):
     docx_sha256 = models.CharField(max_length=64, blank=True)
     published_at = models.DateTimeField(default=timezone.now)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("撤回人"),
+    )
+    withdrawal_reason = models.TextField(_("撤回原因"), blank=True)
 
     class Meta:
         verbose_name = _("已发布通报")
@@ -98,7 +110,23 @@ class BulletinVersion(models.Model):
         ordering = ["bulletin", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["bulletin", "number"], name="bulletin_version_unique_number"),
+            # A withdrawal always says who and why (services.bulletin_withdraw); a half-filled
+            # record would be a withdrawal nobody can account for.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True, withdrawal_reason="")
+                    | (
+                        models.Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                        & ~models.Q(withdrawal_reason="")
+                    )
+                ),
+                name="bulletin_version_withdrawal_complete",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.bulletin} v{self.number}"
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

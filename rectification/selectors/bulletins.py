@@ -73,20 +73,22 @@ def bulletin_draft(*, inspection: Inspection) -> Bulletin:
 
 
 def bulletin_versions(*, bulletin: Bulletin) -> QuerySet[BulletinVersion]:
-    """The published versions of a draft, newest first, without the heavy columns."""
+    """The published versions of a draft (withdrawn ones included: they are the record),
+    newest first, without the heavy columns, with who published and who withdrew."""
     if bulletin.pk is None:
         return BulletinVersion.objects.none()
     return (
         BulletinVersion.objects.filter(bulletin=bulletin)
         .defer("html", "pdf", "docx")
-        .select_related("published_by")
+        .select_related("published_by", "withdrawn_by")
         .order_by("-number")
     )
 
 
 def public_versions(*, organisation: Organisation) -> QuerySet[BulletinVersion]:
-    """Every published version of the organisation's bulletins, newest inspection and
-    version first, without the heavy columns.
+    """Every published version of the organisation's bulletins (withdrawn ones included,
+    marked: the public list says what was withdrawn), newest inspection and version first,
+    without the heavy columns.
 
     Queries: 1.
     """
@@ -96,6 +98,20 @@ def public_versions(*, organisation: Organisation) -> QuerySet[BulletinVersion]:
         .select_related("bulletin__inspection")
         .order_by("-bulletin__inspection__feedback_on", "-bulletin_id", "-number")
     )
+
+
+def current_version_ids(versions: list[BulletinVersion]) -> set[int]:
+    """The ids of the current versions among ``versions``: per bulletin, the newest one not
+    withdrawn. A withdrawn version is never current, and a bulletin whose versions are all
+    withdrawn has none. Pure: reads what the caller loaded."""
+    current: dict[int, BulletinVersion] = {}
+    for version in versions:
+        if version.withdrawn_at is not None:
+            continue
+        best = current.get(version.bulletin_id)
+        if best is None or version.number > best.number:
+            current[version.bulletin_id] = version
+    return {version.pk for version in current.values()}
 
 
 def public_version(*, organisation: Organisation, bulletin_id: int, number: int) -> BulletinVersion:
@@ -110,13 +126,19 @@ def public_version(*, organisation: Organisation, bulletin_id: int, number: int)
 
 
 def public_organisations() -> QuerySet[Organisation]:
-    """Organisations with at least one published bulletin version, for the public start
-    page (no login), with the date of their latest publication.
+    """Organisations with at least one published bulletin version not withdrawn, for the
+    public start page (no login), with the date of their latest such publication (the
+    filter and the aggregate share one join, so a withdrawn version counts for neither).
 
     Queries: 1.
     """
     return (
-        Organisation.objects.filter(inspections__bulletin__versions__isnull=False)
+        Organisation.objects.filter(
+            # One filter() call, one join: a version that exists and is not withdrawn (the
+            # second test alone would also match the NULLs of organisations without any).
+            inspections__bulletin__versions__isnull=False,
+            inspections__bulletin__versions__withdrawn_at__isnull=True,
+        )
         .annotate(latest_published_at=Max("inspections__bulletin__versions__published_at"))
         .order_by("-latest_published_at", "name")
     )

@@ -5,7 +5,14 @@ one transaction, so a failure leaves nothing half-written.
 """
 
 from .bulk import measures_bulk_update
-from .bulletins import BulletinConflictError, BulletinRenderError, bulletin_publish, bulletin_update
+from .bulletins import (
+    BulletinConflictError,
+    BulletinRenderError,
+    BulletinWithdrawError,
+    bulletin_publish,
+    bulletin_update,
+    bulletin_withdraw,
+)
 from .digest import digest_send
 from .document_deadlines import documents_schedule
 from .evidence import evidence_add, evidence_delete
@@ -46,8 +53,10 @@ from .sweep import sweep_run
 __all__ = [
     "BulletinConflictError",
     "BulletinRenderError",
+    "BulletinWithdrawError",
     "bulletin_publish",
     "bulletin_update",
+    "bulletin_withdraw",
     "ConflictError",
     "evidence_add",
     "evidence_delete",

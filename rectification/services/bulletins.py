@@ -1,4 +1,4 @@
-"""Writes for the bulletin: edit the draft, publish a frozen version."""
+"""Writes for the bulletin: edit the draft, publish a frozen version, withdraw one."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ..documents.kinds.bulletin import bulletin_render
 from ..models import Bulletin, BulletinVersion, Inspection
 from ..permissions import require
+from ..text import CONTROL_CHARS, strip_control
 
 # What the secretary may edit; everything else of the row is bookkeeping.
 EDITABLE_FIELDS = frozenset(
@@ -122,3 +123,46 @@ def _write_version(inspection: Inspection, user, rendered_version: int | None, o
     return BulletinVersion.objects.create(
         bulletin=bulletin, number=last + 1, published_by=user, published_at=timezone.now(), **outputs
     )
+
+
+# A reason long enough to say what was wrong, short enough to stand on the public page.
+WITHDRAWAL_REASON_MAX = 500
+
+
+class BulletinWithdrawError(ValidationError):
+    """The withdrawal was refused (no reason, unknown or already withdrawn version); nothing
+    was written."""
+
+
+@transaction.atomic
+def bulletin_withdraw(*, inspection: Inspection, user, number: int, reason: str) -> BulletinVersion:
+    """Withdraw (撤回) published version ``number`` of the inspection's bulletin.
+
+    Nothing is deleted: the version keeps its text and files and is marked withdrawn with
+    who, when and why; its public addresses then say so instead of showing it. The row is
+    locked, so two withdrawals at once give one withdrawal and one "already withdrawn".
+    """
+    require(user, "withdraw_bulletin", inspection)
+    reason = strip_control(reason or "", CONTROL_CHARS).strip()
+    if not reason:
+        raise BulletinWithdrawError(_("请填写撤回原因：公开页面会向查阅者说明该版本为何撤回。"))
+    if len(reason) > WITHDRAWAL_REASON_MAX:
+        raise BulletinWithdrawError(_("撤回原因请控制在 %(n)s 字以内。") % {"n": WITHDRAWAL_REASON_MAX})
+    version = (
+        BulletinVersion.objects.select_for_update()
+        .defer("html", "pdf", "docx")
+        .filter(bulletin__inspection=inspection, number=number)
+        .first()
+    )
+    if version is None:
+        raise BulletinWithdrawError(_("第 %(n)s 版不存在。") % {"n": number})
+    if version.withdrawn_at is not None:
+        raise BulletinWithdrawError(
+            _("第 %(n)s 版已于 %(at)s 撤回，无需再次撤回。")
+            % {"n": number, "at": timezone.localtime(version.withdrawn_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    version.withdrawn_at = timezone.now()
+    version.withdrawn_by = user
+    version.withdrawal_reason = reason
+    version.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    return version

@@ -20,10 +20,10 @@ from .. import selectors, services
 from ..documents.fonts import missing_glyphs, resolve_faces
 from ..documents.kinds.bulletin import bulletin_document, bulletin_render
 from ..documents.writers import CONTENT_TYPES
-from ..forms.bulletins import BulletinForm, PublishForm
+from ..forms.bulletins import BulletinForm, PublishForm, WithdrawForm
 from ..models import BulletinVersion, Inspection, Organisation
 from ..permissions import require, visible_organisations
-from ..services.bulletins import BulletinConflictError, BulletinRenderError
+from ..services.bulletins import BulletinConflictError, BulletinRenderError, BulletinWithdrawError
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +75,15 @@ def _filename(inspection: Inspection, suffix: str) -> str:
 @login_required
 @require_GET
 def bulletin_index(request: HttpRequest) -> HttpResponse:
-    inspections = selectors.inspection_list_for_user(user=request.user)
-    return render(request, "bulletin/index.html", {"inspections": inspections})
+    inspections = list(selectors.inspection_list_for_user(user=request.user))
+    # The editor's link only where the user may edit (the rule reads cached memberships: no query).
+    editable = {i.pk for i in inspections if request.user.has_perm(EDIT, i)}
+    return render(request, "bulletin/index.html", {"inspections": inspections, "editable": editable})
 
 
 def _editor(request: HttpRequest, inspection: Inspection, form: BulletinForm, status: int = 200) -> HttpResponse:
     saved = selectors.bulletin_draft(inspection=inspection)
+    versions = list(selectors.bulletin_versions(bulletin=saved))
     warnings = []
     if not form.is_bound:
         warnings = [str(m) for m in missing_glyphs(bulletin_document(saved).text_by_role(), resolve_faces())[:20]]
@@ -89,7 +92,8 @@ def _editor(request: HttpRequest, inspection: Inspection, form: BulletinForm, st
         "form": form,
         "bulletin": saved,
         "publish_form": PublishForm(initial={"expected_version": saved.version}),
-        "versions": selectors.bulletin_versions(bulletin=saved),
+        "versions": versions,
+        "current_ids": selectors.current_version_ids(versions),
         "warnings": warnings,
         "organisation": inspection.organisation,
     }
@@ -182,18 +186,55 @@ def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("rectification:bulletin_edit", pk=inspection.pk)
 
 
-@login_required
-@require_GET
-def bulletin_versions(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = _inspection(request, pk, "rectification.view_bulletin")
+def _versions_page(
+    request: HttpRequest, inspection: Inspection, form: WithdrawForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The record of published versions; the secretary also gets the withdrawal form
+    (``form``: a bound one coming back with its errors)."""
     bulletin = selectors.bulletin_draft(inspection=inspection)
+    versions = list(selectors.bulletin_versions(bulletin=bulletin))
+    if form is None and request.user.has_perm("rectification.withdraw_bulletin", inspection):
+        form = WithdrawForm(numbers=[v.number for v in versions if not v.withdrawn])
     context = {
         "inspection": inspection,
         "organisation": inspection.organisation,
-        "versions": selectors.bulletin_versions(bulletin=bulletin),
+        "versions": versions,
+        "current_ids": selectors.current_version_ids(versions),
         "can_edit": request.user.has_perm(EDIT, inspection),
+        # Shown while a version can be withdrawn, and always when it comes back with errors.
+        "withdraw_form": form if form is not None and (form.is_bound or form.fields["number"].choices) else None,
     }
-    return render(request, "bulletin/versions.html", context)
+    return render(request, "bulletin/versions.html", context, status=status)
+
+
+@login_required
+@require_GET
+def bulletin_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    return _versions_page(request, _inspection(request, pk, "rectification.view_bulletin"))
+
+
+@login_required
+@require_POST
+def bulletin_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a published version (the secretary, with a reason and the confirming tick)."""
+    inspection = _inspection(request, pk, "rectification.withdraw_bulletin")
+    bulletin = selectors.bulletin_draft(inspection=inspection)
+    numbers = [v.number for v in selectors.bulletin_versions(bulletin=bulletin) if not v.withdrawn]
+    form = WithdrawForm(request.POST, numbers=numbers)
+    if not form.is_valid():
+        return _versions_page(request, inspection, form, status=400)
+    try:
+        version = services.bulletin_withdraw(
+            inspection=inspection,
+            user=request.user,
+            number=form.cleaned_data["number"],
+            reason=form.cleaned_data["reason"],
+        )
+    except BulletinWithdrawError as exc:
+        form.add_error(None, exc.messages[0])
+        return _versions_page(request, inspection, form, status=400)
+    messages.success(request, _("第 %(n)s 版已撤回；其公开网址现在说明撤回的时间和原因。") % {"n": version.number})
+    return redirect("rectification:bulletin_versions", pk=inspection.pk)
 
 
 # --- public pages (no login): published versions only ----------------------------------
@@ -206,17 +247,25 @@ def _organisation(slug: str) -> Organisation:
 @require_GET
 def public_bulletin_list(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _organisation(slug)
-    versions = selectors.public_versions(organisation=organisation)
-    return render(request, "bulletin/public_list.html", {"organisation": organisation, "versions": versions})
+    versions = list(selectors.public_versions(organisation=organisation))
+    context = {
+        "organisation": organisation,
+        "versions": versions,
+        "current_ids": selectors.current_version_ids(versions),
+    }
+    return render(request, "bulletin/public_list.html", context)
 
 
 @require_GET
 def public_bulletin_latest(request: HttpRequest, slug: str, bulletin_id: int) -> HttpResponse:
-    """The newest published version of a bulletin (a stable "current" address)."""
+    """The current version of a bulletin (a stable address): the newest one not withdrawn;
+    when every version is withdrawn, the newest, whose page says so."""
     organisation = _organisation(slug)
-    latest = selectors.public_versions(organisation=organisation).filter(bulletin__id=bulletin_id).first()
-    if latest is None:
+    versions = list(selectors.public_versions(organisation=organisation).filter(bulletin__id=bulletin_id))
+    if not versions:
         raise Http404
+    current = selectors.current_version_ids(versions)
+    latest = next((v for v in versions if v.pk in current), versions[0])
     return redirect("rectification:public_bulletin_html", slug=slug, bulletin_id=bulletin_id, number=latest.number)
 
 
@@ -227,9 +276,19 @@ def _public_version(slug: str, bulletin_id: int, number: int) -> BulletinVersion
         raise Http404 from None
 
 
+def _withdrawn(request: HttpRequest, version: BulletinVersion) -> HttpResponse:
+    """What every public address of a withdrawn version answers instead of its text or
+    files: when and why it was withdrawn, and where the current version is. 410 Gone:
+    the address was valid and is no longer, on purpose (search engines drop it)."""
+    context = {"version": version, "organisation": version.bulletin.inspection.organisation}
+    return render(request, "bulletin/withdrawn.html", context, status=410)
+
+
 @require_GET
 def public_bulletin_html(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
     version = _public_version(slug, bulletin_id, number)
+    if version.withdrawn:
+        return _withdrawn(request, version)
     response = _document_response(version.html)
     response["ETag"] = f'"{version.html_sha256}"'
     return response
@@ -238,6 +297,8 @@ def public_bulletin_html(request: HttpRequest, slug: str, bulletin_id: int, numb
 @require_GET
 def public_bulletin_pdf(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
     version = _public_version(slug, bulletin_id, number)
+    if version.withdrawn:
+        return _withdrawn(request, version)
     inspection = version.bulletin.inspection
     return _pdf_response(bytes(version.pdf), _filename(inspection, f"（第{version.number}版）.pdf"), version.sha256)
 
@@ -246,6 +307,8 @@ def public_bulletin_pdf(request: HttpRequest, slug: str, bulletin_id: int, numbe
 def public_bulletin_docx(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
     """The frozen Word document; versions published before there was one have none (404)."""
     version = _public_version(slug, bulletin_id, number)
+    if version.withdrawn:
+        return _withdrawn(request, version)
     if version.docx is None:
         raise Http404
     inspection = version.bulletin.inspection

@@ -1,5 +1,5 @@
 """The start pages: the to-do home (待办) of a signed-in person, the list of inspections,
-the public start page of the published bulletins, and the health check."""
+the public start page of the published bulletins, the user guide, and the health check."""
 
 from __future__ import annotations
 
@@ -50,6 +50,13 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def public_index(request: HttpRequest) -> HttpResponse:
     """The organisations that have published bulletins, each linking to its public list."""
     return render(request, "rectification/public_index.html", {"organisations": selectors.public_organisations()})
+
+
+@require_GET
+def guide(request: HttpRequest) -> HttpResponse:
+    """The user guide (使用说明), one section per role, open to everyone: its pictures are
+    screenshots of the real pages taken by tests/test_guide_browser.py (``make guide``)."""
+    return render(request, "guide.html")
 
 
 @require_GET
