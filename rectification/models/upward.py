@@ -181,10 +181,12 @@ class PlanChange(models.Model):
 
     plan = models.ForeignKey(UpwardDocument, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(_("调整内容"), max_length=20, choices=Action.choices)
-    # The measure removed or re-dated; for an addition, the finding it is added to and the
-    # new measure's fields in ``proposal`` (title, kind, due_on, leader, owners, unit).
+    # The measure removed or re-dated (its title kept in ``proposal``: an approved removal
+    # deletes the measure and the change stays on record, hence SET_NULL); for an
+    # addition, the finding it is added to and the new measure's fields in ``proposal``
+    # (title, kind, due_on, leader, owners, unit), and the measure once created.
     measure = models.ForeignKey(
-        "rectification.Measure", null=True, blank=True, on_delete=models.CASCADE, related_name="plan_changes"
+        "rectification.Measure", null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_changes"
     )
     finding = models.ForeignKey(
         "rectification.Finding", null=True, blank=True, on_delete=models.CASCADE, related_name="plan_changes"
@@ -205,9 +207,14 @@ class PlanChange(models.Model):
         verbose_name_plural = _("方案调整申请")
         ordering = ["-requested_at"]
         constraints = [
+            # An addition names its finding; a removal or a re-dating names its measure
+            # when asked (services/plan_change_requests.py) and outlives it once done.
             models.CheckConstraint(
-                condition=Q(action="add", finding__isnull=False) | Q(~Q(action="add"), measure__isnull=False),
-                name="plan_change_names_its_target",
+                condition=~Q(action="add") | Q(finding__isnull=False), name="plan_change_add_names_its_finding"
+            ),
+            # One pending change per measure: two would race each other's decision.
+            models.UniqueConstraint(
+                fields=["measure"], condition=Q(state="pending"), name="plan_change_one_pending_per_measure"
             ),
         ]
 

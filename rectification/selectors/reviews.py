@@ -10,6 +10,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from ..models import Inspection, Organisation, Review, SubmittedVersion, UpwardDocument, document_label
 from ..permissions import Role, organisation_scope, review_scope
+from .plan_changes import pending_changes
 
 Kind = UpwardDocument.Kind
 State = UpwardDocument.State
@@ -64,8 +65,11 @@ def returned_documents(*, user) -> list[UpwardDocument]:
 
 
 def review_queue_count(*, user) -> int:
-    """How many documents await the user's review (the navigation's count). Queries: 1."""
-    return _awaiting(user).count()
+    """How many documents and changes to approved plans (方案调整) await the user's
+    decision: the navigation's count and the to-do home's. Queries: 1 (a UNION ALL of
+    the two, counted)."""
+    documents, changes = _awaiting(user).order_by().values("pk"), pending_changes(user).order_by().values("pk")
+    return documents.union(changes, all=True).count()
 
 
 # ---------------------------------------------------------------------------- the inspection page

@@ -29,6 +29,7 @@ from ..forms.upward import DocumentContentForm, ReviewForm, SubmitForm
 from ..models import Inspection, SubmittedVersion, UpwardDocument
 from ..permissions import visible_organisations
 from ..selectors import reviews as sel
+from ..selectors.plan_changes import pending_plan_changes, plan_changes_of
 from ..services import upward as service
 from ..services.record import record_language
 from .bulletins import DOCUMENT_CSP
@@ -107,7 +108,24 @@ def _page(request: HttpRequest, document: UpwardDocument, *, status: int = 200, 
         context["missing"] = missing_sections(document.kind, document.content or {})
     if actions.review:
         context["review_form"] = forms.get("review_form") or ReviewForm()
+    if document.kind == UpwardDocument.Kind.PLAN:  # the changes asked of it once approved (1 query)
+        context["plan_changes"] = _decidable(request, plan_changes_of(plan=document), document)
     return render(request, "upward/document.html", context, status=status)
+
+
+def document_page(request: HttpRequest, document: UpwardDocument, *, status: int = 200) -> HttpResponse:
+    """The document page as it is now (views/plan_changes.py shows it after a refusal)."""
+    document.refresh_from_db(fields=["state", "content", "version", "due_on"])
+    return _page(request, document, status=status)
+
+
+def _decidable(request: HttpRequest, changes: list, plan: UpwardDocument | None = None) -> list:
+    """Each change with ``can_decide``, workflow's answer for this user."""
+    for change in changes:
+        if plan is not None:
+            change.plan = plan  # the page's own, organisation loaded: no query per row
+        change.can_decide = workflow.may_decide_plan_change(request.user, change)
+    return changes
 
 
 def _refused(
@@ -277,4 +295,9 @@ def upward_version_docx(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("rectification.view_review_queue"):
         raise PermissionDenied
-    return render(request, "upward/queue.html", {"documents": sel.review_queue(user=request.user)})
+    context = {
+        "documents": sel.review_queue(user=request.user),
+        # The second list: changes asked of approved plans (方案调整).
+        "plan_changes": _decidable(request, pending_plan_changes(user=request.user)),
+    }
+    return render(request, "upward/queue.html", context)
