@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -170,9 +170,10 @@ class PlanChange(models.Model):
     request the reviewing supervisor decides; nothing changes until it is approved."""
 
     class Action(models.TextChoices):
-        ADD = "add", _("新增措施")
-        REMOVE = "remove", _("删除措施")
-        REDATE = "redate", _("调整完成时限")
+        # In a context of their own: the dashboard's 新增措施 counts measures added.
+        ADD = "add", pgettext_lazy("plan change", "新增措施")
+        REMOVE = "remove", pgettext_lazy("plan change", "删除措施")
+        REDATE = "redate", pgettext_lazy("plan change", "调整完成时限")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审批")

@@ -63,7 +63,9 @@ def pending_plan_changes(*, user) -> list[PlanChange]:
     measure is to be added to, and who asked.
 
     Queries: 1 (everything joined), however many changes there are."""
-    return list(pending_changes(user).select_related(*_RELATED).defer("plan__content").order_by("requested_at", "pk"))
+    return _described(
+        pending_changes(user).select_related(*_RELATED).defer("plan__content").order_by("requested_at", "pk")
+    )
 
 
 def plan_changes_of(*, plan: UpwardDocument) -> list[PlanChange]:
