@@ -130,18 +130,25 @@ def test_re_dating_on_the_edit_page_asks(client, personas, plan, measure_a):
 
 
 def test_queue_lists_changes_with_a_flat_query_count(client, personas, django_assert_num_queries):
+    from .test_upward_views import _awaiting
+
     for n in (1, 6):
         PlanChange.objects.all().delete()
         _changes_in(personas.tree.a, personas.secretary_a, n)
         _changes_in(personas.tree.b, f.user(organisation=personas.tree.b, role=Role.SECRETARY), n)
+        for _ in range(n):
+            _awaiting(personas.tree.a, personas.secretary_a, versions=2)
         client.force_login(personas.supervisor)
-        # Queries: session, user, memberships (scope); the documents awaiting review; the
-        # pending changes (plan, inspection, organisation, measure, item, who asked joined);
-        # the menu's count of both (one UNION ALL); the bell's unread count.
-        with django_assert_num_queries(7):
+        # Queries: session, user, memberships (scope); the documents awaiting review, counted
+        # and their page; the pending changes (plan, inspection, organisation, measure, item,
+        # who asked joined), counted and their page; the menu's count of both (one UNION
+        # ALL); the bell's unread count.
+        with django_assert_num_queries(9):
             body = client.get(reverse("rectification:review_queue")).content.decode()
         assert body.count('class="plan-change change-pending"') == 2 * n
-        assert f'class="nav-count">{2 * n}<' in body and body.count("plan-change-form") == 2 * n
+        documents = UpwardDocument.objects.filter(state="submitted").count()
+        assert f'class="nav-count">{2 * n + documents}<' in body and body.count("plan-change-form") == 2 * n
+        assert body.count('<tr id="d') == documents
 
 
 def test_the_selectors_query_once(personas, plan, measure_a, django_assert_num_queries):
@@ -255,3 +262,36 @@ def test_the_pages_in_english_have_no_chinese_chrome(client, personas, plan, mea
     finally:
         translation.deactivate()
     assert left == {}
+
+
+def test_hostile_decision_input_is_refused_or_cleaned(client, personas, plan, measure_a):
+    change = _ask_add(measure_a.finding, personas.secretary_a)
+    client.force_login(personas.supervisor)
+    url = reverse("rectification:plan_change_decide", args=[change.pk])
+    for data in (
+        {"decision": "' OR 1=1 --", "note": "x"},
+        {"decision": "refuse", "note": "长" * 2001},
+        {"decision": "refuse", "note": "\x00\x07 \r\n"},
+        {},
+    ):
+        assert client.post(url, data).status_code == 400, data
+    assert PlanChange.objects.get(pk=change.pk).state == State.PENDING and Measure.objects.count() == 1
+    assert client.post(url, {"decision": "refuse", "note": "请\x0b补充\x00依据。"}).status_code == 302
+    # NUL dropped; the vertical tab Word pastes is a line break (the request middleware).
+    assert PlanChange.objects.get(pk=change.pk).decision_note == "请\n补充依据。"
+
+
+def test_long_queues_come_in_pages(client, personas, settings):
+    """A district's office may have hundreds waiting: 25 of each list a page, oldest first,
+    the count of all in the heading and the menu."""
+    changes = _changes_in(personas.tree.a, personas.secretary_a, 30)
+    client.force_login(personas.supervisor)
+    url = reverse("rectification:review_queue")
+    body = client.get(url).content.decode()
+    assert body.count('class="plan-change change-pending"') == 25 and 'class="nav-count">30<' in body
+    assert f'id="pc{changes[0].pk}"' in body and f'id="pc{changes[-1].pk}"' not in body
+    assert "（30）" in body and "?changes=2#changes" in body
+    second = client.get(url + "?changes=2").content.decode()
+    assert second.count('class="plan-change change-pending"') == 5 and f'id="pc{changes[-1].pk}"' in second
+    # A page number out of range or not a number: the last or the first page, never an error.
+    assert client.get(url + "?changes=99&page=x").status_code == 200

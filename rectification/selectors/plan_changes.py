@@ -5,6 +5,7 @@ plan's changes for its page."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Exists, IntegerField, OuterRef, QuerySet
 from django.db.models.fields.json import KeyTextTransform
@@ -57,20 +58,22 @@ def pending_changes(user) -> QuerySet[PlanChange]:
     return PlanChange.objects.filter(review_scope(user, "plan__inspection__organisation__path"), state=State.PENDING)
 
 
-def pending_plan_changes(*, user) -> list[PlanChange]:
+def pending_plan_change_rows(*, user) -> QuerySet[PlanChange]:
     """What awaits the supervisor's decision, oldest request first, each with its plan's
     inspection and organisation, its measure (and the measure's finding) or the finding a
-    measure is to be added to, and who asked.
+    measure is to be added to, and who asked: a queryset to count and cut into pages;
+    ``described`` then adds what a row shows. Queries: 1 per evaluation (all joined)."""
+    return pending_changes(user).select_related(*_RELATED).defer("plan__content").order_by("requested_at", "pk")
 
-    Queries: 1 (everything joined), however many changes there are."""
-    return _described(
-        pending_changes(user).select_related(*_RELATED).defer("plan__content").order_by("requested_at", "pk")
-    )
+
+def pending_plan_changes(*, user) -> list[PlanChange]:
+    """All of ``pending_plan_change_rows``, described. Queries: 1."""
+    return described(pending_plan_change_rows(user=user))
 
 
 def plan_changes_of(*, plan: UpwardDocument) -> list[PlanChange]:
     """Every change asked of ``plan``, newest first, pending and decided. Queries: 1."""
-    return _described(
+    return described(
         PlanChange.objects.filter(plan=plan)
         .select_related("measure__finding", "finding", "requested_by", "decided_by")
         .order_by("-requested_at", "-pk")
@@ -81,7 +84,7 @@ def _date(value: str | None) -> str:
     return dt.date.fromisoformat(value).isoformat() if value else _("不设时限")
 
 
-def _described(changes: QuerySet[PlanChange]) -> list[PlanChange]:
+def described(changes: Iterable[PlanChange]) -> list[PlanChange]:
     """The rows, each with what a reader needs to decide it: ``title`` (the measure's, or
     the proposed or removed one's), ``where`` (its item) and ``detail`` (the new measure's
     kind and deadline, or the deadline's move)."""

@@ -28,17 +28,17 @@ def _awaiting(user) -> QuerySet[UpwardDocument]:
     return UpwardDocument.objects.filter(review_scope(user, "inspection__organisation__path"), state=State.SUBMITTED)
 
 
-def review_queue(*, user) -> list[UpwardDocument]:
+def review_queue_rows(*, user) -> QuerySet[UpwardDocument]:
     """What awaits the supervisor's decision across their subtree, oldest submission
-    first. Each document carries its inspection and organisation and, from its latest
-    version, ``version_number``, ``submitted_at``, ``submitted_by`` (name) and
-    ``submitted_by_username``.
+    first, as a queryset to count and cut into pages. Each document carries its
+    inspection and organisation and, from its latest version, ``version_number``,
+    ``submitted_at``, ``submitted_by`` (name) and ``submitted_by_username``.
 
-    Queries: 1 (the documents joined to inspection and organisation, the latest version's
-    fields as correlated subqueries), however many documents and versions there are.
-    """
+    Queries: 1 per evaluation (the documents joined to inspection and organisation, the
+    latest version's fields as correlated subqueries), however many documents and
+    versions there are."""
     latest = _latest_version()
-    return list(
+    return (
         _awaiting(user)
         .select_related("inspection__organisation")
         .defer("content")
@@ -50,6 +50,11 @@ def review_queue(*, user) -> list[UpwardDocument]:
         )
         .order_by("submitted_at", "pk")
     )
+
+
+def review_queue(*, user) -> list[UpwardDocument]:
+    """All of ``review_queue_rows``. Queries: 1."""
+    return list(review_queue_rows(user=user))
 
 
 def returned_documents(*, user) -> list[UpwardDocument]:

@@ -14,6 +14,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,7 +30,7 @@ from ..forms.upward import DocumentContentForm, ReviewForm, SubmitForm
 from ..models import Inspection, SubmittedVersion, UpwardDocument
 from ..permissions import visible_organisations
 from ..selectors import reviews as sel
-from ..selectors.plan_changes import pending_plan_changes, plan_changes_of
+from ..selectors.plan_changes import described, pending_plan_change_rows, plan_changes_of
 from ..services import upward as service
 from ..services.record import record_language
 from .bulletins import DOCUMENT_CSP
@@ -37,6 +38,7 @@ from .bulletins import DOCUMENT_CSP
 logger = logging.getLogger(__name__)
 
 VIEW = "rectification.view_upward"
+QUEUE_PAGE = 25  # rows of each list of the review queue per page, as the measure list
 EDIT = "rectification.edit_upward"
 
 
@@ -295,9 +297,13 @@ def upward_version_docx(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("rectification.view_review_queue"):
         raise PermissionDenied
+    # A district's office may have hundreds waiting: each list in pages, oldest first.
+    documents = Paginator(sel.review_queue_rows(user=request.user), QUEUE_PAGE).get_page(request.GET.get("page"))
+    changes = Paginator(pending_plan_change_rows(user=request.user), QUEUE_PAGE).get_page(request.GET.get("changes"))
     context = {
-        "documents": sel.review_queue(user=request.user),
+        "documents": documents,
         # The second list: changes asked of approved plans (方案调整).
-        "plan_changes": _decidable(request, pending_plan_changes(user=request.user)),
+        "changes_page": changes,
+        "plan_changes": _decidable(request, described(changes.object_list)),
     }
     return render(request, "upward/queue.html", context)
