@@ -140,14 +140,14 @@ def test_queue_lists_changes_with_a_flat_query_count(client, personas, django_as
             _awaiting(personas.tree.a, personas.secretary_a, versions=2)
         client.force_login(personas.supervisor)
         # Queries: session, user, memberships (scope); the documents awaiting review, counted
-        # and their page; the pending changes (plan, inspection, organisation, measure, item,
-        # who asked joined), counted and their page; the menu's count of both (one UNION
+        # and their page; the pending changes (plan, inspection, organisation, measure, who
+        # asked joined), counted and their page; the menu's count of both (one UNION
         # ALL); the bell's unread count.
         with django_assert_num_queries(9):
             body = client.get(reverse("rectification:review_queue")).content.decode()
-        assert body.count('class="plan-change change-pending"') == 2 * n
+        assert body.count('class="plan-change-row"') == 2 * n
         documents = UpwardDocument.objects.filter(state="submitted").count()
-        assert f'class="nav-count">{2 * n + documents}<' in body and body.count("plan-change-form") == 2 * n
+        assert f'class="nav-count">{2 * n + documents}<' in body and body.count("plan-change-open") == 2 * n
         assert body.count('<tr id="d') == documents
 
 
@@ -158,11 +158,10 @@ def test_the_selectors_query_once(personas, plan, measure_a, django_assert_num_q
     review_queue_count(user=personas.supervisor)  # fills the rules' membership cache
     with django_assert_num_queries(1):  # everything joined
         rows = sel.pending_plan_changes(user=personas.supervisor)
-    assert (
-        [r.title for r in rows] == [f"新增{i}" for i in range(4)] and rows[0].where and "2025-09-30" in rows[0].detail
-    )
-    with django_assert_num_queries(1):
-        assert len(sel.plan_changes_of(plan=plan)) == 4
+    assert [r.title for r in rows] == [f"新增{i}" for i in range(4)] and "2025-09-30" in rows[0].detail
+    with django_assert_num_queries(1):  # with the items they concern
+        rows = sel.plan_changes_of(plan=plan)
+    assert len(rows) == 4 and {r.where for r in rows} == {measure_a.finding.heading}
     with django_assert_num_queries(1):  # documents and changes, one UNION ALL
         assert review_queue_count(user=personas.supervisor) == 4
     # Nobody else's: a secretary's and a member's count nothing.
@@ -288,10 +287,10 @@ def test_long_queues_come_in_pages(client, personas, settings):
     client.force_login(personas.supervisor)
     url = reverse("rectification:review_queue")
     body = client.get(url).content.decode()
-    assert body.count('class="plan-change change-pending"') == 25 and 'class="nav-count">30<' in body
+    assert body.count('class="plan-change-row"') == 25 and 'class="nav-count">30<' in body
     assert f'id="pc{changes[0].pk}"' in body and f'id="pc{changes[-1].pk}"' not in body
     assert "（30）" in body and "?changes=2#changes" in body
     second = client.get(url + "?changes=2").content.decode()
-    assert second.count('class="plan-change change-pending"') == 5 and f'id="pc{changes[-1].pk}"' in second
+    assert second.count('class="plan-change-row"') == 5 and f'id="pc{changes[-1].pk}"' in second
     # A page number out of range or not a number: the last or the first page, never an error.
     assert client.get(url + "?changes=99&page=x").status_code == 200

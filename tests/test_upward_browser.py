@@ -240,12 +240,18 @@ def test_a_measure_added_after_the_approval_waits_for_the_supervisor(live_server
     item = page.locator(f"#pc{change.pk}")
     assert title in item.inner_text() and "长效机制" in item.inner_text() and "2025-09-30" in item.inner_text()
     _shot(page, "15-supervisor-plan-change")
+    item.locator("text=审批").click()  # decided on the plan's page, as a document is on its own
+    page.wait_for_url(f"{url}/upward/{plan.pk}/#pc{change.pk}")
+    item = page.locator(f"#pc{change.pk}")
     item.locator("textarea[name=note]").fill("同意增加。")
     item.locator("button[value=approve]").click()
     page.wait_for_selector("#messages >> text=已同意方案调整")
     measure = Measure.objects.get(title=title)
     assert measure.due_on.isoformat() == "2025-09-30" and measure.finding == finding
-    assert page.locator("#no-changes").count() == 1 and page.locator("nav.mainnav .nav-count").count() == 0
+    assert "已同意" in page.locator(f"#pc{change.pk}").inner_text()
+    assert page.locator("nav.mainnav .nav-count").count() == 0
+    page.goto(f"{url}/reviews/")
+    assert page.locator("#no-changes").count() == 1
     page.context.close()
 
     # The secretary sees the measure in the tree and the decision on the plan's page.
@@ -268,7 +274,7 @@ def test_plan_changes_on_a_phone(live_server, browser, personas, inspection):
     )  # fmt: skip
     phone = _as(browser, live_server, "supervisor", PHONE, is_mobile=True, has_touch=True)
     phone.goto(f"{live_server.url}/reviews/")
-    assert phone.locator(".plan-change-form").count() == 1
+    assert phone.locator(".plan-change-open").count() == 1
     _fits_a_phone(phone)
     _shot(phone, "17-phone-queue-plan-change")
     phone.goto(f"{live_server.url}/upward/{plan.pk}/")

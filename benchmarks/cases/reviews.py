@@ -43,8 +43,8 @@ from . import as_of, count_queries, logged_in_client
 
 # What the page shows, fetched by hand: the first page (25 each, oldest first) of the
 # documents awaiting review with their latest version and its signer and of the pending
-# changes with what they concern and who asked, how many there are of each, and the
-# menu's count of both.
+# changes with the measure they concern and who asked, how many there are of each, and
+# the menu's count of both.
 DOCUMENTS = """
 SELECT d.id, d.kind, d.sequence, d.due_on, i.id, i.team, o.short_name, v.number, v.signed_at,
        u.first_name, u.username
@@ -58,15 +58,13 @@ WHERE o.path LIKE %(prefix)s AND d.state = 'submitted'
 ORDER BY v.signed_at, d.id
 LIMIT 25"""
 CHANGES = """
-SELECT c.id, c.action, c.proposal, c.reason, c.requested_at, d.id, d.kind, d.sequence, i.id, o.short_name, o.path,
-       m.id, m.title, mf.heading, f.heading, u.first_name, u.username
+SELECT c.id, c.action, c.proposal, c.reason, c.requested_at, d.id, d.kind, d.sequence, i.id, i.team, o.short_name,
+       o.path, m.id, m.title, u.first_name, u.username
 FROM rectification_planchange c
 JOIN rectification_upwarddocument d ON d.id = c.plan_id
 JOIN rectification_inspection i ON i.id = d.inspection_id
 JOIN rectification_organisation o ON o.id = i.organisation_id
 LEFT JOIN rectification_measure m ON m.id = c.measure_id
-LEFT JOIN rectification_finding mf ON mf.id = m.finding_id
-LEFT JOIN rectification_finding f ON f.id = c.finding_id
 JOIN auth_user u ON u.id = c.requested_by_id
 WHERE o.path LIKE %(prefix)s AND c.state = 'pending'
 ORDER BY c.requested_at, c.id

@@ -17,15 +17,16 @@ from ..permissions import review_scope
 
 State = PlanChange.State
 
-# What a change's row shows: its plan's organisation and inspection, the measure or the
-# finding it concerns, who asked and who decided.
-_RELATED = (
-    "plan__inspection__organisation",
-    "measure__finding",
-    "finding",
-    "requested_by",
-    "decided_by",
-)
+# What a row of the review queue shows: the plan's organisation and inspection, the
+# measure it concerns (an addition's title is in its proposal), who asked; only these
+# columns (a district's office reads hundreds).
+_QUEUE_RELATED = ("plan__inspection__organisation", "measure", "requested_by")
+_QUEUE_FIELDS = (
+    "id", "plan_id", "action", "proposal", "reason", "state", "requested_at", "measure_id", "finding_id",
+    "requested_by_id", "plan__kind", "plan__sequence", "plan__inspection_id", "plan__inspection__team",
+    "plan__inspection__organisation_id", "plan__inspection__organisation__short_name",
+    "plan__inspection__organisation__path", "measure__title", "requested_by__first_name", "requested_by__username",
+)  # fmt: skip
 
 
 def approved_plan(*, inspection_id: int) -> UpwardDocument | None:
@@ -60,15 +61,15 @@ def pending_changes(user) -> QuerySet[PlanChange]:
 
 def pending_plan_change_rows(*, user) -> QuerySet[PlanChange]:
     """What awaits the supervisor's decision, oldest request first, each with its plan's
-    inspection and organisation, its measure (and the measure's finding) or the finding a
-    measure is to be added to, and who asked: a queryset to count and cut into pages;
-    ``described`` then adds what a row shows. Queries: 1 per evaluation (all joined)."""
-    return pending_changes(user).select_related(*_RELATED).defer("plan__content").order_by("requested_at", "pk")
+    inspection and organisation, its measure and who asked: a queryset to count and cut
+    into pages; ``described`` then adds what a row shows. Queries: 1 per evaluation (all
+    joined)."""
+    return pending_changes(user).select_related(*_QUEUE_RELATED).defer("plan__content").order_by("requested_at", "pk")
 
 
 def pending_plan_changes(*, user) -> list[PlanChange]:
-    """All of ``pending_plan_change_rows``, described. Queries: 1."""
-    return described(pending_plan_change_rows(user=user))
+    """All of ``pending_plan_change_rows``, described (without their items). Queries: 1."""
+    return described(pending_plan_change_rows(user=user), where=False)
 
 
 def plan_changes_of(*, plan: UpwardDocument) -> list[PlanChange]:
@@ -84,16 +85,19 @@ def _date(value: str | None) -> str:
     return dt.date.fromisoformat(value).isoformat() if value else _("不设时限")
 
 
-def described(changes: Iterable[PlanChange]) -> list[PlanChange]:
+def described(changes: Iterable[PlanChange], *, where: bool = True) -> list[PlanChange]:
     """The rows, each with what a reader needs to decide it: ``title`` (the measure's, or
-    the proposed or removed one's), ``where`` (its item) and ``detail`` (the new measure's
-    kind and deadline, or the deadline's move)."""
+    the proposed or removed one's), ``detail`` (the new measure's kind and deadline, or the
+    deadline's move) and, with ``where`` (the rows' findings and measures' findings
+    loaded), ``where``: the item it concerns."""
     rows = list(changes)
     for change in rows:
         p = change.proposal or {}
         measure = change.measure
         change.title = measure.title if measure else p.get("title", "")
-        finding = change.finding if change.action == PlanChange.Action.ADD else getattr(measure, "finding", None)
+        finding = None
+        if where:
+            finding = change.finding if change.action == PlanChange.Action.ADD else getattr(measure, "finding", None)
         change.where = finding.heading if finding else ""
         if change.action == PlanChange.Action.ADD:
             kind = Measure.Kind(p["kind"]).label if p.get("kind") in Measure.Kind.values else ""

@@ -121,11 +121,10 @@ def document_page(request: HttpRequest, document: UpwardDocument, *, status: int
     return _page(request, document, status=status)
 
 
-def _decidable(request: HttpRequest, changes: list, plan: UpwardDocument | None = None) -> list:
+def _decidable(request: HttpRequest, changes: list, plan: UpwardDocument) -> list:
     """Each change with ``can_decide``, workflow's answer for this user."""
     for change in changes:
-        if plan is not None:
-            change.plan = plan  # the page's own, organisation loaded: no query per row
+        change.plan = plan  # the page's own, organisation loaded: no query per row
         change.can_decide = workflow.may_decide_plan_change(request.user, change)
     return changes
 
@@ -304,6 +303,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "documents": documents,
         # The second list: changes asked of approved plans (方案调整).
         "changes_page": changes,
-        "plan_changes": _decidable(request, described(changes.object_list)),
+        # Each links to the plan's page, where it is decided (as a document row links to its page).
+        "plan_changes": described(changes.object_list, where=False),
     }
     return render(request, "upward/queue.html", context)
