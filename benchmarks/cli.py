@@ -21,6 +21,7 @@ CASES = {
     "sweep": "sweep",
     "bulletin": "main",
     "upward": "main",
+    "reviews": "main",
     "ledger": "main",
     "http": "main",
 }

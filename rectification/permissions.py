@@ -13,7 +13,8 @@ Roles (Membership.Role):
 - member / staff / grid: read their organisation (and its descendants); change only
   measures they answer for (responsible person or responsible leader);
 - supervisor: read-only over their organisation's whole subtree, except that they review
-  the documents the organisations below hand upward (``review_upward``).
+  the documents the organisations below hand upward (``review_upward``) and the
+  changes to an approved plan (``decide_plan_change``).
 Superusers may do everything (the admin).
 """
 
@@ -38,6 +39,7 @@ from .models import (
     Measure,
     Membership,
     Organisation,
+    PlanChange,
     SubmittedVersion,
     UpwardDocument,
 )
@@ -82,6 +84,8 @@ WHO_MAY = {
     "view_rechecks": gettext_lazy("党组织书记"),
     "delete_evidence": gettext_lazy("上传者本人或本党组织书记"),
     "view_rollup": gettext_lazy("街道党工委、区委巡察办的督导人员"),
+    "request_plan_change": _SECRETARY,
+    "decide_plan_change": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
 }
 
 
@@ -222,6 +226,8 @@ def _org_of(obj) -> Organisation:
         obj = obj.document
     if isinstance(obj, BulletinVersion):
         obj = obj.bulletin
+    if isinstance(obj, PlanChange):
+        obj = obj.plan
     if isinstance(obj, Bulletin | Category | UpwardDocument):
         return obj.inspection.organisation
     if isinstance(obj, Finding):
@@ -384,6 +390,11 @@ rules.add_perm("rectification.edit_upward", is_admin | is_secretary)
 rules.add_perm("rectification.submit_upward", is_admin | is_secretary)
 rules.add_perm("rectification.review_upward", is_admin | supervises)
 rules.add_perm("rectification.view_review_queue", is_admin | supervises_any)
+# 方案调整: once the plan is approved, adding, removing or re-dating a measure is asked for
+# by the organisation's own secretary (who edits the plan) and decided by those who
+# approved the plan, on review_upward's rule.
+rules.add_perm("rectification.request_plan_change", is_admin | is_secretary)
+rules.add_perm("rectification.decide_plan_change", is_admin | supervises)
 
 
 class AdminModelBackend(ModelBackend):

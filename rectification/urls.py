@@ -9,6 +9,7 @@ from .views import dashboard as dashboard_views
 from .views import ledger as ledger_views
 from .views import measures as measure_views
 from .views import notifications as notification_views
+from .views import plan_changes as plan_change_views
 from .views import structure as structure_views
 from .views import upward as upward_views
 
@@ -107,4 +108,6 @@ urlpatterns = [
     path("upward/versions/<int:pk>.docx", upward_views.upward_version_docx, name="upward_version_docx"),
     path("upward/versions/<int:pk>/review/", upward_views.upward_review, name="upward_review"),
     path("reviews/", upward_views.review_queue, name="review_queue"),
+    # Changes to an approved plan (方案调整): the supervisor's decision.
+    path("plan-changes/<int:pk>/decide/", plan_change_views.plan_change_decide, name="plan_change_decide"),
 ]

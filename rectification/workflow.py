@@ -19,7 +19,8 @@ the database: permission questions go through ``user.has_perm`` (permissions.py)
 needs the measure's owners prefetched (selectors.measures.measure_queryset does).
 
 The documents handed upward (整改方案, 整改情况报告) have their own small state machine at
-the end of the module (DOCUMENT_TRANSITIONS, ``document_actions``).
+the end of the module (DOCUMENT_TRANSITIONS, ``document_actions``), followed by the changes
+to an approved plan (方案调整, PLAN_CHANGE_TRANSITIONS).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import MeasureKind, MeasureStatus, ReCheck, SignOff, UpwardDocument
+from .models import MeasureKind, MeasureStatus, PlanChange, ReCheck, SignOff, UpwardDocument
 
 Status = MeasureStatus
 
@@ -209,6 +210,8 @@ def measure_actions(user, measure, *, pending_extension=None) -> MeasureActions:
     report = can("change_measure")
     steps = tuple(next_statuses(measure)) if report else ()
     decides = can("decide_extension")
+    # A request the secretary forwarded upward (approved plan) waits for the supervisor.
+    forwarded = getattr(pending_extension, "forwarded", False)
     decide_now = can("sign_off_measure") and awaits_sign_off(measure)
     return MeasureActions(
         report_progress=report,
@@ -216,11 +219,11 @@ def measure_actions(user, measure, *, pending_extension=None) -> MeasureActions:
         periodic_note=report and not steps and not takes_deadline(measure) and not starts_on_progress(measure),
         sign_off=decide_now,
         send_back=decide_now,
-        decide_extension=decides and pending_extension is not None,
+        decide_extension=decides and pending_extension is not None and not forwarded,
         request_extension=(
             pending_extension is None and extension_refusal(measure) is None and can("request_extension")
         ),
-        extension_waiting=pending_extension is not None and not decides,
+        extension_waiting=pending_extension is not None and (not decides or forwarded),
         add_evidence=can("add_evidence"),
         edit=can("edit_measure"),
     )
@@ -318,3 +321,57 @@ def document_actions(user, document) -> DocumentActions:
         waiting=under_review,
         final=document.state == DocState.APPROVED,
     )
+
+
+# ---------------------------------------------------------------------------- 方案调整 (changes to an approved plan)
+
+# An approved plan fixes the list of measures and their deadlines: adding, removing or
+# re-dating a measure afterwards is a PlanChange the supervisors above decide; until the
+# plan is approved it is a draft and the measures change freely. A change's steps:
+#     pending → approved   approve   decide_plan_change (the change is applied then)
+#     pending → refused    refuse    decide_plan_change (with a note)
+# A measure has at most one pending change; a deadline extension the secretary approves
+# on an approved plan is forwarded as a re-dating change (services/plan_changes.py).
+ChangeState = PlanChange.State
+ChangeAction = PlanChange.Action
+
+PLAN_CHANGE_TRANSITIONS: tuple[DocumentTransition, ...] = (
+    DocumentTransition("approve", (ChangeState.PENDING,), ChangeState.APPROVED, "decide_plan_change"),
+    DocumentTransition("refuse", (ChangeState.PENDING,), ChangeState.REFUSED, "decide_plan_change"),
+)
+_PLAN_CHANGE_STEPS = {t.name: t for t in PLAN_CHANGE_TRANSITIONS}
+
+
+def plan_change_step(approve: bool) -> DocumentTransition:
+    return _PLAN_CHANGE_STEPS["approve" if approve else "refuse"]
+
+
+def plan_is_fixed(plan) -> bool:
+    """Whether ``plan`` (the inspection's 整改方案; None when never opened) fixes its
+    measures: only once approved."""
+    return plan is not None and plan.kind == UpwardDocument.Kind.PLAN and plan.state == DocState.APPROVED
+
+
+def plan_change_refusal(change) -> str | None:
+    """Why ``change`` may not be decided now (each change once), or None."""
+    if change.state not in plan_change_step(True).sources:
+        return _("该方案调整申请已处理（%(state)s），不能重复审批。") % {"state": change.get_state_display()}
+    return None
+
+
+def plan_change_label(action: str) -> str:
+    """The change as a verb phrase: 新增措施, 删除措施, 调整完成时限."""
+    return str(PlanChange.Action(action).label)
+
+
+def plan_change_requested_message(action: str) -> str:
+    """What the secretary is told when an edit became a request instead of a change."""
+    return _("整改方案已审核通过，%(what)s需报巡察办（街道）审批，已提交调整申请。") % {
+        "what": plan_change_label(action)
+    }
+
+
+def may_decide_plan_change(user, change) -> bool:
+    """A pending change, decided by the supervisors who review the plan (no queries once
+    the change's plan, inspection and organisation are loaded)."""
+    return plan_change_refusal(change) is None and user.has_perm("rectification.decide_plan_change", change)

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from rectification import services
-from rectification.models import Bulletin, BulletinVersion, SubmittedVersion, UpwardDocument
+from rectification.models import Bulletin, BulletinVersion, PlanChange, SubmittedVersion, UpwardDocument
 
 from . import factories as f
 
@@ -225,6 +225,11 @@ MATRIX: dict[str, Entry] = {
     "rectification:upward_version_docx": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_upward_version),
     "rectification:upward_review": Entry(get="L 405 405 405 405", post="L 403 404 403 400", kw=_upward_version),
     "rectification:review_queue": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
+    # A change to an approved plan (方案调整) is decided by the supervisors above (an empty
+    # POST is an invalid form: the plan's page, 400); its own secretary asked, and does not decide.
+    "rectification:plan_change_decide": Entry(
+        get="L 405 405 405 405", post="L 403 404 403 400", kw=lambda o: {"pk": o.plan_change.pk}
+    ),
 }
 
 
@@ -282,6 +287,10 @@ def _side(organisation, staff, person) -> SimpleNamespace:
     o.bulletin = Bulletin.objects.create(inspection=o.inspection)
     o.published = _published(f.inspection(organisation=organisation, feedback_on=dt.date(2024, 12, 30)), staff)
     o.upward, o.upward_version = _submitted_plan(o.inspection, staff)
+    o.plan_change = PlanChange.objects.create(
+        plan=o.upward, action=PlanChange.Action.REDATE, measure=measure, reason="需要更多时间", requested_by=staff,
+        proposal={"due_on": "2030-01-01", "old_due_on": measure.due_on.isoformat(), "kind": measure.kind},
+    )  # fmt: skip
     return o
 
 

@@ -1,14 +1,16 @@
 """Headless Chromium: the secretary drafts and signs the plan (整改方案) and submits it; the
 street's supervisor finds it in the review queue and returns it with a comment; the
 secretary revises and resubmits; the supervisor sees what changed and approves; another
-street's supervisor sees none of it. Screenshots (desktop and 390 px phone) in
-test-artifacts/upward/."""
+street's supervisor sees none of it. Once approved, a measure added asks for the
+supervisor's approval (方案调整) and exists once approved. Screenshots (desktop and 390 px
+phone) in test-artifacts/upward/."""
 
 from __future__ import annotations
 
 import pytest
 
-from rectification.models import Membership, UpwardDocument
+from rectification import services
+from rectification.models import Measure, Membership, PlanChange, Review, SubmittedVersion, UpwardDocument
 
 from . import factories as f
 from .helpers.browser import artifacts, chromium, new_page
@@ -186,3 +188,96 @@ def test_another_streets_supervisor_sees_none_of_it(live_server, browser, person
         assert page.goto(f"{live_server.url}{path}").status == 404, path
     _shot(page, "13-other-supervisor")
     page.context.close()
+
+
+def _approved_plan(inspection, personas) -> UpwardDocument:
+    """The plan as the review leaves it: version 1 signed and approved (rows only)."""
+    plan = UpwardDocument.objects.create(inspection=inspection, kind="plan", state="approved")
+    version = SubmittedVersion.objects.create(
+        document=plan, number=1, text="方案", html="<p/>", pdf=b"%PDF-1.4", docx=b"PK", sha256="0" * 64,
+        docx_sha256="2" * 64, attestation="签字背书", signed_by=personas.secretary_a,
+    )  # fmt: skip
+    Review.objects.create(submitted=version, decision="approved", reviewer=personas.supervisor)
+    return plan
+
+
+def test_a_measure_added_after_the_approval_waits_for_the_supervisor(live_server, browser, personas, inspection):
+    url = live_server.url
+    plan = _approved_plan(inspection, personas)
+    finding = inspection.categories.get().findings.get()
+    title = "建立“房中房”问题月度复查制度"
+
+    # The secretary adds a measure on the inspection page: it becomes a request.
+    page = _as(browser, live_server, "secretary_a")
+    page.goto(f"{url}/inspections/{inspection.pk}/")
+    assert "整改方案已审核通过" in page.locator("#plan-fixed").inner_text()
+    page.click(f"#f{finding.pk} >> text=添加整改措施")
+    form = page.locator(f"#f{finding.pk} form.inline-form").first
+    form.locator("textarea[name=title]").fill(title)
+    form.locator("input[name=due_on]").fill("2025-09-30")
+    form.locator("textarea[name=change_reason]").fill("巡察办反馈意见要求建立长效机制。")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#messages >> text=新增措施需报巡察办（街道）审批，已提交调整申请")
+    assert not Measure.objects.filter(title=title).exists()
+    _shot(page, "14-secretary-asked-to-add")
+    page.context.close()
+
+    # Another street's supervisor sees none of it.
+    other_street = f.organisation(level="street", parent=personas.tree.district)
+    f.user(username="other_supervisor", organisation=other_street, role=Membership.Role.SUPERVISOR)
+    page = _as(browser, live_server, "other_supervisor")
+    assert page.locator("nav.mainnav .nav-count").count() == 0
+    page.goto(f"{url}/reviews/")
+    assert page.locator("#no-changes").count() == 1 and title not in page.locator("main").inner_text()
+    assert page.goto(f"{url}/upward/{plan.pk}/").status == 404
+    page.context.close()
+
+    # The street's supervisor: the count in the menu, the change in the queue, approved.
+    page = _as(browser, live_server, "supervisor")
+    assert page.locator("nav.mainnav .nav-count").inner_text() == "1"
+    page.click("nav.mainnav >> text=报送审核")
+    change = PlanChange.objects.get()
+    item = page.locator(f"#pc{change.pk}")
+    assert title in item.inner_text() and "长效机制" in item.inner_text() and "2025-09-30" in item.inner_text()
+    _shot(page, "15-supervisor-plan-change")
+    item.locator("text=审批").click()  # decided on the plan's page, as a document is on its own
+    page.wait_for_url(f"{url}/upward/{plan.pk}/#pc{change.pk}")
+    item = page.locator(f"#pc{change.pk}")
+    item.locator("textarea[name=note]").fill("同意增加。")
+    item.locator("button[value=approve]").click()
+    page.wait_for_selector("#messages >> text=已同意方案调整")
+    measure = Measure.objects.get(title=title)
+    assert measure.due_on.isoformat() == "2025-09-30" and measure.finding == finding
+    assert "已同意" in page.locator(f"#pc{change.pk}").inner_text()
+    assert page.locator("nav.mainnav .nav-count").count() == 0
+    page.goto(f"{url}/reviews/")
+    assert page.locator("#no-changes").count() == 1
+    page.context.close()
+
+    # The secretary sees the measure in the tree and the decision on the plan's page.
+    page = _as(browser, live_server, "secretary_a")
+    page.goto(f"{url}/inspections/{inspection.pk}/")
+    assert title in page.locator(f"#m{measure.pk}").inner_text()
+    page.goto(f"{url}/upward/{plan.pk}/")
+    assert "同意增加" in page.locator(f"#pc{change.pk}").inner_text()
+    _shot(page, "16-secretary-plan-changes")
+    page.context.close()
+
+
+def test_plan_changes_on_a_phone(live_server, browser, personas, inspection):
+    """The queue with a pending change and the plan's page, at 390 px."""
+    plan = _approved_plan(inspection, personas)
+    measure = inspection.categories.get().findings.get().measures.get()
+    services.measure_update(
+        measure=measure, user=personas.secretary_a, expected_version=None,
+        due_on=measure.due_on.replace(month=12), change_reason="需协调区住建局，原时限不足。",
+    )  # fmt: skip
+    phone = _as(browser, live_server, "supervisor", PHONE, is_mobile=True, has_touch=True)
+    phone.goto(f"{live_server.url}/reviews/")
+    assert phone.locator(".plan-change-open").count() == 1
+    _fits_a_phone(phone)
+    _shot(phone, "17-phone-queue-plan-change")
+    phone.goto(f"{live_server.url}/upward/{plan.pk}/")
+    _fits_a_phone(phone)
+    _shot(phone, "18-phone-plan-changes")
+    phone.context.close()

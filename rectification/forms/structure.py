@@ -98,9 +98,11 @@ class MeasureForm(_PeopleMixin, forms.Form):
     unit = forms.CharField(label=_("责任部门"), max_length=100, required=False)
     note = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, people: Sequence[Person], **kwargs) -> None:
+    def __init__(self, *args, people: Sequence[Person], plan_fixed: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._set_people(people)
+        if plan_fixed:  # the plan is approved: a new measure or deadline is asked for, with a reason
+            self.fields["change_reason"] = change_reason_field()
 
     def clean_leader(self) -> Person | None:
         return self._person(self.cleaned_data["leader"])
@@ -109,11 +111,28 @@ class MeasureForm(_PeopleMixin, forms.Form):
         return [self._people[v] for v in self.cleaned_data["owners"]]
 
 
+def change_reason_field() -> forms.CharField:
+    """The reason a 方案调整 is asked for (the service requires it when it asks)."""
+    return forms.CharField(
+        label=_("调整理由"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("整改方案已审核通过：新增、删除措施或调整完成时限需报上级审批，请说明理由"),
+    )
+
+
+class ChangeReasonForm(forms.Form):
+    """The reason asked on the delete confirmation when the plan is approved."""
+
+    change_reason = change_reason_field()
+
+
 class MeasureQuickForm(MeasureForm):
     """The inline 「添加措施」 form under each item: one responsible person, no notes."""
 
     owner = forms.ChoiceField(label=_("责任人"), required=False)
-    field_order = ["title", "kind", "due_on", "leader", "owner", "new_owner_names"]
+    field_order = ["title", "kind", "due_on", "leader", "owner", "new_owner_names", "change_reason"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

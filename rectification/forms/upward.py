@@ -89,3 +89,25 @@ class ReviewForm(forms.Form):
         if cleaned.get("decision") == Review.Decision.RETURNED and not (cleaned.get("comments") or "").strip():
             self.add_error("comments", _("退回修改时请填写意见，说明需要修改的内容。"))
         return cleaned
+
+
+class PlanChangeDecisionForm(forms.Form):
+    """The supervisor's decision on a 方案调整 (the buttons carry it); refusing needs a note.
+    The service checks again: the form only parses."""
+
+    APPROVE, REFUSE = "approve", "refuse"
+    decision = forms.ChoiceField(choices=[(APPROVE, _("同意")), (REFUSE, _("不同意"))])
+    note = forms.CharField(
+        label=_("审批意见"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        help_text=_("不同意时必填。"),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REFUSE and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("不同意时请填写意见，说明理由。"))
+        return cleaned

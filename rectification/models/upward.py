@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -170,9 +170,10 @@ class PlanChange(models.Model):
     request the reviewing supervisor decides; nothing changes until it is approved."""
 
     class Action(models.TextChoices):
-        ADD = "add", _("新增措施")
-        REMOVE = "remove", _("删除措施")
-        REDATE = "redate", _("调整完成时限")
+        # In a context of their own: the dashboard's 新增措施 counts measures added.
+        ADD = "add", pgettext_lazy("plan change", "新增措施")
+        REMOVE = "remove", pgettext_lazy("plan change", "删除措施")
+        REDATE = "redate", pgettext_lazy("plan change", "调整完成时限")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审批")
@@ -181,10 +182,12 @@ class PlanChange(models.Model):
 
     plan = models.ForeignKey(UpwardDocument, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(_("调整内容"), max_length=20, choices=Action.choices)
-    # The measure removed or re-dated; for an addition, the finding it is added to and the
-    # new measure's fields in ``proposal`` (title, kind, due_on, leader, owners, unit).
+    # The measure removed or re-dated (its title kept in ``proposal``: an approved removal
+    # deletes the measure and the change stays on record, hence SET_NULL); for an
+    # addition, the finding it is added to and the new measure's fields in ``proposal``
+    # (title, kind, due_on, leader, owners, unit), and the measure once created.
     measure = models.ForeignKey(
-        "rectification.Measure", null=True, blank=True, on_delete=models.CASCADE, related_name="plan_changes"
+        "rectification.Measure", null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_changes"
     )
     finding = models.ForeignKey(
         "rectification.Finding", null=True, blank=True, on_delete=models.CASCADE, related_name="plan_changes"
@@ -205,9 +208,14 @@ class PlanChange(models.Model):
         verbose_name_plural = _("方案调整申请")
         ordering = ["-requested_at"]
         constraints = [
+            # An addition names its finding; a removal or a re-dating names its measure
+            # when asked (services/plan_change_requests.py) and outlives it once done.
             models.CheckConstraint(
-                condition=Q(action="add", finding__isnull=False) | Q(~Q(action="add"), measure__isnull=False),
-                name="plan_change_names_its_target",
+                condition=~Q(action="add") | Q(finding__isnull=False), name="plan_change_add_names_its_finding"
+            ),
+            # One pending change per measure: two would race each other's decision.
+            models.UniqueConstraint(
+                fields=["measure"], condition=Q(state="pending"), name="plan_change_one_pending_per_measure"
             ),
         ]
 

@@ -20,6 +20,7 @@ from ..filters import MeasureFilter
 from ..models import DeadlineExtension, Evidence, Finding, Measure, MeasureStatus, Organisation, Person
 from ..permissions import measure_scope, organisation_scope
 from ..workflow import is_signed_off, measure_actions, open_send_back
+from .plan_changes import extension_forwarded
 
 LIST_RELATED = ("finding__category__inspection__organisation", "leader")
 
@@ -176,7 +177,9 @@ def measure_detail_data(*, measure: Measure, user, today: dt.date) -> dict[str, 
     evidence = list(measure.evidence.select_related("uploaded_by"))
     for e in evidence:
         e.can_delete = user.has_perm("rectification.delete_evidence", e)
-    extensions = list(measure.extensions.select_related("requested_by", "decided_by"))
+    extensions = list(
+        measure.extensions.select_related("requested_by", "decided_by").annotate(forwarded=extension_forwarded())
+    )
     pending = next((x for x in extensions if x.state == DeadlineExtension.State.PENDING), None)
     mark_deadlines([measure], today)
     sign_offs = list(measure.sign_offs.select_related("decided_by"))
@@ -208,12 +211,17 @@ def signoff_awaiting(*, user) -> QuerySet[Measure]:
 
 def signoff_extensions(*, user) -> QuerySet[DeadlineExtension]:
     """Pending extension requests in the organisations where ``user`` decides them: the
-    queue's second list, and the to-do home's count of it."""
+    queue's second list, and the to-do home's count of it. Those the secretary agreed to
+    and forwarded upward (an approved plan's 方案调整) wait for the supervisor instead."""
     organisations = Organisation.objects.filter(organisation_scope(user, roles=["secretary"]))
-    return DeadlineExtension.objects.filter(
-        state=DeadlineExtension.State.PENDING,
-        measure__finding__category__inspection__organisation__in=organisations,
-    ).order_by("requested_at", "pk")
+    return (
+        DeadlineExtension.objects.filter(
+            state=DeadlineExtension.State.PENDING,
+            measure__finding__category__inspection__organisation__in=organisations,
+        )
+        .exclude(extension_forwarded())
+        .order_by("requested_at", "pk")
+    )
 
 
 def signoff_queue(*, user) -> dict[str, list]:

@@ -10,6 +10,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from ..models import Inspection, Organisation, Review, SubmittedVersion, UpwardDocument, document_label
 from ..permissions import Role, organisation_scope, review_scope
+from .plan_changes import pending_changes
 
 Kind = UpwardDocument.Kind
 State = UpwardDocument.State
@@ -27,20 +28,27 @@ def _awaiting(user) -> QuerySet[UpwardDocument]:
     return UpwardDocument.objects.filter(review_scope(user, "inspection__organisation__path"), state=State.SUBMITTED)
 
 
-def review_queue(*, user) -> list[UpwardDocument]:
-    """What awaits the supervisor's decision across their subtree, oldest submission
-    first. Each document carries its inspection and organisation and, from its latest
-    version, ``version_number``, ``submitted_at``, ``submitted_by`` (name) and
-    ``submitted_by_username``.
+# What a row of the queue shows (a district's office reads hundreds: only these columns).
+_QUEUE_FIELDS = (
+    "id", "inspection_id", "kind", "sequence", "state", "due_on", "inspection__team", "inspection__organisation_id",
+    "inspection__organisation__short_name", "inspection__organisation__path",
+)  # fmt: skip
 
-    Queries: 1 (the documents joined to inspection and organisation, the latest version's
-    fields as correlated subqueries), however many documents and versions there are.
-    """
+
+def review_queue_rows(*, user) -> QuerySet[UpwardDocument]:
+    """What awaits the supervisor's decision across their subtree, oldest submission
+    first, as a queryset to count and cut into pages. Each document carries its
+    inspection and organisation and, from its latest version, ``version_number``,
+    ``submitted_at``, ``submitted_by`` (name) and ``submitted_by_username``.
+
+    Queries: 1 per evaluation (the documents joined to inspection and organisation, the
+    latest version's fields as correlated subqueries), however many documents and
+    versions there are."""
     latest = _latest_version()
-    return list(
+    return (
         _awaiting(user)
         .select_related("inspection__organisation")
-        .defer("content")
+        .only(*_QUEUE_FIELDS)
         .annotate(
             version_number=Subquery(latest.values("number")[:1]),
             submitted_at=Subquery(latest.values("signed_at")[:1]),
@@ -49,6 +57,11 @@ def review_queue(*, user) -> list[UpwardDocument]:
         )
         .order_by("submitted_at", "pk")
     )
+
+
+def review_queue(*, user) -> list[UpwardDocument]:
+    """All of ``review_queue_rows``. Queries: 1."""
+    return list(review_queue_rows(user=user))
 
 
 def returned_documents(*, user) -> list[UpwardDocument]:
@@ -64,8 +77,11 @@ def returned_documents(*, user) -> list[UpwardDocument]:
 
 
 def review_queue_count(*, user) -> int:
-    """How many documents await the user's review (the navigation's count). Queries: 1."""
-    return _awaiting(user).count()
+    """How many documents and changes to approved plans (方案调整) await the user's
+    decision: the navigation's count and the to-do home's. Queries: 1 (a UNION ALL of
+    the two, counted)."""
+    documents, changes = _awaiting(user).order_by().values("pk"), pending_changes(user).order_by().values("pk")
+    return documents.union(changes, all=True).count()
 
 
 # ---------------------------------------------------------------------------- the inspection page

@@ -167,12 +167,13 @@ def documents_returned_from_above(user) -> list[TodoItem]:
 
 
 def documents_awaiting_review(user) -> list[TodoItem]:
-    """Documents submitted from below that wait for this supervisor's review (1 query),
+    """Documents submitted from below and changes asked of approved plans that wait for
+    this supervisor's decision (1 query),
     counted as the review queue lists them."""
     return [
         TodoItem(
             "review_queue",
-            str(_("报送上来、等待您审核的文书")),
+            str(_("报送上来、等待您审核的文书和方案调整")),
             review_queue_count(user=user),
             "rectification:review_queue",
             tone="warn",

@@ -26,12 +26,15 @@ from ..models import (
     MeasureKind,
     MeasureStatus,
     Person,
+    PlanChange,
     ProgressEntry,
     SignOff,
+    UpwardDocument,
     status_label,
 )
 from ..permissions import require
 from . import notifications
+from .plan_change_requests import fixed_plan, iso, plan_change_request
 from .record import in_record_language, record_language
 
 Status = MeasureStatus
@@ -276,18 +279,42 @@ def _display(measure: Measure, name: str) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+def _redate_request(current: Measure, user, plan: UpwardDocument, fields: dict[str, Any], reason: str) -> PlanChange:
+    """The deadline part of an edit on an approved plan, taken out of ``fields`` and asked
+    for as a 方案调整 (with the kind when it changes too: a kind without its deadline
+    would not hold together)."""
+    new_due, kind = fields.pop("due_on"), fields.get("kind", current.kind)
+    fields.pop("original_due_on", None)
+    if kind != current.kind:
+        fields.pop("kind")
+    proposal = {"due_on": iso(new_due), "kind": kind, "old_due_on": iso(current.due_on)}
+    return plan_change_request(
+        plan=plan, user=user, action=PlanChange.Action.REDATE, measure=current, proposal=proposal, reason=reason
+    )
+
+
 @transaction.atomic
-def measure_update(*, measure: Measure, user, expected_version: int | None, **fields: Any) -> Measure:
+def measure_update(
+    *, measure: Measure, user, expected_version: int | None, change_reason: str = "", **fields: Any
+) -> Measure:
     """The secretary's edit of a measure's plan: owners, leader, deadline, title, kind …
 
-    Used by the edit form and the bulk actions; records the change in the timeline."""
+    Used by the edit form and the bulk actions; records the change in the timeline. Once
+    the inspection's plan is approved a new deadline is not set but asked for (方案调整,
+    with ``change_reason``; the other fields are saved): the returned measure's
+    ``plan_change`` is that pending request (None when there is none)."""
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
         raise TypeError(f"measure_update: cannot set {sorted(unknown)}")
     current = lock_measure(measure, expected_version)
     require(user, "edit_measure", current)
+    current.plan_change = None
     if {"kind", "due_on"} & fields.keys():
         _apply_deadline(current, fields)
+        if fields["due_on"] != current.due_on:
+            plan = fixed_plan(current.finding.category.inspection)
+            if plan is not None:
+                current.plan_change = _redate_request(current, user, plan, fields, change_reason)
     owners = fields.pop("owners", None)
     people = [*(owners or []), *([fields["leader"]] if fields.get("leader") else [])]
     _check_people(current, people)
@@ -359,6 +386,8 @@ def extension_decide(*, extension: DeadlineExtension, user, approve: bool, note:
         raise ValidationError(_("不批准时请填写理由。"))
     if approve and current.due_on != extension.old_due_on:
         raise ValidationError(_("申请提交后时限已变更，请重新申请。"))
+    if approve and (plan := fixed_plan(current.finding.category.inspection)) is not None:
+        return _extension_forward(current, extension, user, plan, note)
     extension.state = DeadlineExtension.State.APPROVED if approve else DeadlineExtension.State.REFUSED
     extension.decided_by, extension.decided_at, extension.decision_note = user, timezone.now(), note
     extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
@@ -375,4 +404,29 @@ def extension_decide(*, extension: DeadlineExtension, user, approve: bool, note:
     add_entry(current, user, ProgressEntry.Kind.EXTENSION, text + (" " + note if note else ""))
     save_measure(current, user, fields)
     notifications.notice_extension(extension)
+    return extension
+
+
+def _extension_forward(
+    current: Measure, extension: DeadlineExtension, user, plan: UpwardDocument, note: str
+) -> DeadlineExtension:
+    """The secretary agrees to an extension of a measure on an approved plan: the new
+    deadline is the plan's to change, so the request goes up as a 方案调整 (re-dating)
+    naming the extension, which stays pending until the supervisor decides it
+    (services/plan_changes.py then approves or refuses it too)."""
+    reason = extension.reason + (_("（书记意见：{note}）").format(note=note) if note else "")
+    proposal = {
+        "due_on": iso(extension.new_due_on),
+        "kind": current.kind,
+        "old_due_on": iso(extension.old_due_on),
+        "extension": extension.pk,
+    }
+    plan_change_request(
+        plan=plan, user=user, action=PlanChange.Action.REDATE, measure=current, proposal=proposal, reason=reason
+    )
+    with record_language():
+        text = _("书记同意延期至 {new}，整改方案已审核通过，已报上级审批。").format(new=extension.new_due_on)
+    add_entry(current, user, ProgressEntry.Kind.EXTENSION, text)
+    save_measure(current, user, [])
+    extension.forwarded = True
     return extension

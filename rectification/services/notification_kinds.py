@@ -33,6 +33,9 @@ class Kind:
     UPWARD_SUBMITTED = "upward_submitted"
     UPWARD_RETURNED = "upward_returned"
     UPWARD_APPROVED = "upward_approved"
+    # Changes to an approved plan (方案调整); the key is "<kind>:<plan id>:<change id>".
+    PLAN_CHANGE_REQUESTED = "plan_change_requested"
+    PLAN_CHANGE_DECIDED = "plan_change_decided"
 
 
 KIND_LABELS = {
@@ -53,6 +56,8 @@ KIND_LABELS = {
     Kind.UPWARD_SUBMITTED: gettext_lazy("文书报送"),
     Kind.UPWARD_RETURNED: gettext_lazy("文书退回"),
     Kind.UPWARD_APPROVED: gettext_lazy("文书审核通过"),
+    Kind.PLAN_CHANGE_REQUESTED: gettext_lazy("方案调整申请"),
+    Kind.PLAN_CHANGE_DECIDED: gettext_lazy("方案调整审批"),
 }
 
 
@@ -65,8 +70,16 @@ _LIST_LINKS = {
     Kind.OVERDUE: ("rectification:measure_list", "?mine=1&overdue=1"),
     Kind.SUMMARY: ("rectification:home", ""),  # the to-do home lists what the notices were about
 }
-# Notices about a document handed upward lead to its page, named by the key.
-_REVIEW_KINDS = {Kind.UPWARD_SUBMITTED, Kind.UPWARD_RETURNED, Kind.UPWARD_APPROVED}
+# Notices about a document handed upward lead to its page, named by the key; those about
+# a change to an approved plan to the plan's page, where its changes are listed.
+_REVIEW_KINDS = {
+    Kind.UPWARD_SUBMITTED,
+    Kind.UPWARD_RETURNED,
+    Kind.UPWARD_APPROVED,
+    Kind.PLAN_CHANGE_REQUESTED,
+    Kind.PLAN_CHANGE_DECIDED,
+}
+_PLAN_CHANGE_KINDS = {Kind.PLAN_CHANGE_REQUESTED, Kind.PLAN_CHANGE_DECIDED}
 
 
 def notification_path(notification: Notification) -> str:
@@ -77,7 +90,8 @@ def notification_path(notification: Notification) -> str:
     if notification.kind in _DOCUMENT_KINDS:
         return _document_path(notification.key)
     if notification.kind in _REVIEW_KINDS:
-        return reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
+        path = reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
+        return path + "#changes" if notification.kind in _PLAN_CHANGE_KINDS else path
     view, query = _LIST_LINKS.get(notification.kind, ("", ""))
     return reverse(view) + query if view else ""
 

@@ -256,3 +256,41 @@ def notice_upward_reviewed(document, version, review) -> int:
         row.user for row in secretary_memberships([document.inspection.organisation_id]).select_related("user")
     ]
     return notify(recipients=recipients, kind=kind, message=message, key=f"{kind}:{document.pk}:{n}")
+
+
+# ---------------------------------------------------------------------------- changes to an approved plan
+
+
+def _change_subject(change) -> str:
+    """What a change is about, in a notice: the action and the measure's title (or, for
+    an addition, the proposed title)."""
+    title = change.measure.title if change.measure_id else str(change.proposal.get("title", ""))
+    return f"{change.get_action_display()}「{title[:60]}」"
+
+
+@in_record_language
+def notice_plan_change_requested(change) -> int:
+    """A change to an approved plan → the reviewing supervisors, as a submission is
+    (upward_reviewers)."""
+    plan = change.plan
+    message = _("{document}申请方案调整：{subject}，请审批。").format(
+        document=_document_name(plan), subject=_change_subject(change)
+    )
+    key = f"{Kind.PLAN_CHANGE_REQUESTED}:{plan.pk}:{change.pk}"
+    recipients = upward_reviewers(plan.inspection.organisation)
+    return notify(recipients=recipients, kind=Kind.PLAN_CHANGE_REQUESTED, message=message, key=key)
+
+
+@in_record_language
+def notice_plan_change_decided(change) -> int:
+    """The decision on a change → the organisation's secretary (and whoever asked)."""
+    plan = change.plan
+    message = _("{document}的方案调整（{subject}）{state}。").format(
+        document=_document_name(plan), subject=_change_subject(change), state=change.get_state_display()
+    )
+    if change.decision_note:
+        message += _("意见：{note}").format(note=change.decision_note)
+    recipients = [row.user for row in secretary_memberships([plan.inspection.organisation_id]).select_related("user")]
+    recipients.append(change.requested_by)
+    key = f"{Kind.PLAN_CHANGE_DECIDED}:{plan.pk}:{change.pk}"
+    return notify(recipients=recipients, kind=Kind.PLAN_CHANGE_DECIDED, message=message, key=key)

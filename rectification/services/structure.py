@@ -23,9 +23,10 @@ from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ..models import Category, Finding, Inspection, Measure, Organisation, Person, ProgressEntry
+from ..models import Category, Finding, Inspection, Measure, Organisation, Person, PlanChange, ProgressEntry
 from .document_deadlines import documents_schedule
 from .measures import measure_update
+from .plan_change_requests import fixed_plan, iso, plan_change_request
 
 Direction = Literal["up", "down"]
 INSPECTION_FIELDS = ("deployed_by", "team", "onsite_start", "onsite_end", "feedback_on", "deadline")
@@ -94,6 +95,17 @@ def _refuse_if_proven(measures: QuerySet[Measure], what: str) -> None:
         raise ValidationError(
             _("{what}下的整改措施已有佐证材料或销号记录，不能删除：{titles}。请先在措施页面处理后再删除。").format(
                 what=what, titles=titles
+            )
+        )
+
+
+def _refuse_if_fixed(inspection: Inspection, measures: QuerySet[Measure], what: str) -> None:
+    """An approved plan fixes its measures: a category or an item holding some is not
+    deleted wholesale; each measure's removal is asked for (方案调整) and decided above."""
+    if measures.exists() and fixed_plan(inspection) is not None:
+        raise ValidationError(
+            _("整改方案已审核通过，{what}下的整改措施需逐条申请删除、报巡察办（街道）审批，批准后才能删除。").format(
+                what=what
             )
         )
 
@@ -233,10 +245,12 @@ def category_move(*, category: Category, user, direction: Direction) -> None:
 
 @transaction.atomic
 def category_delete(*, category: Category, user) -> None:
-    """Deletes the category with its findings and measures, unless work is on record."""
-    _refuse_if_proven(
-        Measure.objects.filter(finding__category=category), _("问题类别「{title}」").format(title=category.title[:30])
-    )
+    """Deletes the category with its findings and measures, unless work is on record or
+    an approved plan holds its measures."""
+    measures, what = Measure.objects.filter(finding__category=category), _("问题类别「{title}」")
+    what = what.format(title=category.title[:30])
+    _refuse_if_proven(measures, what)
+    _refuse_if_fixed(category.inspection, measures, what)
     inspection = category.inspection
     _delete(category, user)
     _renumber(Category, _categories(inspection), user)
@@ -333,9 +347,12 @@ def finding_move(*, finding: Finding, user, direction: Direction) -> None:
 
 @transaction.atomic
 def finding_delete(*, finding: Finding, user) -> None:
-    """Deletes the finding, its sub-problems and their measures, unless work is on record."""
+    """Deletes the finding, its sub-problems and their measures, unless work is on record
+    or an approved plan holds its measures."""
     measures = Measure.objects.filter(Q(finding=finding) | Q(finding__parent=finding))
-    _refuse_if_proven(measures, _("整改事项「{title}」").format(title=finding.heading[:30]))
+    what = _("整改事项「{title}」").format(title=finding.heading[:30])
+    _refuse_if_proven(measures, what)
+    _refuse_if_fixed(finding.category.inspection, measures, what)
     category = finding.category
     for sub in finding.subfindings.all():
         _delete(sub, user)
@@ -372,19 +389,34 @@ def measure_create(
     new_owner_names: str = "",
     unit: str = "",
     note: str = "",
-) -> Measure:
+    change_reason: str = "",
+    approved_change: PlanChange | None = None,
+) -> Measure | PlanChange:
     """A new measure, not started, at the end of the finding's list; people named in
-    ``new_owner_names`` are created as persons of the organisation when missing."""
+    ``new_owner_names`` are created as persons of the organisation when missing.
+
+    Once the inspection's plan is approved, nothing is created: the measure is proposed
+    as a 方案调整 (with ``change_reason``) and that pending PlanChange is returned; the
+    approval creates it, passing ``approved_change``."""
     Finding.objects.select_for_update().filter(pk=finding.pk).first()
-    organisation = finding.category.inspection.organisation
+    inspection = finding.category.inspection
+    organisation = inspection.organisation
     _check_kind_and_deadline(kind, due_on)
-    owners = list(dict.fromkeys([*owners, *_people_by_name(organisation, new_owner_names, user)]))
+    title = _clean_text(title, _("整改措施"))
     _check_people(organisation, [leader, *owners])
+    if approved_change is None and (plan := fixed_plan(inspection)) is not None:
+        proposal = {"title": title, "kind": kind, "due_on": iso(due_on), "leader": leader.pk if leader else None}
+        proposal |= {"owners": [p.pk for p in owners], "new_owner_names": new_owner_names.strip()}
+        proposal |= {"unit": (unit or "").strip(), "note": (note or "").strip()}
+        return plan_change_request(
+            plan=plan, user=user, action=PlanChange.Action.ADD, finding=finding, proposal=proposal, reason=change_reason
+        )
+    owners = list(dict.fromkeys([*owners, *_people_by_name(organisation, new_owner_names, user)]))
     position = _renumber(Measure, [*_measures(finding), None], user)
     measure = Measure(
         finding=finding,
         position=position,
-        title=_clean_text(title, _("整改措施")),
+        title=title,
         kind=kind,
         due_on=due_on,
         original_due_on=due_on,
@@ -409,7 +441,9 @@ def measure_edit_plan(
     **fields,
 ) -> Measure:
     """The structure editor's measure form: people typed in by name are created, then the
-    workflow's ``measure_update`` applies the change (version, timeline, re-sign-off)."""
+    workflow's ``measure_update`` applies the change (version, timeline, re-sign-off; on an
+    approved plan a new deadline becomes a request, the returned measure's
+    ``plan_change``)."""
     organisation = measure.finding.category.inspection.organisation
     owners = list(dict.fromkeys([*owners, *_people_by_name(organisation, new_owner_names, user)]))
     return measure_update(measure=measure, user=user, expected_version=expected_version, owners=owners, **fields)
@@ -422,8 +456,18 @@ def measure_move(*, measure: Measure, user, direction: Direction) -> None:
 
 
 @transaction.atomic
-def measure_delete(*, measure: Measure, user) -> None:
+def measure_delete(
+    *, measure: Measure, user, change_reason: str = "", approved_change: PlanChange | None = None
+) -> PlanChange | None:
+    """Delete the measure, unless work is on record. Once the plan is approved the removal
+    is asked for instead (the pending PlanChange is returned) and the approval deletes it."""
     _refuse_if_proven(Measure.objects.filter(pk=measure.pk), _("整改措施「{title}」").format(title=measure.title[:30]))
+    inspection = measure.finding.category.inspection
+    if approved_change is None and (plan := fixed_plan(inspection)) is not None:
+        return plan_change_request(
+            plan=plan, user=user, action=PlanChange.Action.REMOVE, measure=measure, reason=change_reason
+        )
     finding = measure.finding
     _delete(measure, user)
     _renumber(Measure, _measures(finding), user)
+    return None

@@ -34,7 +34,7 @@ from ..forms.measures import (
     SignOffForm,
     StatusForm,
 )
-from ..models import DeadlineExtension, Evidence, Measure
+from ..models import DeadlineExtension, Evidence, Measure, PlanChange
 from ..permissions import measure_scope, oversees_measures, require, spans_organisations
 from ..selectors import measures as sel
 from ..services.measures import ConflictError
@@ -261,17 +261,24 @@ def measure_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _queue_act(
-    request: HttpRequest, measure: Measure, form: Form, call: Callable[[dict], Any], done: str, item_id: str
+    request: HttpRequest,
+    measure: Measure,
+    form: Form,
+    call: Callable[[dict], Any],
+    done: str | Callable[[Any], str],
+    item_id: str,
 ) -> HttpResponse:
-    """A decision taken in the sign-off queue: back to the queue (htmx: the row's result)."""
+    """A decision taken in the sign-off queue: back to the queue (htmx: the row's result).
+    ``done`` is the message, or makes it from what the service returned."""
     if form.is_valid():
         try:
-            call(form.cleaned_data)
+            result = call(form.cleaned_data)
         except ConflictError as exc:
             return _conflict(request, exc, request.path, {})
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
+            done = done(result) if callable(done) else done
             if _is_htmx(request):
                 return render(
                     request, "rectification/_signoff_done.html", {"measure": measure, "done": done, "item_id": item_id}
@@ -320,7 +327,11 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
             extension=extension, user=request.user, approve=d["decision"] == form.APPROVE, note=d["note"]
         )
 
-    done = _("已批准延期。") if approve else _("已不批准延期。")
+    def done(result: DeadlineExtension) -> str:
+        if getattr(result, "forwarded", False):  # an approved plan's deadline: the supervisor decides
+            return workflow.plan_change_requested_message(PlanChange.Action.REDATE)
+        return _("已批准延期。") if approve else _("已不批准延期。")
+
     if request.POST.get("from") == "queue":
         return _queue_act(request, measure, form, call, done, f"x{extension.pk}")
     return _act(request, measure, "decision", form, call, done)

@@ -18,21 +18,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import selectors, services, workflow
 from ..forms.structure import (
     BulkForm,
     CategoryForm,
+    ChangeReasonForm,
     FindingForm,
     InspectionForm,
     MeasureForm,
     MeasureQuickForm,
     MoveForm,
 )
-from ..models import Category, Finding, Inspection, Measure
+from ..models import Category, Finding, Inspection, Measure, PlanChange
 from ..permissions import denial_message, measure_scope, require, visible_organisations
 from ..selectors.reviews import upward_links
 from ..services.measures import ConflictError
 from ..services.structure import INSPECTION_FIELDS
+from .plan_changes import plan_fixed, say_requested
 
 MANAGE = "rectification.manage_inspection"
 GET_POST = require_http_methods(["GET", "POST"])
@@ -109,13 +111,14 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "people": people,
         "kinds": Measure.Kind.choices,
-        # The plan and reports handed upward, for whoever reads them (views/upward.py).
-        "upward_links": (
-            upward_links(inspection=inspection)
-            if request.user.has_perm("rectification.view_upward", inspection)
-            else []
-        ),
     }
+    # The plan and reports handed upward, for whoever reads them (views/upward.py); an
+    # approved plan fixes the measures, which the add forms then say (方案调整).
+    links = (
+        upward_links(inspection=inspection) if request.user.has_perm("rectification.view_upward", inspection) else []
+    )
+    context["upward_links"] = links
+    context["plan_fixed"] = any(workflow.plan_is_fixed(link) for link in links)
     return render(request, "rectification/inspection_detail.html", context)
 
 
@@ -279,13 +282,24 @@ def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _managed(request, Finding, pk)
     people = list(selectors.people_for_organisation(organisation_id=finding.category.inspection.organisation_id))
     form_class = MeasureQuickForm if "quick" in request.POST else MeasureForm
-    form = form_class(request.POST or None, people=people)
+    fixed = plan_fixed(finding.category.inspection)
+    form = form_class(request.POST or None, people=people, plan_fixed=fixed)
     if request.method == "POST":
-        measure = _attempt(form, lambda data: services.measure_create(finding=finding, user=request.user, **data))
-        if measure is not None:
+        created = _attempt(form, lambda data: services.measure_create(finding=finding, user=request.user, **data))
+        if isinstance(created, PlanChange):
+            say_requested(request, created)
+            return redirect(_tree_url(finding, f"f{pk}"))
+        if created is not None:
             messages.success(request, _("已添加整改措施。"))
-            return redirect(_tree_url(finding, f"m{measure.pk}"))
-    return _form_page(request, form, title=_("添加整改措施"), back=_tree_url(finding, f"f{pk}"), subject=finding)
+            return redirect(_tree_url(finding, f"m{created.pk}"))
+    return _form_page(
+        request,
+        form,
+        title=_("添加整改措施"),
+        back=_tree_url(finding, f"f{pk}"),
+        subject=finding,
+        plan_fixed=fixed,
+    )
 
 
 def _measure_initial(measure: Measure) -> dict:
@@ -310,7 +324,8 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     raw_version = request.POST.get("version", "")
     # A tampered version is a stale one (0), never a 500.
     version = (int(raw_version) if raw_version.isdecimal() else 0) if request.method == "POST" else measure.version
-    form = MeasureForm(request.POST or None, people=people, initial=_measure_initial(measure))
+    fixed = plan_fixed(measure.finding.category.inspection)
+    form = MeasureForm(request.POST or None, people=people, initial=_measure_initial(measure), plan_fixed=fixed)
     conflict = None
     if request.method == "POST":
         try:
@@ -321,7 +336,10 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if saved is not None:
-                messages.success(request, _("已保存整改措施。"))
+                if saved.plan_change is not None:
+                    say_requested(request, saved.plan_change)
+                else:
+                    messages.success(request, _("已保存整改措施。"))
                 return redirect(_tree_url(measure, f"m{pk}"))
         except ConflictError as exc:
             conflict = _conflict_rows(exc.current, form.cleaned_data)
@@ -334,6 +352,7 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
         subject=measure,
         version=version,
         conflict=conflict,
+        plan_fixed=fixed,
     )
 
 
@@ -365,13 +384,16 @@ def measure_move(request: HttpRequest, pk: int) -> HttpResponse:
 @GET_POST
 def measure_delete(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _managed(request, Measure, pk)
+    reason = ChangeReasonForm(request.POST or None) if plan_fixed(measure.finding.category.inspection) else None
+    change_reason = reason.cleaned_data["change_reason"] if reason is not None and reason.is_valid() else ""
     return _delete(
         request,
         measure,
         what=_("整改措施「%(t)s」") % {"t": measure.title[:60]},
         consequences=[_("它的进展记录、延期申请和通知")],
-        call=lambda: services.measure_delete(measure=measure, user=request.user),
+        call=lambda: services.measure_delete(measure=measure, user=request.user, change_reason=change_reason),
         back=_tree_url(measure, f"m{pk}"),
+        reason_form=reason,
     )
 
 
@@ -390,19 +412,30 @@ def _move(request: HttpRequest, call: Callable[[str], None]) -> None:
 
 
 def _delete(
-    request: HttpRequest, obj: Model, *, what: str, consequences: list[str], call: Callable[[], None], back: str
+    request: HttpRequest,
+    obj: Model,
+    *,
+    what: str,
+    consequences: list[str],
+    call: Callable[[], PlanChange | None],
+    back: str,
+    reason_form: ChangeReasonForm | None = None,
 ) -> HttpResponse:
-    """GET asks for confirmation, POST deletes (or reports why the service refused)."""
+    """GET asks for confirmation, POST deletes (or reports why the service refused, or
+    that the deletion became a request: ``reason_form`` when the plan is approved)."""
     tree = _tree_url(obj)
     if request.method == "POST":
         try:
-            call()
+            change = call()
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(back)
+        if isinstance(change, PlanChange):
+            say_requested(request, change)
+            return redirect(back)
         messages.success(request, _("已删除%(what)s。") % {"what": what})
         return redirect(tree)
-    context = {"what": what, "consequences": consequences, "back": back}
+    context = {"what": what, "consequences": consequences, "back": back, "reason_form": reason_form}
     return render(request, "rectification/structure_confirm_delete.html", context)
 
 

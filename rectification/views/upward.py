@@ -14,6 +14,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,6 +30,7 @@ from ..forms.upward import DocumentContentForm, ReviewForm, SubmitForm
 from ..models import Inspection, SubmittedVersion, UpwardDocument
 from ..permissions import visible_organisations
 from ..selectors import reviews as sel
+from ..selectors.plan_changes import described, pending_plan_change_rows, plan_changes_of
 from ..services import upward as service
 from ..services.record import record_language
 from .bulletins import DOCUMENT_CSP
@@ -36,6 +38,7 @@ from .bulletins import DOCUMENT_CSP
 logger = logging.getLogger(__name__)
 
 VIEW = "rectification.view_upward"
+QUEUE_PAGE = 25  # rows of each list of the review queue per page, as the measure list
 EDIT = "rectification.edit_upward"
 
 
@@ -107,7 +110,23 @@ def _page(request: HttpRequest, document: UpwardDocument, *, status: int = 200, 
         context["missing"] = missing_sections(document.kind, document.content or {})
     if actions.review:
         context["review_form"] = forms.get("review_form") or ReviewForm()
+    if document.kind == UpwardDocument.Kind.PLAN:  # the changes asked of it once approved (1 query)
+        context["plan_changes"] = _decidable(request, plan_changes_of(plan=document), document)
     return render(request, "upward/document.html", context, status=status)
+
+
+def document_page(request: HttpRequest, document: UpwardDocument, *, status: int = 200) -> HttpResponse:
+    """The document page as it is now (views/plan_changes.py shows it after a refusal)."""
+    document.refresh_from_db(fields=["state", "content", "version", "due_on"])
+    return _page(request, document, status=status)
+
+
+def _decidable(request: HttpRequest, changes: list, plan: UpwardDocument) -> list:
+    """Each change with ``can_decide``, workflow's answer for this user."""
+    for change in changes:
+        change.plan = plan  # the page's own, organisation loaded: no query per row
+        change.can_decide = workflow.may_decide_plan_change(request.user, change)
+    return changes
 
 
 def _refused(
@@ -277,4 +296,14 @@ def upward_version_docx(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("rectification.view_review_queue"):
         raise PermissionDenied
-    return render(request, "upward/queue.html", {"documents": sel.review_queue(user=request.user)})
+    # A district's office may have hundreds waiting: each list in pages, oldest first.
+    documents = Paginator(sel.review_queue_rows(user=request.user), QUEUE_PAGE).get_page(request.GET.get("page"))
+    changes = Paginator(pending_plan_change_rows(user=request.user), QUEUE_PAGE).get_page(request.GET.get("changes"))
+    context = {
+        "documents": documents,
+        # The second list: changes asked of approved plans (方案调整).
+        "changes_page": changes,
+        # Each links to the plan's page, where it is decided (as a document row links to its page).
+        "plan_changes": described(changes.object_list, where=False),
+    }
+    return render(request, "upward/queue.html", context)
