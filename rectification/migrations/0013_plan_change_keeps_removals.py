@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rectification', '0011_upward_documents'),
+        ('rectification', '0012_bulletin_withdrawal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
