@@ -26,18 +26,21 @@ class Bell:
 
 class ReviewCount:
     """How many documents await the supervisor's review (the 「报送审核」 link); queried
-    once, and only when the navigation shows the link (supervisors)."""
+    once, and only when the navigation shows the link (supervisors). A view that has
+    counted the same already (the queue, the to-do home) leaves the number on the request
+    as ``review_queue_count``, and it is not counted twice."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user, known: int | None = None) -> None:
         self._user = user
+        self._known = known
 
     @cached_property
     def count(self) -> int:
-        return review_queue_count(user=self._user)
+        return self._known if self._known is not None else review_queue_count(user=self._user)
 
 
 def notifications(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"bell": Bell(user), "reviews": ReviewCount(user)}
+    return {"bell": Bell(user), "reviews": ReviewCount(user, getattr(request, "review_queue_count", None))}

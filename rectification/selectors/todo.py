@@ -77,6 +77,7 @@ class Todo:
     late_organisations: list[LateOrganisation]
     signs_off: bool  # offers the decisions' section even when it is empty
     oversees: bool
+    awaiting_review: int | None = None  # a supervisor's review count, which the menu shows too
 
     @property
     def total(self) -> int:
@@ -210,8 +211,8 @@ def todo_for(*, user, today: dt.date) -> Todo:
     signs_off = holds_role_somewhere(user, [Role.SECRETARY])
     if signs_off:
         items[1:1] = _decision_items(user)  # right after the overdue measures
-    if holds_role_somewhere(user, [Role.SUPERVISOR]):
-        items[1:1] = documents_awaiting_review(user)
+    review_items = documents_awaiting_review(user) if holds_role_somewhere(user, [Role.SUPERVISOR]) else []
+    items[1:1] = review_items
     unread = unread_notifications(user=user)
     items.append(
         TodoItem(
@@ -227,6 +228,7 @@ def todo_for(*, user, today: dt.date) -> Todo:
     oversees = oversees_measures(user)
     late = _late_organisations(user, today) if oversees else []
     return Todo(
+        awaiting_review=review_items[0].count if review_items else None,
         items=[item for item in items if item.count],
         late_organisations=late,
         signs_off=signs_off,

@@ -36,6 +36,8 @@ def home(request: HttpRequest) -> HttpResponse:
             item.url = _url(item.route, item.params) + (f"#{item.anchor}" if item.anchor else "")
     for row in todo.late_organisations:
         row.url = _url("rectification:measure_list", row.params)
+    if todo.awaiting_review is not None:
+        request.review_queue_count = todo.awaiting_review  # the menu shows the same number
     return render(request, "rectification/home.html", {"todo": todo, "today": today})
 
 

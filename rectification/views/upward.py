@@ -299,6 +299,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     # A district's office may have hundreds waiting: each list in pages, oldest first.
     documents = Paginator(sel.review_queue_rows(user=request.user), QUEUE_PAGE).get_page(request.GET.get("page"))
     changes = Paginator(pending_plan_change_rows(user=request.user), QUEUE_PAGE).get_page(request.GET.get("changes"))
+    # The menu's count is these two lists' totals: counted once, here.
+    request.review_queue_count = documents.paginator.count + changes.paginator.count
     context = {
         "documents": documents,
         # The second list: changes asked of approved plans (方案调整).
