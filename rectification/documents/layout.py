@@ -1,7 +1,7 @@
 """Every number of the official-document layout (GB/T 9704-2012) in one place.
 
 No official text of the standard was at hand; the figures below are the ones several
-public copies agree on (see ../shared/DOMAIN.md). Correct them here: the HTML/PDF writer
+public copies agree on (see docs/DOMAIN.md). Correct them here: the HTML/PDF writer
 (and the .docx writer) read nothing else. Derived values (the 28-character font size,
 the 22-line pitch) are computed, so only the standard's own figures are stored.
 """

@@ -4,7 +4,7 @@ and the one way from a draft to its files.
 Every wording and numbering rule of the bulletin lives here and only here; the writers
 turn the same ``Document`` into a file and decide nothing but typography.
 
-Structure (../shared/DOMAIN.md, "Anatomy of the bulletin"):
+Structure (docs/DOMAIN.md, "Anatomy of the bulletin"):
 title lines, intro, 「一、」 narrative, 「二、」 generated from categories 「（一）」, items
 「1.」/「1、」, sub-problems 「（1）」 and measures 「一是……二是……」, 「三、」 narrative,
 signature and date. User text is plain text: ``**…**`` marks bold runs, nothing else
