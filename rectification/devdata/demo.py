@@ -304,10 +304,13 @@ DEMO_REPORT_CONTENT = {
 }
 
 
-def _documents_handed_upward(inspection: Inspection, *, today: dt.date) -> list[str]:
-    """The plan as it went up after the feedback, approved by the street; the first report
-    submitted and waiting for the street's review (so that a supervisor's queue shows
-    something). Written through the services, then dated when it would have happened."""
+def demo_documents(*, today: dt.date) -> list[str]:
+    """The documents handed upward as they went: the plan, approved by the street; the first
+    report submitted and waiting for the street's review (so that a supervisor's queue
+    shows something). Written through the services, then dated when it would have happened.
+    Run by ``load_demo`` after ``demo_working_day``; the guide's pictures leave it out, to
+    show the plan being written and submitted."""
+    inspection = Inspection.objects.select_related("organisation").get(organisation__slug="fuhua", team=DEMO_TEAM)
     if SubmittedVersion.objects.filter(document__inspection=inspection).exists():
         return []
     secretary = permissions.secretary_memberships([inspection.organisation_id]).select_related("user").first().user
@@ -349,9 +352,8 @@ def demo_working_day(*, today: dt.date) -> list[str]:
     sweep_day = today
     while not workdays.is_workday(sweep_day):
         sweep_day -= dt.timedelta(days=1)
+    done = [str(sweep_run(today=sweep_day))]
     inspection = Inspection.objects.select_related("organisation").get(organisation__slug="fuhua", team=DEMO_TEAM)
-    done = _documents_handed_upward(inspection, today=today)
-    done.insert(0, str(sweep_run(today=sweep_day)))
     if not BulletinVersion.objects.filter(bulletin__inspection=inspection).exists():
         secretary = permissions.secretary_memberships([inspection.organisation_id]).select_related("user").first()
         version = bulletin_publish(inspection=inspection, user=secretary.user, today=today)

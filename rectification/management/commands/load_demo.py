@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from rectification.devdata.demo import DEFAULT_PATH, REFERENCE_DAY, demo_load, demo_working_day
+from rectification.devdata.demo import DEFAULT_PATH, REFERENCE_DAY, demo_documents, demo_load, demo_working_day
 
 
 class Command(BaseCommand):
@@ -31,5 +31,5 @@ class Command(BaseCommand):
         report = demo_load(path=path, today=day)
         self.stdout.write(str(report))
         if report.created.get("measures"):  # just created: let the days since pass over it
-            for line in demo_working_day(today=day):
+            for line in [*demo_working_day(today=day), *demo_documents(today=day)]:
                 self.stdout.write(line)
