@@ -132,5 +132,6 @@ class WithholdForm(forms.Form):
 
     def __init__(self, *args, findings, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(f.pk, f"{f.category.title[:20]} · {f.heading[:60]}") for f in findings]
+        # Whole headings: a cut one would be neither the data nor a translatable text.
+        choices = [(f.pk, f.heading) for f in findings]
         self.fields["finding"].choices = [("", _("请选择问题")), *choices]

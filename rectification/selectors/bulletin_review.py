@@ -93,6 +93,6 @@ def withholdable_findings(*, inspection: Inspection) -> QuerySet[Finding]:
     """The inspection's problems not yet held back: the choices of the 不予公开 form."""
     return (
         Finding.objects.filter(category__inspection=inspection, withholding__isnull=True)
-        .select_related("category")
+        .only("pk", "heading")
         .order_by("category__position", "category_id", "position", "pk")
     )
