@@ -103,6 +103,10 @@ def test_submit_return_edit_submit_approve_publish(live_server, browser, persona
     supervisor.click(".bulletin-review-open")
     supervisor.wait_for_selector("#decide")
     assert SECRET in supervisor.locator(".withheld-snapshot").inner_text()
+    # The frozen text in its frame, without the held-back problem.
+    frame = supervisor.frame_locator(".bulletin-preview iframe")
+    frame.locator("text=理论学习不够深入").wait_for()
+    assert SECRET not in frame.locator("body").inner_text()
     _shot(supervisor, "review")
     supervisor.fill("#decide textarea[name=comments]", "第三部分请写明下一步的具体时限。")
     supervisor.click("#decide button >> text=退回修改")

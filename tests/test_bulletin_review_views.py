@@ -88,3 +88,23 @@ def test_queue_lists_bulletins_with_a_flat_query_count(client, personas, n, djan
         body = client.get(reverse("rectification:review_queue")).content.decode()
     assert body.count('class="bulletin-review-row"') == n
     assert f'class="nav-count">{n}<' in body
+
+
+def test_hostile_decision_input_is_refused_or_cleaned(client, personas, small):
+    review = svc.bulletin_review_submit(inspection=small, user=personas.secretary_a)
+    client.force_login(personas.supervisor)
+    url = reverse("rectification:bulletin_review_decide", args=[review.pk])
+    for data in (
+        {"decision": "' OR 1=1 --", "comments": "x"},
+        {"decision": "returned", "comments": "长" * 5001},
+        {"decision": "returned", "comments": "\x00\x07 \r\n"},
+        {},
+    ):
+        assert client.post(url, data).status_code == 400, data
+    assert BulletinReview.objects.get(pk=review.pk).state == "submitted"
+    assert client.post(url, {"decision": "returned", "comments": "请\x0b补充\x00依据。"}).status_code == 302
+    # NUL dropped; the vertical tab Word pastes is a line break (the request middleware).
+    assert BulletinReview.objects.get(pk=review.pk).comments == "请\n补充依据。"
+    # Decided once: a second decision (a double submit) is refused with a message.
+    response = client.post(url, {"decision": "approved"})
+    assert response.status_code == 400 and "不能重复审核" in response.content.decode()
