@@ -247,3 +247,17 @@ def test_a_held_back_problem_is_absent_from_every_public_file(small, personas, r
         assert "公开的整改事项" in text  # the test reads the right files
         for hidden in (SECRET, "核查补贴发放台账", "下属子问题", "子问题的措施"):
             assert hidden not in text
+
+
+def test_the_admin_sets_the_rule(admin_client, personas):
+    response = admin_client.post(
+        reverse("admin:rectification_reportingrules_add"),
+        {
+            "organisation": personas.tree.district.pk,
+            "plan_due_days": 30,
+            "report_due_months": "2",
+            "bulletin_review_required": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert bulletin_review_required(organisation=personas.tree.a) is True
