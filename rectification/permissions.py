@@ -14,7 +14,8 @@ Roles (Membership.Role):
   measures they answer for (responsible person or responsible leader);
 - supervisor: read-only over their organisation's whole subtree, except that they review
   the documents the organisations below hand upward (``review_upward``) and the
-  changes to an approved plan (``decide_plan_change``).
+  changes to an approved plan (``decide_plan_change``) and, where the district
+  requires it, the bulletin before publication (``review_bulletin``).
 Superusers may do everything (the admin).
 """
 
@@ -31,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from .models import (
     Bulletin,
+    BulletinReview,
     BulletinVersion,
     Category,
     Evidence,
@@ -42,6 +44,7 @@ from .models import (
     PlanChange,
     SubmittedVersion,
     UpwardDocument,
+    WithheldFinding,
 )
 
 Role = Membership.Role
@@ -86,6 +89,8 @@ WHO_MAY = {
     "view_rollup": gettext_lazy("街道党工委、区委巡察办的督导人员"),
     "request_plan_change": _SECRETARY,
     "decide_plan_change": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
+    "submit_bulletin_review": _SECRETARY,
+    "review_bulletin": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
 }
 
 
@@ -224,8 +229,10 @@ def _org_of(obj) -> Organisation:
         return obj.organisation
     if isinstance(obj, SubmittedVersion):
         obj = obj.document
-    if isinstance(obj, BulletinVersion):
+    if isinstance(obj, BulletinVersion | BulletinReview):
         obj = obj.bulletin
+    if isinstance(obj, WithheldFinding):
+        obj = obj.finding
     if isinstance(obj, PlanChange):
         obj = obj.plan
     if isinstance(obj, Bulletin | Category | UpwardDocument):
@@ -395,6 +402,13 @@ rules.add_perm("rectification.view_review_queue", is_admin | supervises_any)
 # approved the plan, on review_upward's rule.
 rules.add_perm("rectification.request_plan_change", is_admin | is_secretary)
 rules.add_perm("rectification.decide_plan_change", is_admin | supervises)
+# The bulletin's review before publication (where the district's ReportingRules require
+# it): the organisation's own secretary submits the draft, who publishes it; a real
+# supervisor above approves or returns it, on review_upward's rule (an ancestor's
+# secretary reads but does not review). The review page is theirs and the secretary's.
+rules.add_perm("rectification.submit_bulletin_review", is_admin | is_secretary)
+rules.add_perm("rectification.review_bulletin", is_admin | supervises)
+rules.add_perm("rectification.view_bulletin_review", is_admin | is_secretary | supervises)
 
 
 class AdminModelBackend(ModelBackend):

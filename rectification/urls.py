@@ -4,6 +4,7 @@ authorisation matrix test (tests/test_authz_matrix.py) once that exists."""
 from django.urls import path
 
 from . import views
+from .views import bulletin_review as bulletin_review_views
 from .views import bulletins as bulletin_views
 from .views import dashboard as dashboard_views
 from .views import ledger as ledger_views
@@ -35,6 +36,27 @@ urlpatterns = [
     path("inspections/<int:pk>/bulletin/publish/", bulletin_views.bulletin_publish, name="bulletin_publish"),
     path("inspections/<int:pk>/bulletin/versions/", bulletin_views.bulletin_versions, name="bulletin_versions"),
     path("inspections/<int:pk>/bulletin/withdraw/", bulletin_views.bulletin_withdraw, name="bulletin_withdraw"),
+    # The bulletin's review before publication (where the district requires it) and 不予公开.
+    path(
+        "inspections/<int:pk>/bulletin/review/",
+        bulletin_review_views.bulletin_review_submit,
+        name="bulletin_review_submit",
+    ),
+    path("inspections/<int:pk>/bulletin/withhold/", bulletin_review_views.bulletin_withhold, name="bulletin_withhold"),
+    path(
+        "inspections/<int:pk>/bulletin/withhold/<int:withheld_id>/release/",
+        bulletin_review_views.bulletin_release,
+        name="bulletin_release",
+    ),
+    path("bulletin-reviews/<int:pk>/", bulletin_review_views.bulletin_review, name="bulletin_review"),
+    path(
+        "bulletin-reviews/<int:pk>/document/",
+        bulletin_review_views.bulletin_review_document,
+        name="bulletin_review_document",
+    ),
+    path(
+        "bulletin-reviews/<int:pk>/decide/", bulletin_review_views.bulletin_review_decide, name="bulletin_review_decide"
+    ),
     path("public/<slug:slug>/bulletins/", bulletin_views.public_bulletin_list, name="public_bulletin_list"),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/",

@@ -375,3 +375,59 @@ def may_decide_plan_change(user, change) -> bool:
     """A pending change, decided by the supervisors who review the plan (no queries once
     the change's plan, inspection and organisation are loaded)."""
     return plan_change_refusal(change) is None and user.has_perm("rectification.decide_plan_change", change)
+
+
+# ---------------------------------------------------------------------------- the bulletin's review
+
+
+@dataclass(frozen=True)
+class BulletinReviewStatus:
+    """Where the bulletin draft stands in its review before publication (when the district
+    requires one): ``latest_state`` is the latest submission's state (None: never
+    submitted), ``matches`` whether the draft as rendered now is that submission's text."""
+
+    required: bool
+    latest_state: str | None
+    matches: bool
+
+    @property
+    def publishable(self) -> bool:
+        """Only the approved text may be published; without the rule, any saved draft."""
+        return not self.required or (self.latest_state == "approved" and self.matches)
+
+    @property
+    def pending(self) -> bool:
+        return self.latest_state == "submitted"
+
+    @property
+    def changed_since_approval(self) -> bool:
+        return self.latest_state == "approved" and not self.matches
+
+
+def bulletin_submit_refusal(status: BulletinReviewStatus) -> str | None:
+    """Why the draft may not be submitted for review now, or None."""
+    if not status.required:
+        return _("本区未要求通报公开前报审，可直接发布。")
+    if status.pending:
+        return _("通报草稿已报审，正在等待审核，不能重复报审。")
+    if status.latest_state == "approved" and status.matches:
+        return _("当前草稿已审核通过，可以发布，无需再次报审。")
+    return None
+
+
+def bulletin_publish_refusal(status: BulletinReviewStatus) -> str | None:
+    """Why the draft may not be published now, or None."""
+    if status.publishable:
+        return None
+    if status.changed_since_approval:
+        return _("通报审核通过后又有改动（草稿、整改数据或不予公开事项），须重新报审，审核通过后方可发布。")
+    if status.pending:
+        return _("通报草稿正在等待上级审核，审核通过后方可发布。")
+    return _("本区要求通报公开前须经上级审核：请先报审，审核通过后方可发布。")
+
+
+def bulletin_review_refusal(review) -> str | None:
+    """Why ``review`` (a BulletinReview) may not be decided now, or None: each once."""
+    if review.state != "submitted":
+        return _("该次报审已处理（%(state)s），不能重复审核。") % {"state": review.get_state_display()}
+    return None

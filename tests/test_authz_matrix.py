@@ -25,7 +25,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from rectification import services
-from rectification.models import Bulletin, BulletinVersion, PlanChange, SubmittedVersion, UpwardDocument
+from rectification.models import (
+    Bulletin,
+    BulletinReview,
+    BulletinVersion,
+    PlanChange,
+    SubmittedVersion,
+    UpwardDocument,
+    WithheldFinding,
+)
 
 from . import factories as f
 
@@ -83,6 +91,10 @@ def _upward(o: SimpleNamespace) -> dict:
 
 def _upward_version(o: SimpleNamespace) -> dict:
     return {"pk": o.upward_version.pk}
+
+
+def _bulletin_review(o: SimpleNamespace) -> dict:
+    return {"pk": o.bulletin_review.pk}
 
 
 MATRIX: dict[str, Entry] = {
@@ -225,6 +237,24 @@ MATRIX: dict[str, Entry] = {
     "rectification:upward_version_docx": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_upward_version),
     "rectification:upward_review": Entry(get="L 405 405 405 405", post="L 403 404 403 400", kw=_upward_version),
     "rectification:review_queue": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
+    # The bulletin's review before publication: A's secretary submits (no district rule in
+    # this world: refused with a message, back to the editor) and records 不予公开 (an empty
+    # form: back with a message); the submission's page and frozen text are the secretary's
+    # and the supervisors' above; a supervisor decides (an empty POST is invalid, 400).
+    "rectification:bulletin_review_submit": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_inspection),
+    "rectification:bulletin_withhold": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_inspection),
+    "rectification:bulletin_release": Entry(
+        get="L 405 405 405 405",
+        post="L 403 404 302 403",
+        kw=lambda o: {"pk": o.inspection.pk, "withheld_id": o.withheld.pk},
+    ),
+    "rectification:bulletin_review": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_bulletin_review),
+    "rectification:bulletin_review_document": Entry(
+        get="L 403 404 200 200", post="L 405 405 405 405", kw=_bulletin_review
+    ),
+    "rectification:bulletin_review_decide": Entry(
+        get="L 405 405 405 405", post="L 403 404 403 400", kw=_bulletin_review
+    ),
     # A change to an approved plan (方案调整) is decided by the supervisors above (an empty
     # POST is an invalid form: the plan's page, 400); its own secretary asked, and does not decide.
     "rectification:plan_change_decide": Entry(
@@ -285,6 +315,13 @@ def _side(organisation, staff, person) -> SimpleNamespace:
         measure=measure, user=staff, new_due_on=measure.due_on + dt.timedelta(days=30), reason="需要更多时间"
     )
     o.bulletin = Bulletin.objects.create(inspection=o.inspection)
+    o.bulletin_review = BulletinReview.objects.create(
+        bulletin=o.bulletin, number=1, html="<p>通报</p>", html_sha256="1" * 64, rendered_on=dt.date(2025, 6, 30),
+        submitted_by=staff,
+    )  # fmt: skip
+    o.withheld = WithheldFinding.objects.create(
+        finding=o.finding, reason="正在调查", agreed_by="组长", recorded_by=staff
+    )
     o.published = _published(f.inspection(organisation=organisation, feedback_on=dt.date(2024, 12, 30)), staff)
     o.upward, o.upward_version = _submitted_plan(o.inspection, staff)
     o.plan_change = PlanChange.objects.create(

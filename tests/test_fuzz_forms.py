@@ -34,10 +34,11 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils import timezone
 
 from rectification import services
 from rectification.documents.kinds.upward import SECTIONS
-from rectification.models import Inspection, Measure, ReCheck, UpwardDocument
+from rectification.models import BulletinReview, Inspection, Measure, ReCheck, ReportingRules, UpwardDocument
 
 from .test_authz_matrix import MATRIX, PERSONAS
 from .test_authz_matrix import world as world  # a fixture, used by fuzz_world
@@ -90,6 +91,8 @@ UNREACHABLE = {
     "see test_upward_views.test_hostile_review_input_is_refused_or_cleaned",
     "rectification:plan_change_decide": "a supervisor's form, as upward_review: "
     "see test_plan_changes_views.test_hostile_decision_input_is_refused_or_cleaned",
+    "rectification:bulletin_review_decide": "a supervisor's form, as upward_review: "
+    "see test_bulletin_review_views.test_hostile_decision_input_is_refused_or_cleaned",
 }
 FIELD_TEXT_TYPES = {"text", "search", "password", "email", "url", "tel", ""}
 VERSION_FIELDS = {"version", "expected_version"}
@@ -258,6 +261,13 @@ def fuzz_world(world):
     filled = {"text": "整改", "lines": ["整改"], "date": "2025-06-30"}
     content = {s.key: filled[s.kind] for s in SECTIONS[UpwardDocument.Kind.REPORT]}
     a.report = UpwardDocument.objects.create(inspection=a.inspection, kind=UpwardDocument.Kind.REPORT, content=content)
+    # The district requires the bulletin's review and the last submission was returned: the
+    # editor shows the submit form; a second problem not held back shows the 不予公开 form.
+    ReportingRules.objects.create(organisation=world.personas.tree.district, bulletin_review_required=True)
+    BulletinReview.objects.filter(pk=a.bulletin_review.pk).update(
+        state="returned", comments="请修改", decided_by=staff, decided_at=timezone.now()
+    )
+    f.finding(category=a.category, heading="第二个问题")
     return world
 
 

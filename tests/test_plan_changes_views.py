@@ -141,9 +141,10 @@ def test_queue_lists_changes_with_a_flat_query_count(client, personas, django_as
         client.force_login(personas.supervisor)
         # Queries: session, user, memberships (scope); the documents awaiting review, counted
         # and their page; the pending changes (plan, inspection, organisation, measure, who
-        # asked joined), counted and their page (the menu's count is the two totals); the
-        # bell's unread count.
-        with django_assert_num_queries(8):
+        # asked joined), counted and their page; the bulletin drafts awaiting review, counted
+        # (none here: an empty page reads nothing); the menu's count is the three totals;
+        # the bell's unread count.
+        with django_assert_num_queries(9):
             body = client.get(reverse("rectification:review_queue")).content.decode()
         assert body.count('class="plan-change-row"') == 2 * n
         documents = UpwardDocument.objects.filter(state="submitted").count()

@@ -94,3 +94,44 @@ class WithdrawForm(forms.Form):
 
     def clean_reason(self) -> str:
         return strip_control(self.cleaned_data["reason"], CONTROL_CHARS).strip()
+
+
+class BulletinReviewDecisionForm(forms.Form):
+    """The supervisor's decision on a submitted draft (the buttons carry it); a return
+    needs comments. The service checks again: the form only parses."""
+
+    decision = forms.ChoiceField(choices=[("approved", _("审核通过")), ("returned", _("退回修改"))])
+    comments = forms.CharField(
+        label=_("审核意见"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5_000,
+        help_text=_("退回修改时必填，说明需要修改的内容。"),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("decision") == "returned" and not (cleaned.get("comments") or "").strip():
+            self.add_error("comments", _("退回修改时请填写意见，说明需要修改的内容。"))
+        return cleaned
+
+
+class WithholdForm(forms.Form):
+    """A problem held back from the public bulletin (不予公开): which, why, who agreed."""
+
+    finding = forms.TypedChoiceField(label=_("不予公开的问题"), coerce=int)
+    reason = forms.CharField(
+        label=_("不予公开的理由"),
+        max_length=1_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例如：相关问题线索正在调查核实中。"),
+    )
+    agreed_by = forms.CharField(
+        label=_("同意人"), max_length=200, help_text=_("同意不予公开的负责人，例如：巡察工作领导小组组长 张某某")
+    )
+
+    def __init__(self, *args, findings, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Whole headings: a cut one would be neither the data nor a translatable text.
+        choices = [(f.pk, f.heading) for f in findings]
+        self.fields["finding"].choices = [("", _("请选择问题")), *choices]

@@ -41,6 +41,7 @@ from .upward import (
     UpwardDocument,
     document_label,
 )
+from .bulletin_review import BulletinReview, HistoricalWithheldFinding, WithheldFinding
 
 # isort: on
 
@@ -100,4 +101,8 @@ __all__ = [
     "SubmittedVersion",
     "UpwardDocument",
     "document_label",
+    # the bulletin's review and held-back items
+    "BulletinReview",
+    "HistoricalWithheldFinding",
+    "WithheldFinding",
 ]

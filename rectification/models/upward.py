@@ -156,6 +156,12 @@ class ReportingRules(models.Model):
         default=default_report_months,
         help_text=_("反馈后第几个月报送整改情况报告；多次报告依次列出，如 1, 3"),
     )
+    # Off by default: a community alone publishes its bulletin as before.
+    bulletin_review_required = models.BooleanField(
+        _("通报公开前须经上级审核"),
+        default=False,
+        help_text=_("开启后，下辖党组织的整改进展通报须经街道或区委巡察办督导人员审核通过后方可发布"),
+    )
 
     class Meta:
         verbose_name = _("报送期限规则")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from ..models import Bulletin, BulletinVersion, Category, Inspection, Measure, Organisation
 from .inspections import category_tree
@@ -26,13 +26,25 @@ _MEASURE_FIELDS = (
 _FINDING_FIELDS = ("id", "category_id", "parent_id", "position", "heading", "lead_in")
 
 
+# Problems held back from publication (不予公开), and the sub-problems of one, never reach
+# the bulletin's document: not its text, not its statistics, not any of its files. The
+# editor nests one level; the grandparent covers a deeper tree made in the admin.
+PUBLIC_FINDINGS = (
+    Q(withholding__isnull=True) & Q(parent__withholding__isnull=True) & Q(parent__parent__withholding__isnull=True)
+)
+
+
 def bulletin_categories(*, inspection_id: int) -> list[Category]:
-    """The inspection's categories in bulletin order, with findings and their measures.
+    """The inspection's categories in bulletin order, with the findings not held back from
+    publication and their measures.
 
     Queries: 3 however large the tree (categories, findings, measures).
     """
     return category_tree(
-        inspection_id=inspection_id, finding_fields=_FINDING_FIELDS, measures=Measure.objects.only(*_MEASURE_FIELDS)
+        inspection_id=inspection_id,
+        finding_fields=_FINDING_FIELDS,
+        measures=Measure.objects.only(*_MEASURE_FIELDS),
+        findings_filter=PUBLIC_FINDINGS,
     )
 
 

@@ -25,14 +25,22 @@ def inspection_list_for_user(*, user) -> QuerySet[Inspection]:
     )
 
 
-def category_tree(*, inspection_id: int, finding_fields: Sequence[str], measures: QuerySet[Measure]) -> list[Category]:
-    """The inspection's categories in order, each with its findings (only ``finding_fields``)
-    and their ``measures``, in order: what every document of an inspection prints.
+def category_tree(
+    *,
+    inspection_id: int,
+    finding_fields: Sequence[str],
+    measures: QuerySet[Measure],
+    findings_filter: Q | None = None,
+) -> list[Category]:
+    """The inspection's categories in order, each with its findings (only ``finding_fields``,
+    those matching ``findings_filter`` when given) and their ``measures``, in order: what
+    every document of an inspection prints.
 
     Queries: 3 however large the tree, plus what ``measures`` prefetches itself.
     """
     findings = (
-        Finding.objects.only(*finding_fields)
+        Finding.objects.filter(findings_filter or Q())
+        .only(*finding_fields)
         .order_by("position", "pk")
         .prefetch_related(Prefetch("measures", queryset=measures.order_by("position", "pk")))
     )

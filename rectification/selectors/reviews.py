@@ -10,6 +10,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from ..models import Inspection, Organisation, Review, SubmittedVersion, UpwardDocument, document_label
 from ..permissions import Role, organisation_scope, review_scope
+from .bulletin_review import pending_bulletin_reviews
 from .plan_changes import pending_changes
 
 Kind = UpwardDocument.Kind
@@ -77,11 +78,12 @@ def returned_documents(*, user) -> list[UpwardDocument]:
 
 
 def review_queue_count(*, user) -> int:
-    """How many documents and changes to approved plans (方案调整) await the user's
-    decision: the navigation's count and the to-do home's. Queries: 1 (a UNION ALL of
-    the two, counted)."""
+    """How many documents, changes to approved plans (方案调整) and bulletin drafts await
+    the user's decision: the navigation's count and the to-do home's. Queries: 1 (a
+    UNION ALL of the three, counted)."""
     documents, changes = _awaiting(user).order_by().values("pk"), pending_changes(user).order_by().values("pk")
-    return documents.union(changes, all=True).count()
+    bulletins = pending_bulletin_reviews(user).order_by().values("pk")
+    return documents.union(changes, bulletins, all=True).count()
 
 
 # ---------------------------------------------------------------------------- the inspection page

@@ -1,4 +1,5 @@
-"""Writes for the bulletin: edit the draft, publish a frozen version, withdraw one."""
+"""Writes for the bulletin: edit the draft, publish a frozen version (where the district
+requires it, only the approved text: services/bulletin_review.py), withdraw one."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..documents.kinds.bulletin import bulletin_render
 from ..models import Bulletin, BulletinVersion, Inspection
 from ..permissions import require
 from ..text import CONTROL_CHARS, strip_control
+from .bulletin_review import bulletin_publish_gate, changed_since_approval
 
 # What the secretary may edit; everything else of the row is bookkeeping.
 EDITABLE_FIELDS = frozenset(
@@ -109,16 +111,31 @@ def bulletin_publish(
     draft.inspection = inspection
     if expected_version is not None and draft.version != expected_version:
         raise BulletinConflictError(current=draft, expected_version=expected_version)
+    # Where the district requires a review, only the approved text goes public, rendered
+    # with the date it was approved with (a blank 成文日期 prints that date).
+    approved = bulletin_publish_gate(inspection=inspection)
     try:
-        outputs = _frozen_outputs(draft, today)
+        outputs = _frozen_outputs(draft, approved.rendered_on if approved else today)
     except Exception as exc:  # any writer's failure: the view shows one message for all of them
         raise BulletinRenderError(f"rendering bulletin of inspection {inspection.pk} failed") from exc
-    return _write_version(inspection, user, draft.version if draft.pk else expected_version, outputs)
+    if approved is not None and outputs["html_sha256"] != approved.html_sha256:
+        raise changed_since_approval()
+    return _write_version(
+        inspection, user, draft.version if draft.pk else expected_version, outputs, approved.pk if approved else None
+    )
 
 
 @transaction.atomic
-def _write_version(inspection: Inspection, user, rendered_version: int | None, outputs: dict) -> BulletinVersion:
+def _write_version(
+    inspection: Inspection, user, rendered_version: int | None, outputs: dict, approved_id: int | None
+) -> BulletinVersion:
     bulletin = _locked_draft(inspection, rendered_version)
+    # Under the lock: the approval read before rendering is still the latest submission.
+    if (
+        approved_id is not None
+        and bulletin.reviews.order_by("-number").values_list("pk", flat=True).first() != approved_id
+    ):
+        raise changed_since_approval()
     last = bulletin.versions.aggregate(last=Max("number"))["last"] or 0
     return BulletinVersion.objects.create(
         bulletin=bulletin, number=last + 1, published_by=user, published_at=timezone.now(), **outputs

@@ -36,6 +36,10 @@ class Kind:
     # Changes to an approved plan (方案调整); the key is "<kind>:<plan id>:<change id>".
     PLAN_CHANGE_REQUESTED = "plan_change_requested"
     PLAN_CHANGE_DECIDED = "plan_change_decided"
+    # The bulletin's review before publication; the key is "<kind>:<review id>".
+    BULLETIN_SUBMITTED = "bulletin_review_submitted"
+    BULLETIN_RETURNED = "bulletin_review_returned"
+    BULLETIN_APPROVED = "bulletin_review_approved"
 
 
 KIND_LABELS = {
@@ -58,6 +62,9 @@ KIND_LABELS = {
     Kind.UPWARD_APPROVED: gettext_lazy("文书审核通过"),
     Kind.PLAN_CHANGE_REQUESTED: gettext_lazy("方案调整申请"),
     Kind.PLAN_CHANGE_DECIDED: gettext_lazy("方案调整审批"),
+    Kind.BULLETIN_SUBMITTED: gettext_lazy("通报报审"),
+    Kind.BULLETIN_RETURNED: gettext_lazy("通报退回"),
+    Kind.BULLETIN_APPROVED: gettext_lazy("通报审核通过"),
 }
 
 
@@ -80,6 +87,8 @@ _REVIEW_KINDS = {
     Kind.PLAN_CHANGE_DECIDED,
 }
 _PLAN_CHANGE_KINDS = {Kind.PLAN_CHANGE_REQUESTED, Kind.PLAN_CHANGE_DECIDED}
+# Notices about the bulletin's review lead to the submission's page.
+_BULLETIN_KINDS = {Kind.BULLETIN_SUBMITTED, Kind.BULLETIN_RETURNED, Kind.BULLETIN_APPROVED}
 
 
 def notification_path(notification: Notification) -> str:
@@ -89,6 +98,9 @@ def notification_path(notification: Notification) -> str:
         return reverse("rectification:measure_detail", args=[notification.measure_id])
     if notification.kind in _DOCUMENT_KINDS:
         return _document_path(notification.key)
+    if notification.kind in _BULLETIN_KINDS:
+        review_id = notification.key.split(":")[1] if ":" in notification.key else ""
+        return reverse("rectification:bulletin_review", args=[int(review_id)]) if review_id.isdigit() else ""
     if notification.kind in _REVIEW_KINDS:
         path = reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
         return path + "#changes" if notification.kind in _PLAN_CHANGE_KINDS else path

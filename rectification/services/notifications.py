@@ -294,3 +294,31 @@ def notice_plan_change_decided(change) -> int:
     recipients.append(change.requested_by)
     key = f"{Kind.PLAN_CHANGE_DECIDED}:{plan.pk}:{change.pk}"
     return notify(recipients=recipients, kind=Kind.PLAN_CHANGE_DECIDED, message=message, key=key)
+
+
+# ---------------------------------------------------------------------------- the bulletin's review
+
+
+@in_record_language
+def notice_bulletin_submitted(inspection, review) -> int:
+    """The bulletin draft submitted for review → the reviewing supervisors, as a document
+    handed upward is (upward_reviewers)."""
+    message = _("{organisation}的整改进展通报（第 {n} 次报审）已提交，请审核。").format(
+        organisation=inspection.organisation.short_name, n=review.number
+    )
+    key = f"{Kind.BULLETIN_SUBMITTED}:{review.pk}"
+    recipients = upward_reviewers(inspection.organisation)
+    return notify(recipients=recipients, kind=Kind.BULLETIN_SUBMITTED, message=message, key=key)
+
+
+@in_record_language
+def notice_bulletin_reviewed(inspection, review) -> int:
+    """A return (with the comments) or an approval → the organisation's secretary."""
+    if review.state == review.State.RETURNED:
+        kind = Kind.BULLETIN_RETURNED
+        message = _("整改进展通报第 {n} 次报审被退回修改：{comments}").format(n=review.number, comments=review.comments)
+    else:
+        kind = Kind.BULLETIN_APPROVED
+        message = _("整改进展通报第 {n} 次报审已审核通过，可以发布。").format(n=review.number)
+    recipients = [row.user for row in secretary_memberships([inspection.organisation_id]).select_related("user")]
+    return notify(recipients=recipients, kind=kind, message=message, key=f"{kind}:{review.pk}")

@@ -24,6 +24,7 @@ from ..forms.bulletins import BulletinForm, PublishForm, WithdrawForm
 from ..models import BulletinVersion, Inspection, Organisation
 from ..permissions import require, visible_organisations
 from ..services.bulletins import BulletinConflictError, BulletinRenderError, BulletinWithdrawError
+from .bulletin_review import review_context
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def _editor(request: HttpRequest, inspection: Inspection, form: BulletinForm, st
         "current_ids": selectors.current_version_ids(versions),
         "warnings": warnings,
         "organisation": inspection.organisation,
+        **review_context(request, inspection, saved),
     }
     return render(request, "bulletin/edit.html", context, status=status)
 

@@ -30,6 +30,7 @@ from ..forms.upward import DocumentContentForm, ReviewForm, SubmitForm
 from ..models import Inspection, SubmittedVersion, UpwardDocument
 from ..permissions import visible_organisations
 from ..selectors import reviews as sel
+from ..selectors.bulletin_review import pending_bulletin_review_rows
 from ..selectors.plan_changes import described, pending_plan_change_rows, plan_changes_of
 from ..services import upward as service
 from ..services.record import record_language
@@ -299,9 +300,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     # A district's office may have hundreds waiting: each list in pages, oldest first.
     documents = Paginator(sel.review_queue_rows(user=request.user), QUEUE_PAGE).get_page(request.GET.get("page"))
     changes = Paginator(pending_plan_change_rows(user=request.user), QUEUE_PAGE).get_page(request.GET.get("changes"))
-    # The menu's count is these two lists' totals: counted once, here.
-    request.review_queue_count = documents.paginator.count + changes.paginator.count
+    bulletins = Paginator(pending_bulletin_review_rows(user=request.user), QUEUE_PAGE).get_page(
+        request.GET.get("bulletins")
+    )
+    # The menu's count is these three lists' totals: counted once, here.
+    request.review_queue_count = documents.paginator.count + changes.paginator.count + bulletins.paginator.count
     context = {
+        # The third list: bulletin drafts to approve before publication.
+        "bulletins_page": bulletins,
         "documents": documents,
         # The second list: changes asked of approved plans (方案调整).
         "changes_page": changes,
