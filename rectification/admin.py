@@ -153,7 +153,7 @@ class ReportingRulesForm(forms.ModelForm):
 
     class Meta:
         model = models.ReportingRules
-        fields = ["organisation", "plan_due_days", "report_due_months"]
+        fields = ["organisation", "plan_due_days", "report_due_months", "acceptance_level"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -181,7 +181,7 @@ class ReportingRulesAdmin(admin.ModelAdmin):
     at once rather than at the next sweep."""
 
     form = ReportingRulesForm
-    list_display = ["organisation", "plan_due_days", "report_due_months"]
+    list_display = ["organisation", "plan_due_days", "report_due_months", "acceptance_level"]
     autocomplete_fields = ["organisation"]
 
     def save_model(self, request, obj, form, change) -> None:
