@@ -160,6 +160,11 @@ class ReportingRulesForm(forms.ModelForm):
         months = self.initial.get("report_due_months")
         if isinstance(months, list):
             self.initial["report_due_months"] = ", ".join(str(m) for m in months)
+        self.fields["acceptance_level"].required = False
+
+    def clean_acceptance_level(self) -> str:
+        # Left out (an older form, a script): the default, no acceptance.
+        return self.cleaned_data.get("acceptance_level") or models.ReportingRules.AcceptanceLevel.NONE
 
     def clean_plan_due_days(self) -> int:
         try:

@@ -341,3 +341,25 @@ def _stats(bulletin):
     source = bulletin_source(bulletin=bulletin)
     problems = (item.all_measures() for category in source.categories for item in items(category))
     return compute_statistics(problems, acceptance=source.acceptance)
+
+
+HOSTILE = ["<script>alert(1)</script>", "\x00\x01理由", "长" * 5000, "' OR 1=1 --"]
+
+
+def test_hostile_acceptance_input_is_refused_or_cleaned(personas, client):
+    _rule(personas.tree.district, Level.STREET)
+    measure = _signed_off(personas)
+    client.force_login(personas.supervisor)
+    url = reverse("rectification:measure_acceptance", kwargs={"pk": measure.pk})
+    before = _unchanged(measure)
+    for version in ["", "-1", "1.5", "9" * 30, "\x00"]:
+        response = client.post(url, {"decision": "accept", "version": version})
+        assert response.status_code == 302
+        assert _unchanged(measure) == before, version
+    for decision in ["", "ACCEPT", "<script>", "\x00"]:
+        client.post(url, {"decision": decision, "version": measure.version})
+        assert _unchanged(measure) == before, decision
+    response = client.post(url, {"decision": "return", "version": measure.version, "reason": HOSTILE[1] + HOSTILE[2]})
+    assert response.status_code == 302
+    decision = SignOff.objects.get(level=SignOff.Level.SUPERVISOR)
+    assert "\x00" not in decision.reason and "\x01" not in decision.reason and len(decision.reason) <= 2000

@@ -19,6 +19,7 @@ from ..permissions import measure_scope, require
 from ..selectors import acceptance as sel
 from ..services import ConflictError
 from ..services import acceptance as service
+from ..text import strip_control
 
 QUEUE_PAGE = 30
 
@@ -45,7 +46,8 @@ def measure_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(Measure.objects.filter(measure_scope(request.user)), pk=pk)
     require(request.user, "accept_measure", measure)
     decision = request.POST.get("decision")
-    reason = request.POST.get("reason", "")[:2000]
+    # The reason goes on the timeline and into notices: no control characters, bounded.
+    reason = strip_control(request.POST.get("reason", ""))[:2000]
     version = _version(request)
     if decision not in ("accept", "return") or version is None:
         messages.error(request, _("请求不完整，请刷新页面后重试。"))
