@@ -153,13 +153,18 @@ class ReportingRulesForm(forms.ModelForm):
 
     class Meta:
         model = models.ReportingRules
-        fields = ["organisation", "plan_due_days", "report_due_months", "bulletin_review_required"]
+        fields = ["organisation", "plan_due_days", "report_due_months", "bulletin_review_required", "acceptance_level"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         months = self.initial.get("report_due_months")
         if isinstance(months, list):
             self.initial["report_due_months"] = ", ".join(str(m) for m in months)
+        self.fields["acceptance_level"].required = False
+
+    def clean_acceptance_level(self) -> str:
+        # Left out (an older form, a script): the default, no acceptance.
+        return self.cleaned_data.get("acceptance_level") or models.ReportingRules.AcceptanceLevel.NONE
 
     def clean_plan_due_days(self) -> int:
         try:
@@ -181,7 +186,13 @@ class ReportingRulesAdmin(admin.ModelAdmin):
     at once rather than at the next sweep."""
 
     form = ReportingRulesForm
-    list_display = ["organisation", "plan_due_days", "report_due_months", "bulletin_review_required"]
+    list_display = [
+        "organisation",
+        "plan_due_days",
+        "report_due_months",
+        "bulletin_review_required",
+        "acceptance_level",
+    ]
     autocomplete_fields = ["organisation"]
 
     def save_model(self, request, obj, form, change) -> None:

@@ -52,6 +52,9 @@ class ReportingRule:
     report_due_months: tuple[int, ...]
     set_by: str = ""
     set_by_id: int | None = None
+    # 验收: "none", "street" or "district" (ReportingRules.AcceptanceLevel), the same rule's
+    # other half: whether a supervisor accepts measures after the secretary's sign-off.
+    acceptance_level: str = "none"
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,9 @@ def default_rule() -> ReportingRule:
     return ReportingRule(config["PLAN_DUE_DAYS"], tuple(config["REPORT_DUE_MONTHS"]))
 
 
-def stored_rule(*, plan_due_days: int, report_due_months: object, set_by: str, set_by_id: int) -> ReportingRule:
+def stored_rule(
+    *, plan_due_days: int, report_due_months: object, set_by: str, set_by_id: int, acceptance_level: str = "none"
+) -> ReportingRule:
     """A rule as a ReportingRules row holds it. The admin form validates what it saves; a
     row written some other way that does not parse falls back to the defaults' part it
     spoils, with a warning, rather than stop the daily sweep for the whole district."""
@@ -117,7 +122,7 @@ def stored_rule(*, plan_due_days: int, report_due_months: object, set_by: str, s
     except (TypeError, ValueError):
         logger.warning("ReportingRules of organisation %s: bad plan_due_days %r", set_by_id, plan_due_days)
         days = default.plan_due_days
-    return ReportingRule(days, months, set_by, set_by_id)
+    return ReportingRule(days, months, set_by, set_by_id, acceptance_level)
 
 
 def ancestor_ids(path: str) -> list[int]:

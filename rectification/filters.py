@@ -22,6 +22,7 @@ from .models import (
     MeasureStatus,
     Organisation,
     Person,
+    accepted_q,
     done_last,
     due_within_q,
     overdue_q,
@@ -136,6 +137,7 @@ class MeasureFilter(django_filters.FilterSet):
         label=_("责任领导"), field_name="leader", queryset=Person.objects.none(), empty_label=_("全部")
     )
     sent_back = FlagFilter(label=_("只看被退回的"), method="filter_sent_back")
+    accepted = FlagFilter(label=_("只看已验收的"), method="filter_accepted")
     stale = FlagFilter(label=_("只看长期未更新"), method="filter_stale")
     q = django_filters.CharFilter(label=_("搜索"), method="filter_text", max_length=100)
     mine = FlagFilter(label=_("只看我负责的"), method="filter_mine")
@@ -216,6 +218,9 @@ class MeasureFilter(django_filters.FilterSet):
     def filter_sent_back(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(sent_back_q()) if value else queryset
 
+    def filter_accepted(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(accepted_q()) if value else queryset
+
     def filter_stale(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(stale_q()) if value else queryset
 
@@ -284,6 +289,8 @@ class MeasureFilter(django_filters.FilterSet):
             what = _("超期措施")
         elif chosen.get("sent_back"):
             what = _("被退回的措施")
+        elif chosen.get("accepted"):
+            what = _("已验收的措施")
         elif chosen.get("stale"):
             what = _("长期未更新的措施")
         elif chosen.get("due_within") is not None:

@@ -30,6 +30,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import workflow
+from .deadlines import ancestor_ids
 from .models import (
     Bulletin,
     BulletinReview,
@@ -42,6 +44,7 @@ from .models import (
     Membership,
     Organisation,
     PlanChange,
+    ReportingRules,
     SubmittedVersion,
     UpwardDocument,
     WithheldFinding,
@@ -91,6 +94,8 @@ WHO_MAY = {
     "decide_plan_change": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
     "submit_bulletin_review": _SECRETARY,
     "review_bulletin": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
+    "accept_measure": gettext_lazy("区里规定的验收层级（街道或区委巡察办）及以上的上级督导人员"),
+    "view_acceptance_queue": gettext_lazy("街道党工委、区委巡察办的督导人员"),
 }
 
 
@@ -409,6 +414,55 @@ rules.add_perm("rectification.decide_plan_change", is_admin | supervises)
 rules.add_perm("rectification.submit_bulletin_review", is_admin | is_secretary)
 rules.add_perm("rectification.review_bulletin", is_admin | supervises)
 rules.add_perm("rectification.view_bulletin_review", is_admin | is_secretary | supervises)
+
+
+# Acceptance (验收): where the district's rule asks for it (ReportingRules.acceptance_level,
+# the nearest organisation up the tree decides), a signed-off measure is accepted or returned
+# by a real supervisor membership above it at the rule's level or higher (a street rule: the
+# street's or the district's supervisors; a district rule: the district's only). An ancestor's
+# secretary reads but does not accept, as with reviews.
+_LEVELS_ATTR = "_rectification_supervisor_levels"
+
+
+def supervisor_levels(user) -> list[tuple[str, str]]:
+    """(path, organisation level) of each of the user's SUPERVISOR memberships, cached on the
+    user. Queries: 1 the first time, none when the user supervises nothing."""
+    cache = getattr(user, _LEVELS_ATTR, None)
+    if cache is None:
+        ids = [org_id for org_id, _path, role in _memberships(user) if role == Role.SUPERVISOR]
+        cache = list(Organisation.objects.filter(pk__in=ids).values_list("path", "level")) if ids else []
+        setattr(user, _LEVELS_ATTR, cache)
+    return cache
+
+
+def acceptance_level_of(organisation: Organisation) -> str:
+    """The acceptance level the organisation's rule asks for, cached on the object (a selector
+    that read the rules already sets ``_acceptance_level``). Queries: 1, or none when set."""
+    level = getattr(organisation, "_acceptance_level", None)
+    if level is None:
+        ids = ancestor_ids(organisation.path)
+        found = dict(
+            ReportingRules.objects.filter(organisation_id__in=ids).values_list("organisation_id", "acceptance_level")
+        )
+        level = next((found[pk] for pk in ids if pk in found), ReportingRules.AcceptanceLevel.NONE)
+        organisation._acceptance_level = level
+    return level
+
+
+@rules.predicate
+def accepts(user, obj) -> bool:
+    if obj is None:
+        return False
+    organisation = _org_of(obj)
+    above = [level for path, level in supervisor_levels(user) if organisation.path.startswith(path)]
+    if not above:
+        return False
+    required = acceptance_level_of(organisation)
+    return any(workflow.level_accepts(level, required) for level in above)
+
+
+rules.add_perm("rectification.accept_measure", is_admin | accepts)
+rules.add_perm("rectification.view_acceptance_queue", is_admin | supervises_any)
 
 
 class AdminModelBackend(ModelBackend):

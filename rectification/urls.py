@@ -4,6 +4,7 @@ authorisation matrix test (tests/test_authz_matrix.py) once that exists."""
 from django.urls import path
 
 from . import views
+from .views import acceptance as acceptance_views
 from .views import bulletin_review as bulletin_review_views
 from .views import bulletins as bulletin_views
 from .views import dashboard as dashboard_views
@@ -111,6 +112,8 @@ urlpatterns = [
     path("evidence/<int:pk>/", measure_views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete/", measure_views.evidence_delete, name="evidence_delete"),
     path("sign-off/", measure_views.signoff_queue, name="signoff_queue"),
+    path("acceptance/", acceptance_views.acceptance_queue, name="acceptance_queue"),
+    path("measures/<int:pk>/acceptance/", acceptance_views.measure_acceptance, name="measure_acceptance"),
     # Ledger (整改台账): import with preview, template, exports.
     path("ledger/import/", ledger_views.ledger_import, name="ledger_import"),
     path("ledger/import/<str:token>/", ledger_views.ledger_import_preview, name="ledger_import_preview"),

@@ -33,7 +33,16 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import MeasureKind, MeasureStatus, PlanChange, ReCheck, SignOff, UpwardDocument
+from .models import (
+    MeasureKind,
+    MeasureStatus,
+    Organisation,
+    PlanChange,
+    ReCheck,
+    ReportingRules,
+    SignOff,
+    UpwardDocument,
+)
 
 Status = MeasureStatus
 
@@ -168,6 +177,57 @@ def recheck_is_due(measure, today: dt.date) -> bool:
 def may_decide_recheck(user, recheck) -> bool:
     """A pending re-check, decided by whoever may decide the measure's (its secretary)."""
     return recheck.state == ReCheck.State.PENDING and user.has_perm("rectification.decide_recheck", recheck.measure)
+
+
+# ---------------------------------------------------------------------------- acceptance (验收)
+
+# Where the district's rule (ReportingRules.acceptance_level, the nearest organisation up the
+# tree decides) asks for it, a signed-off measure is then accepted by a supervisor of that
+# level or above, each step with its rule:
+#     done → done           accept     accept_measure (records SignOff level=supervisor, approved)
+#     done → in_progress    return     accept_measure (with a reason; SignOff level=supervisor,
+#                                      sent_back: the measure reopens and its people are told)
+# 已销号 is the secretary's sign-off; 已验收 is a done measure whose latest decision is the
+# supervisor's acceptance (models.accepted_q). A reopened measure signed off again awaits
+# acceptance again. Without the rule the secretary's sign-off is the end, as before.
+Acceptance = ReportingRules.AcceptanceLevel
+# How high each acceptance level, and each organisation level, sits: a supervisor accepts
+# where their organisation's rank is at least the rule's.
+ACCEPTANCE_RANK = {Acceptance.STREET: 1, Acceptance.DISTRICT: 2}
+ORGANISATION_RANK = {Organisation.Level.STREET: 1, Organisation.Level.DISTRICT: 2}
+
+
+def requires_acceptance(level: str) -> bool:
+    return level in ACCEPTANCE_RANK
+
+
+def level_accepts(organisation_level: str, required: str) -> bool:
+    """Whether a supervisor membership of an organisation of ``organisation_level`` is high
+    enough for the acceptance level ``required`` (never when no acceptance is required)."""
+    return requires_acceptance(required) and ORGANISATION_RANK.get(organisation_level, 0) >= ACCEPTANCE_RANK[required]
+
+
+def is_accepted(measure, sign_offs) -> bool:
+    """Done, and the latest decision (``sign_offs`` newest first) is the supervisor's acceptance."""
+    latest = sign_offs[0] if sign_offs else None
+    return (
+        is_signed_off(measure)
+        and latest is not None
+        and latest.level == SignOff.Level.SUPERVISOR
+        and latest.decision == SignOff.Decision.APPROVED
+    )
+
+
+def acceptance_refusal(measure, sign_offs, required: str) -> str | None:
+    """Why ``measure`` may not be accepted or returned now (``required``: its district's
+    acceptance level), or None."""
+    if not requires_acceptance(required):
+        return _("本党组织所属区未要求销号后验收。")
+    if not is_signed_off(measure):
+        return _("只有已销号的措施才能验收或退回，该措施已不是“已销号”。")
+    if is_accepted(measure, sign_offs):
+        return _("该措施已验收，无需重复操作。")
+    return None
 
 
 # ---------------------------------------------------------------------------- the measure page

@@ -255,6 +255,10 @@ MATRIX: dict[str, Entry] = {
     "rectification:bulletin_review_decide": Entry(
         get="L 405 405 405 405", post="L 403 404 403 400", kw=_bulletin_review
     ),
+    # Acceptance (验收): the queue is a supervisor's; deciding takes the district's rule as
+    # well (none in this world: 403 to everyone, test_acceptance.py covers it with a rule).
+    "rectification:acceptance_queue": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
+    "rectification:measure_acceptance": Entry(get="L 405 405 405 405", post="L 403 404 403 403", kw=_measure),
     # A change to an approved plan (方案调整) is decided by the supervisors above (an empty
     # POST is an invalid form: the plan's page, 400); its own secretary asked, and does not decide.
     "rectification:plan_change_decide": Entry(

@@ -522,8 +522,8 @@ def test_draft_docx_download(client, small, personas, django_assert_num_queries)
     client.force_login(personas.secretary_a)
     url = reverse("rectification:bulletin_docx", args=[small.pk])
     # session, user, memberships (scope), inspection with organisation, draft, the tree
-    # (categories, findings, measures): however large the inspection
-    with django_assert_num_queries(8):
+    # (categories, findings, measures), the acceptance rule: however large the inspection
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == CONTENT_TYPE
     assert response["Content-Disposition"].startswith("attachment") and ".docx" in response["Content-Disposition"]

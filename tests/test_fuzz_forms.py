@@ -89,6 +89,8 @@ UNREACHABLE = {
     "rectification:public_bulletin_list": "GET only",
     "rectification:upward_review": "a supervisor's form (these clients are the secretary's and the public's): "
     "see test_upward_views.test_hostile_review_input_is_refused_or_cleaned",
+    "rectification:measure_acceptance": "a supervisor's form, as upward_review: "
+    "see test_acceptance.test_hostile_acceptance_input_is_refused_or_cleaned",
     "rectification:plan_change_decide": "a supervisor's form, as upward_review: "
     "see test_plan_changes_views.test_hostile_decision_input_is_refused_or_cleaned",
     "rectification:bulletin_review_decide": "a supervisor's form, as upward_review: "

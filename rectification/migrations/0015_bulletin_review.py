@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rectification', '0013_plan_change_keeps_removals'),
+        ('rectification', '0014_acceptance_level'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -28,7 +28,7 @@ from .measures import (
     status_label,
 )
 from .evidence import Evidence, HistoricalEvidence, evidence_upload_to
-from .decisions import DeadlineExtension, ReCheck, SignOff, sent_back_q
+from .decisions import DeadlineExtension, ReCheck, SignOff, accepted_q, awaiting_acceptance_q, sent_back_q
 from .supervision import Escalation, SweepMark
 from .notifications import Delivery, Notification
 from .bulletins import SECTION_HEADING_HELP, Bulletin, BulletinVersion, HistoricalBulletin
@@ -82,6 +82,8 @@ __all__ = [
     "ReCheck",
     "SignOff",
     "sent_back_q",
+    "accepted_q",
+    "awaiting_acceptance_q",
     # supervision
     "Escalation",
     "SweepMark",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -120,3 +121,26 @@ def sent_back_q() -> Q:
     list's ``sent_back`` filter count with it."""
     latest = SignOff.objects.filter(measure=OuterRef("pk")).order_by("-decided_at", "-pk").values("decision")[:1]
     return Q(status=MeasureStatus.IN_PROGRESS) & Q(Exact(Subquery(latest), Value(SignOff.Decision.SENT_BACK)))
+
+
+def _latest_sign_off(field: str) -> Coalesce:
+    # Coalesced so that a done measure without any sign-off row (imported as 已完成 before
+    # sign-offs were recorded) compares false rather than NULL, and NOT(...) stays true.
+    latest = SignOff.objects.filter(measure=OuterRef("pk")).order_by("-decided_at", "-pk").values(field)[:1]
+    return Coalesce(Subquery(latest), Value(""))
+
+
+def accepted_q() -> Q:
+    """已验收: signed off, and the latest decision on it is a supervisor's acceptance (a
+    measure reopened and signed off again by the secretary awaits acceptance again)."""
+    return (
+        Q(status=MeasureStatus.DONE)
+        & Q(Exact(_latest_sign_off("level"), Value(SignOff.Level.SUPERVISOR)))
+        & Q(Exact(_latest_sign_off("decision"), Value(SignOff.Decision.APPROVED)))
+    )
+
+
+def awaiting_acceptance_q() -> Q:
+    """待验收 (where the district's rule asks for acceptance): signed off and not accepted
+    since. A measure the supervisor returned is in progress again, so it is not here."""
+    return Q(status=MeasureStatus.DONE) & ~accepted_q()

@@ -163,6 +163,22 @@ class ReportingRules(models.Model):
         help_text=_("开启后，下辖党组织的整改进展通报须经街道或区委巡察办督导人员审核通过后方可发布"),
     )
 
+    class AcceptanceLevel(models.TextChoices):
+        # 验收: after the committee's own sign-off (销号), a supervisor of this level or above
+        # accepts the measure (or returns it); off by default, so a community alone works
+        # as before.
+        NONE = "none", _("不需验收（书记销号即完成）")
+        STREET = "street", _("街道验收")
+        DISTRICT = "district", _("区委巡察办验收")
+
+    acceptance_level = models.CharField(
+        _("销号后验收"),
+        max_length=20,
+        choices=AcceptanceLevel.choices,
+        default=AcceptanceLevel.NONE,
+        help_text=_("书记销号后是否还需上级督导人员验收，由哪一级验收"),
+    )
+
     class Meta:
         verbose_name = _("报送期限规则")
         verbose_name_plural = _("报送期限规则")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Max, Q, QuerySet
 
-from ..models import Bulletin, BulletinVersion, Category, Inspection, Measure, Organisation
+from .. import workflow
+from ..models import Bulletin, BulletinVersion, Category, Inspection, Measure, Organisation, accepted_q
+from .acceptance import acceptance_levels_for_paths
 from .inspections import category_tree
 
 # Only what the bulletin prints or counts; the internal problem text never leaves here.
@@ -36,14 +38,18 @@ PUBLIC_FINDINGS = (
 
 def bulletin_categories(*, inspection_id: int) -> list[Category]:
     """The inspection's categories in bulletin order, with the findings not held back from
-    publication and their measures.
+    publication and their measures; each measure carries ``is_accepted`` (已验收,
+    models.accepted_q) for the statistics.
 
     Queries: 3 however large the tree (categories, findings, measures).
     """
+    measures = Measure.objects.only(*_MEASURE_FIELDS).annotate(
+        is_accepted=ExpressionWrapper(accepted_q(), output_field=BooleanField())
+    )
     return category_tree(
         inspection_id=inspection_id,
         finding_fields=_FINDING_FIELDS,
-        measures=Measure.objects.only(*_MEASURE_FIELDS),
+        measures=measures,
         findings_filter=PUBLIC_FINDINGS,
     )
 
@@ -58,18 +64,27 @@ class BulletinSource:
     inspection: Inspection
     organisation: Organisation
     categories: list[Category]
+    # The district's rule asks for 验收: the statistics count a measure finished once accepted.
+    acceptance: bool = False
 
 
 def bulletin_source(*, bulletin: Bulletin) -> BulletinSource:
     """The data of ``bulletin``'s document (documents.kinds.bulletin.build_bulletin).
 
-    Queries: 3 for the tree (bulletin_categories), plus 1 each for ``bulletin.inspection``
-    and its organisation when they are not loaded already.
+    Queries: 3 for the tree (bulletin_categories), 1 for the rule (acceptance), plus 1
+    each for ``bulletin.inspection`` and its organisation when they are not loaded already.
     """
     inspection = bulletin.inspection
     organisation = inspection.organisation
     categories = bulletin_categories(inspection_id=inspection.pk)
-    return BulletinSource(bulletin=bulletin, inspection=inspection, organisation=organisation, categories=categories)
+    level = acceptance_levels_for_paths([organisation.path])[organisation.path]
+    return BulletinSource(
+        bulletin=bulletin,
+        inspection=inspection,
+        organisation=organisation,
+        categories=categories,
+        acceptance=workflow.requires_acceptance(level),
+    )
 
 
 def bulletin_draft(*, inspection: Inspection) -> Bulletin:

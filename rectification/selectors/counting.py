@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
-from ..models import MeasureKind, MeasureStatus, due_within_q, overdue_q, stale_q
+from ..models import MeasureKind, MeasureStatus, accepted_q, due_within_q, overdue_q, stale_q
 
 # The counting rules, stated on the page and in the export.
 COUNTING_RULES = [
@@ -24,6 +24,10 @@ COUNTING_RULES = [
     _("延期的措施按延期后的现时限计算是否超期、是否即将到期，并标注原定时限。"),
     _("即将到期：尚未销号、完成时限在今天起 {days} 日内（含当天）的措施。"),
     _("完成率：已销号的措施 ÷ 设有完成时限的措施；长期坚持的措施不计入。"),
+    _(
+        "已验收：区里规定书记销号后须经上级（街道或区委巡察办）验收的，已销号且最近一次决定是上级验收通过的措施；"
+        "验收退回的措施重新整改，不再计为已销号。未规定验收的，销号即为完成，不显示已验收。"
+    ),
     _("整改事项按最末一级计数，事项下全部措施均已销号即为已完成。"),
     _("一项措施有多名责任人的，在每名责任人名下各计一次。"),
     _("点击任一数字，打开的措施列表就是计入这个数字的那些措施。"),
@@ -46,6 +50,7 @@ def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:
     extended = Q(original_due_on__isnull=False, due_on__isnull=False) & ~Q(original_due_on=F("due_on"))
     return {
         "done": Q(status=DONE),
+        "accepted": accepted_q(),
         "awaiting": Q(status=MeasureStatus.AWAITING_SIGN_OFF),
         "in_progress": Q(status=MeasureStatus.IN_PROGRESS),
         "not_started": Q(status=MeasureStatus.NOT_STARTED),
@@ -72,6 +77,7 @@ class Counts:
 
     total: int = 0
     done: int = 0
+    accepted: int = 0
     awaiting: int = 0
     in_progress: int = 0
     not_started: int = 0

@@ -25,7 +25,7 @@ from ..deadlines import (
 )
 from ..models import Inspection, ReportingRules, UpwardDocument, document_label
 
-RULE_FIELDS = ("organisation_id", "organisation__short_name", "plan_due_days", "report_due_months")
+RULE_FIELDS = ("organisation_id", "organisation__short_name", "plan_due_days", "report_due_months", "acceptance_level")
 
 
 def reporting_rules(organisation_ids: Iterable[int] | None = None) -> dict[int, ReportingRule]:
@@ -36,8 +36,10 @@ def reporting_rules(organisation_ids: Iterable[int] | None = None) -> dict[int, 
     if organisation_ids is not None:
         rows = rows.filter(organisation_id__in=sorted(set(organisation_ids)))
     return {
-        pk: stored_rule(plan_due_days=days, report_due_months=months, set_by=name, set_by_id=pk)
-        for pk, name, days, months in rows.values_list(*RULE_FIELDS)
+        pk: stored_rule(
+            plan_due_days=days, report_due_months=months, set_by=name, set_by_id=pk, acceptance_level=acceptance
+        )
+        for pk, name, days, months, acceptance in rows.values_list(*RULE_FIELDS)
     }
 
 

@@ -8,7 +8,7 @@ Queries, whoever asks: the person's own measures counted (1) and the most urgent
 (1), unread notifications counted (1) and the latest of them (1); someone who signs off
 adds the sign-off queue (1), the extension requests (1), the due re-checks (1) and the
 documents returned from above (1); a supervisor adds the documents awaiting their review
-(1); someone who oversees measures (a secretary, a supervisor) adds the overdue measures
+(1) and the measures awaiting their acceptance (3: their levels, the rules, the count); someone who oversees measures (a secretary, a supervisor) adds the overdue measures
 per organisation (1). The memberships are read once per request by permissions.py.
 """
 
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from ..filters import MeasureFilter
 from ..models import Measure, Notification, ReCheck, UpwardDocument, due_within_q, overdue_q, sent_back_q, stale_q
 from ..permissions import Role, holds_role_somewhere, measure_scope, oversees_measures
+from .acceptance import acceptance_queue_count
 from .measures import due_soon_days, mark_deadlines, signoff_awaiting, signoff_extensions
 from .notifications import recheck_list, unread_notifications
 from .reviews import returned_documents, review_queue_count
@@ -182,6 +183,21 @@ def documents_awaiting_review(user) -> list[TodoItem]:
     ]
 
 
+def measures_awaiting_acceptance(user) -> list[TodoItem]:
+    """Signed-off measures awaiting this supervisor's acceptance (验收), counted as the
+    acceptance queue lists them (2 queries: the district rules that matter, the count;
+    the supervisor's levels are read once per request)."""
+    return [
+        TodoItem(
+            "acceptance",
+            str(_("已销号、等待您验收的措施")),
+            acceptance_queue_count(user=user),
+            "rectification:acceptance_queue",
+            tone="warn",
+        )
+    ]
+
+
 def _late_organisations(user, today: dt.date) -> list[LateOrganisation]:
     """Overdue measures per organisation the user oversees, the latest first (1 query).
     Counted with the list's ``organisation`` + ``overdue`` filters: the organisation itself,
@@ -211,8 +227,9 @@ def todo_for(*, user, today: dt.date) -> Todo:
     signs_off = holds_role_somewhere(user, [Role.SECRETARY])
     if signs_off:
         items[1:1] = _decision_items(user)  # right after the overdue measures
-    review_items = documents_awaiting_review(user) if holds_role_somewhere(user, [Role.SUPERVISOR]) else []
-    items[1:1] = review_items
+    supervises = holds_role_somewhere(user, [Role.SUPERVISOR])
+    review_items = documents_awaiting_review(user) if supervises else []
+    items[1:1] = review_items + (measures_awaiting_acceptance(user) if supervises else [])
     unread = unread_notifications(user=user)
     items.append(
         TodoItem(

@@ -4,6 +4,7 @@ Each function is named ``<entity>_<action>``, takes keyword-only arguments and r
 one transaction, so a failure leaves nothing half-written.
 """
 
+from .acceptance import measure_accept, measure_return_acceptance
 from .bulk import measures_bulk_update
 from .bulletins import (
     BulletinConflictError,
@@ -51,6 +52,8 @@ from .structure import (
 from .sweep import sweep_run
 
 __all__ = [
+    "measure_accept",
+    "measure_return_acceptance",
     "BulletinConflictError",
     "BulletinRenderError",
     "BulletinWithdrawError",

@@ -196,6 +196,23 @@ def notice_decided(measure: Measure, sign_off) -> int:
 
 
 @in_record_language
+def notice_acceptance(measure: Measure, sign_off) -> int:
+    """验收通过 or 验收退回 → the responsible people and leader, and the secretary who signed
+    it off (a return reopens the measure in their organisation)."""
+    if sign_off.decision == sign_off.Decision.APPROVED:
+        kind, message = Kind.SIGNED_OFF, _("「{title}」已通过上级验收。").format(title=_title(measure))
+    else:
+        kind = Kind.SENT_BACK
+        message = _("「{title}」验收未通过，已退回重新整改：{reason}").format(
+            title=_title(measure), reason=sign_off.reason
+        )
+    recipients = {user.pk: user for user in [*measure_people(measure), *measure_secretaries(measure)]}
+    return notify(
+        recipients=recipients.values(), kind=kind, message=message, key=f"acceptance:{sign_off.pk}", measure=measure
+    )
+
+
+@in_record_language
 def notice_extension(extension) -> int:
     """A request → the secretary; a decision → whoever asked."""
     measure = extension.measure

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from .. import workflow
 from ..ledger.dashboard import write_dashboard
 from ..models import Inspection, MeasureStatus, Organisation, status_label
 from ..permissions import denial_message, require, rollup_roots, works_in
@@ -162,11 +163,12 @@ def chart_payload(data: sel.Dashboard) -> dict[str, Any]:
     }
 
 
-def _dashboard_data(context: dict[str, Any]) -> sel.Dashboard:
+def _dashboard_data(context: dict[str, Any], acceptance: bool = False) -> sel.Dashboard:
     return sel.dashboard_data(
         inspection=context["inspection"],
         today=timezone.localdate(),
         due_soon_days=settings.RECTIFICATION["DUE_SOON_DAYS"],
+        acceptance=acceptance,
     )
 
 
@@ -176,14 +178,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = _load(request)
     if context is None:
         return render(request, "rectification/dashboard_empty.html")
-    data = _dashboard_data(context)
+    today, soon = timezone.localdate(), settings.RECTIFICATION["DUE_SOON_DAYS"]
+    # The documents' rule also says whether the district asks for 验收 (已验收 beside 已销号).
+    deadlines = inspection_deadlines(inspection=context["inspection"], today=today, soon_days=soon)
+    data = _dashboard_data(context, acceptance=workflow.requires_acceptance(deadlines.rule.acceptance_level))
     _add_links(data)
     context.update(
         data=data,
         charts=chart_payload(data),
         can_sign_off=request.user.has_perm("rectification.sign_off_measure", context["organisation"]),
         export_query=urlencode(data.base_params),
-        deadlines=inspection_deadlines(inspection=data.inspection, today=data.today, soon_days=data.due_soon_days),
+        deadlines=deadlines,
         rules=[str(rule).format(days=data.due_soon_days) for rule in COUNTING_RULES],
     )
     return render(request, "rectification/dashboard.html", context)

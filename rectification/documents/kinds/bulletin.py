@@ -141,7 +141,10 @@ def _section2_blocks(source: BulletinSource, options: Options, as_of: dt.date) -
             blocks += parse_narrative(bulletin.statistics_text, kind="statistics")
         else:
             text = statistics_text(
-                compute_statistics(item.all_measures() for category in categories for item in items(category)),
+                compute_statistics(
+                    (item.all_measures() for category in categories for item in items(category)),
+                    acceptance=source.acceptance,
+                ),
                 deployed_by=source.inspection.deployed_by,
                 as_of=as_of,
                 zero_counts=options.zero_counts,

@@ -34,11 +34,17 @@ class Statistics:
         return int(rate.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _problem_state(measures: Sequence[Measure]) -> str:
-    """A problem is done when every measure is signed off; basically done when what is
-    left is only sign-off or ongoing (长期坚持) work already under way."""
+def is_finished(measure: Measure, acceptance: bool) -> bool:
+    """Finished as the district's rule says: signed off (已销号), and where the rule asks
+    for 验收 also accepted (``is_accepted``, annotated by the selector)."""
+    return measure.status == MeasureStatus.DONE and (not acceptance or bool(getattr(measure, "is_accepted", False)))
+
+
+def _problem_state(measures: Sequence[Measure], acceptance: bool = False) -> str:
+    """A problem is done when every measure is finished (is_finished); basically done when
+    what is left is only sign-off, acceptance or ongoing (长期坚持) work already under way."""
     statuses = [m.status for m in measures]
-    if statuses and all(s == MeasureStatus.DONE for s in statuses):
+    if statuses and all(is_finished(m, acceptance) for m in measures):
         return "done"
     finished = (MeasureStatus.DONE, MeasureStatus.AWAITING_SIGN_OFF)
 
@@ -52,18 +58,19 @@ def _problem_state(measures: Sequence[Measure]) -> str:
     return "not_started"
 
 
-def compute_statistics(problems: Iterable[Sequence[Measure]]) -> Statistics:
-    """``problems``: the measures of each top-level item (its sub-problems' included)."""
+def compute_statistics(problems: Iterable[Sequence[Measure]], *, acceptance: bool = False) -> Statistics:
+    """``problems``: the measures of each top-level item (its sub-problems' included);
+    ``acceptance``: the district's rule asks for 验收 (finished means accepted)."""
     states: dict[str, int] = {"done": 0, "basically_done": 0, "in_progress": 0, "not_started": 0}
     measures: list[Measure] = []
     for problem_measures in problems:
-        states[_problem_state(problem_measures)] += 1
+        states[_problem_state(problem_measures, acceptance)] += 1
         measures += problem_measures
     return Statistics(
         problems=sum(states.values()),
         **states,
         measures=len(measures),
-        measures_done=sum(1 for m in measures if m.status == MeasureStatus.DONE),
+        measures_done=sum(1 for m in measures if is_finished(m, acceptance)),
         rules_made=sum(m.rules_made for m in measures),
         money_recovered=sum((m.money_recovered for m in measures), Decimal(0)),
         people_handled=sum(m.people_handled for m in measures),
