@@ -41,7 +41,11 @@ from .models import (
     Organisation,
     PlanChange,
     SubmittedVersion,
+    Talk,
     UpwardDocument,
+    UrgingAttachment,
+    UrgingLetter,
+    UrgingReply,
 )
 
 Role = Membership.Role
@@ -86,6 +90,9 @@ WHO_MAY = {
     "view_rollup": gettext_lazy("街道党工委、区委巡察办的督导人员"),
     "request_plan_change": _SECRETARY,
     "decide_plan_change": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
+    "issue_urging": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
+    "record_talk": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
+    "reply_urging": _SECRETARY,
 }
 
 
@@ -221,6 +228,12 @@ def _org_of(obj) -> Organisation:
     if isinstance(obj, Organisation):
         return obj
     if isinstance(obj, Inspection):
+        return obj.organisation
+    if isinstance(obj, UrgingAttachment):
+        obj = obj.reply
+    if isinstance(obj, UrgingReply):
+        obj = obj.letter
+    if isinstance(obj, UrgingLetter | Talk):
         return obj.organisation
     if isinstance(obj, SubmittedVersion):
         obj = obj.document
@@ -395,6 +408,29 @@ rules.add_perm("rectification.view_review_queue", is_admin | supervises_any)
 # approved the plan, on review_upward's rule.
 rules.add_perm("rectification.request_plan_change", is_admin | is_secretary)
 rules.add_perm("rectification.decide_plan_change", is_admin | supervises)
+
+# Urging from above (督办): a real supervisor membership of the organisation or above
+# issues 督办函 and records 约谈 (as review_upward: an ancestor's secretary only reads);
+# the organisation's own secretary answers. The letters, replies and talks are read by
+# those who read its correspondence upward (view_upward's rule), never by staff or the public.
+rules.add_perm("rectification.issue_urging", is_admin | supervises)
+rules.add_perm("rectification.record_talk", is_admin | supervises)
+rules.add_perm("rectification.reply_urging", is_admin | is_secretary)
+rules.add_perm("rectification.view_urging", is_admin | is_secretary | is_member | is_supervisor)
+
+
+def supervising_organisation(user, organisation: Organisation) -> Organisation | None:
+    """The organisation in whose name ``user`` urges ``organisation``: their nearest
+    SUPERVISOR membership at or above it (a superuser: its top); None when they hold none."""
+    if getattr(user, "is_superuser", False):
+        top = organisation.path.strip("/").split("/")[0]
+        return Organisation.objects.get(pk=int(top)) if top else organisation
+    found = [
+        (len(path), org_id)
+        for org_id, path, role in _memberships(user)
+        if role == Role.SUPERVISOR and organisation.path.startswith(path)
+    ]
+    return Organisation.objects.get(pk=max(found)[1]) if found else None
 
 
 class AdminModelBackend(ModelBackend):

@@ -41,6 +41,7 @@ from .upward import (
     UpwardDocument,
     document_label,
 )
+from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
 
 # isort: on
 
@@ -100,4 +101,10 @@ __all__ = [
     "SubmittedVersion",
     "UpwardDocument",
     "document_label",
+    # urging from above (督办)
+    "Talk",
+    "UrgingAttachment",
+    "UrgingLetter",
+    "UrgingReply",
+    "urging_attachment_upload_to",
 ]

@@ -36,6 +36,9 @@ class Kind:
     # Changes to an approved plan (方案调整); the key is "<kind>:<plan id>:<change id>".
     PLAN_CHANGE_REQUESTED = "plan_change_requested"
     PLAN_CHANGE_DECIDED = "plan_change_decided"
+    # Urging from above (督办); the key is "<kind>:<letter id>".
+    URGING_ISSUED = "urging_issued"
+    URGING_REPLIED = "urging_replied"
 
 
 KIND_LABELS = {
@@ -58,6 +61,8 @@ KIND_LABELS = {
     Kind.UPWARD_APPROVED: gettext_lazy("文书审核通过"),
     Kind.PLAN_CHANGE_REQUESTED: gettext_lazy("方案调整申请"),
     Kind.PLAN_CHANGE_DECIDED: gettext_lazy("方案调整审批"),
+    Kind.URGING_ISSUED: gettext_lazy("督办函"),
+    Kind.URGING_REPLIED: gettext_lazy("督办回复"),
 }
 
 
@@ -89,6 +94,8 @@ def notification_path(notification: Notification) -> str:
         return reverse("rectification:measure_detail", args=[notification.measure_id])
     if notification.kind in _DOCUMENT_KINDS:
         return _document_path(notification.key)
+    if notification.kind in (Kind.URGING_ISSUED, Kind.URGING_REPLIED):
+        return reverse("rectification:urging_letter", args=[int(notification.key.split(":")[1])])
     if notification.kind in _REVIEW_KINDS:
         path = reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
         return path + "#changes" if notification.kind in _PLAN_CHANGE_KINDS else path
