@@ -50,7 +50,7 @@ def _rules(settings) -> None:
         (dt.date(2026, 3, 21), RED),  # the day after: overdue
     ],
 )
-def test_a_measure_changes_colour_on_the_days_the_settings_say(settings, personas, day, colour):
+def test_a_measure_changes_colour_on_the_days_the_settings_say(client, settings, personas, day, colour):
     _rules(settings)
     measure = f.measure_in(personas.tree.a, due_on=dt.date(2026, 3, 20))
     f.measure(finding=measure.finding, status=Measure.Status.DONE, due_on=dt.date(2026, 3, 1))
@@ -65,6 +65,13 @@ def test_a_measure_changes_colour_on_the_days_the_settings_say(settings, persona
         for each in (GREEN, YELLOW, RED):
             picked = set(Measure.objects.filter(urge_colour_q(each, today)).values_list("pk", flat=True))
             assert picked == ({measure.pk} if each == colour else set())
+        # The measure's page and the measure list show it as a badge.
+        client.force_login(personas.secretary_a)
+        for url in (reverse("rectification:measure_detail", args=[measure.pk]), reverse("rectification:measure_list")):
+            html = client.get(url).content.decode()
+            assert html.count('class="badge urge urge-') == (1 if colour else 0), url
+            if colour:
+                assert f"urge-{colour}" in html
 
 
 def test_no_colour_without_a_deadline_or_once_done():
