@@ -241,6 +241,30 @@ def test_the_issue_form_with_a_past_deadline_shows_the_message(client, personas,
     assert foreign.status_code == 400 and not UrgingLetter.objects.exists()
 
 
+def test_hostile_letter_and_talk_input_is_refused_or_cleaned(client, personas, overdue):
+    """The supervisor's two forms with hostile text, dates and ids: a message or a clean
+    record, never a 500, never a control character stored."""
+    from .test_fuzz_forms import CONTROL, HOSTILE_CHOICES, HOSTILE_DATES, HOSTILE_TEXT
+
+    client.force_login(personas.supervisor)
+    issue = reverse("rectification:urging_new", args=[overdue[0].finding.category.inspection_id])
+    talk = reverse("rectification:talk_new", args=[personas.tree.a.pk])
+    for n, text in enumerate(HOSTILE_TEXT):
+        for day in [*HOSTILE_DATES, "2099-01-01", timezone.localdate().isoformat()]:
+            letter = {"subject": text, "text": text, "reply_due_on": day, "token": f"{n}-{day}"}
+            assert client.post(issue, letter).status_code in (302, 400)
+            held = {"held_on": day, "talked_by": text, "talked_with": text, "reason": text, "promises": text}
+            assert client.post(talk, held).status_code in (302, 400)
+    for choice in HOSTILE_CHOICES:
+        data = {"subject": "督办", "text": "请整改", "reply_due_on": "2099-01-01", "token": "x", "measures": [choice]}
+        assert client.post(issue, data).status_code == 400
+    assert UrgingLetter.objects.exists() and Talk.objects.exists()  # some were fine, and stored clean
+    for letter in UrgingLetter.objects.all():
+        assert not CONTROL.search(letter.subject + letter.text)
+    for record in Talk.objects.all():
+        assert not CONTROL.search(record.talked_by + record.talked_with + record.reason + record.promises)
+
+
 # ------------------------------------------------------------------ talks
 
 
