@@ -301,6 +301,11 @@ RECTIFICATION = {
     # within PLAN_DUE_DAYS days, a report after each of REPORT_DUE_MONTHS months ("1,3": two).
     "PLAN_DUE_DAYS": env.int("PLAN_DUE_DAYS", default=30),
     "REPORT_DUE_MONTHS": _report_due_months(env.str("REPORT_DUE_MONTHS", default="2")),
+    # Urging from above (督办, rectification/urge_colour.py): an open measure shows green
+    # from URGE_GREEN_DAYS days before its deadline, yellow from URGE_YELLOW_DAYS, red once
+    # overdue; supervisors may urge by colour.
+    "URGE_GREEN_DAYS": env.int("URGE_GREEN_DAYS", default=15),
+    "URGE_YELLOW_DAYS": env.int("URGE_YELLOW_DAYS", default=5),
     # The outbox: e-mail and webhook sending retries with exponential backoff, then gives up.
     "NOTIFY_MAX_ATTEMPTS": env.int("NOTIFY_MAX_ATTEMPTS", default=5),
     "NOTIFY_RETRY_SECONDS": env.int("NOTIFY_RETRY_SECONDS", default=60),

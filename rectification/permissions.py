@@ -46,7 +46,11 @@ from .models import (
     PlanChange,
     ReportingRules,
     SubmittedVersion,
+    Talk,
     UpwardDocument,
+    UrgingAttachment,
+    UrgingLetter,
+    UrgingReply,
     WithheldFinding,
 )
 
@@ -96,6 +100,9 @@ WHO_MAY = {
     "review_bulletin": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
     "accept_measure": gettext_lazy("区里规定的验收层级（街道或区委巡察办）及以上的上级督导人员"),
     "view_acceptance_queue": gettext_lazy("街道党工委、区委巡察办的督导人员"),
+    "issue_urging": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
+    "record_talk": gettext_lazy("上级街道党工委、区委巡察办的督导人员"),
+    "reply_urging": _SECRETARY,
 }
 
 
@@ -231,6 +238,12 @@ def _org_of(obj) -> Organisation:
     if isinstance(obj, Organisation):
         return obj
     if isinstance(obj, Inspection):
+        return obj.organisation
+    if isinstance(obj, UrgingAttachment):
+        obj = obj.reply
+    if isinstance(obj, UrgingReply):
+        obj = obj.letter
+    if isinstance(obj, UrgingLetter | Talk):
         return obj.organisation
     if isinstance(obj, SubmittedVersion):
         obj = obj.document
@@ -463,6 +476,29 @@ def accepts(user, obj) -> bool:
 
 rules.add_perm("rectification.accept_measure", is_admin | accepts)
 rules.add_perm("rectification.view_acceptance_queue", is_admin | supervises_any)
+
+# Urging from above (督办): a real supervisor membership of the organisation or above
+# issues 督办函 and records 约谈 (as review_upward: an ancestor's secretary only reads);
+# the organisation's own secretary answers. The letters, replies and talks are read by
+# those who read its correspondence upward (view_upward's rule), never by staff or the public.
+rules.add_perm("rectification.issue_urging", is_admin | supervises)
+rules.add_perm("rectification.record_talk", is_admin | supervises)
+rules.add_perm("rectification.reply_urging", is_admin | is_secretary)
+rules.add_perm("rectification.view_urging", is_admin | is_secretary | is_member | is_supervisor)
+
+
+def supervising_organisation(user, organisation: Organisation) -> Organisation | None:
+    """The organisation in whose name ``user`` urges ``organisation``: their nearest
+    SUPERVISOR membership at or above it (a superuser: its top); None when they hold none."""
+    if getattr(user, "is_superuser", False):
+        top = organisation.path.strip("/").split("/")[0]
+        return Organisation.objects.get(pk=int(top)) if top else organisation
+    found = [
+        (len(path), org_id)
+        for org_id, path, role in _memberships(user)
+        if role == Role.SUPERVISOR and organisation.path.startswith(path)
+    ]
+    return Organisation.objects.get(pk=max(found)[1]) if found else None
 
 
 class AdminModelBackend(ModelBackend):

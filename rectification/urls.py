@@ -14,6 +14,7 @@ from .views import notifications as notification_views
 from .views import plan_changes as plan_change_views
 from .views import structure as structure_views
 from .views import upward as upward_views
+from .views import urging as urging_views
 
 app_name = "rectification"
 
@@ -133,6 +134,15 @@ urlpatterns = [
     path("upward/versions/<int:pk>.docx", upward_views.upward_version_docx, name="upward_version_docx"),
     path("upward/versions/<int:pk>/review/", upward_views.upward_review, name="upward_review"),
     path("reviews/", upward_views.review_queue, name="review_queue"),
+    # Urging from above (督办): letters, replies, talks.
+    path("organisations/<int:pk>/urging/", urging_views.urging_organisation, name="urging_organisation"),
+    path("inspections/<int:pk>/urging/new/", urging_views.urging_new, name="urging_new"),
+    path("urging/<int:pk>/", urging_views.urging_letter, name="urging_letter"),
+    path("urging/<int:pk>/reply/", urging_views.urging_reply, name="urging_reply"),
+    path("urging/<int:pk>/letter.pdf", urging_views.urging_letter_pdf, name="urging_letter_pdf"),
+    path("urging/<int:pk>/letter.docx", urging_views.urging_letter_docx, name="urging_letter_docx"),
+    path("urging/attachments/<int:pk>/", urging_views.urging_attachment, name="urging_attachment"),
+    path("organisations/<int:pk>/talks/new/", urging_views.talk_new, name="talk_new"),
     # Changes to an approved plan (方案调整): the supervisor's decision.
     path("plan-changes/<int:pk>/decide/", plan_change_views.plan_change_decide, name="plan_change_decide"),
 ]

@@ -32,6 +32,9 @@ from rectification.models import (
     PlanChange,
     SubmittedVersion,
     UpwardDocument,
+    UrgingAttachment,
+    UrgingLetter,
+    UrgingReply,
     WithheldFinding,
 )
 
@@ -95,6 +98,10 @@ def _upward_version(o: SimpleNamespace) -> dict:
 
 def _bulletin_review(o: SimpleNamespace) -> dict:
     return {"pk": o.bulletin_review.pk}
+
+
+def _letter(o: SimpleNamespace) -> dict:
+    return {"pk": o.letter.pk}
 
 
 MATRIX: dict[str, Entry] = {
@@ -264,6 +271,23 @@ MATRIX: dict[str, Entry] = {
     "rectification:plan_change_decide": Entry(
         get="L 405 405 405 405", post="L 403 404 403 400", kw=lambda o: {"pk": o.plan_change.pk}
     ),
+    # Urging from above (督办): the letters and talks are read by A's secretary and members and
+    # the supervisors above (staff: 403); only a supervisor above issues letters and records
+    # talks (an empty POST is an invalid form, 400); only A's own secretary replies (empty: 400).
+    "rectification:urging_organisation": Entry(
+        get="L 403 404 200 200", post="L 405 405 405 405", kw=lambda o: {"pk": o.organisation.pk}
+    ),
+    "rectification:urging_new": Entry(get="L 403 404 403 200", post="L 403 404 403 400", kw=_inspection),
+    "rectification:urging_letter": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
+    "rectification:urging_reply": Entry(get="L 405 405 405 405", post="L 403 404 400 403", kw=_letter),
+    "rectification:urging_letter_pdf": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
+    "rectification:urging_letter_docx": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
+    "rectification:urging_attachment": Entry(
+        get="L 403 404 200 200", post="L 405 405 405 405", kw=lambda o: {"pk": o.urging_attachment.pk}
+    ),
+    "rectification:talk_new": Entry(
+        get="L 403 404 403 200", post="L 403 404 403 400", kw=lambda o: {"pk": o.organisation.pk}
+    ),
 }
 
 
@@ -332,7 +356,32 @@ def _side(organisation, staff, person) -> SimpleNamespace:
         plan=o.upward, action=PlanChange.Action.REDATE, measure=measure, reason="需要更多时间", requested_by=staff,
         proposal={"due_on": "2030-01-01", "old_due_on": measure.due_on.isoformat(), "kind": measure.kind},
     )  # fmt: skip
+    o.letter, o.urging_attachment = _urging(o, staff)
     return o
+
+
+def _urging(o: SimpleNamespace, user) -> tuple[UrgingLetter, UrgingAttachment]:
+    """A 督办函 from the street awaiting its reply, and another answered with a file (rows only)."""
+    street = o.organisation.parent
+    letters = [
+        UrgingLetter.objects.create(
+            issuer=street,
+            organisation=o.organisation,
+            inspection=o.inspection,
+            prefix="福田巡督",
+            year=2025,
+            serial=UrgingLetter.objects.filter(issuer=street).count() + 1,
+            subject="督办",
+            text="请加快整改。",
+            reply_due_on=dt.date(2030, 1, 1),
+            issued_by=user,
+        )  # fmt: skip
+        for _n in range(2)
+    ]
+    reply = UrgingReply.objects.create(letter=letters[1], text="已整改。", replied_by=user)
+    attachment = UrgingAttachment(reply=reply, original_name="回复.png", content_type="image/png", size=len(PNG))
+    attachment.file.save("回复.png", SimpleUploadedFile("回复.png", PNG), save=True)
+    return letters[0], attachment
 
 
 def _submitted_plan(inspection, user) -> tuple[UpwardDocument, SubmittedVersion]:

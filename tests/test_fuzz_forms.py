@@ -95,6 +95,10 @@ UNREACHABLE = {
     "see test_plan_changes_views.test_hostile_decision_input_is_refused_or_cleaned",
     "rectification:bulletin_review_decide": "a supervisor's form, as upward_review: "
     "see test_bulletin_review_views.test_hostile_decision_input_is_refused_or_cleaned",
+    "rectification:urging_new": "a supervisor's form, as upward_review: "
+    "see test_urging.test_hostile_letter_and_talk_input_is_refused_or_cleaned",
+    "rectification:talk_new": "a supervisor's form, as upward_review: "
+    "see test_urging.test_hostile_letter_and_talk_input_is_refused_or_cleaned",
 }
 FIELD_TEXT_TYPES = {"text", "search", "password", "email", "url", "tel", ""}
 VERSION_FIELDS = {"version", "expected_version"}

@@ -42,6 +42,7 @@ from .upward import (
     document_label,
 )
 from .bulletin_review import BulletinReview, HistoricalWithheldFinding, WithheldFinding
+from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
 
 # isort: on
 
@@ -107,4 +108,10 @@ __all__ = [
     "BulletinReview",
     "HistoricalWithheldFinding",
     "WithheldFinding",
+    # urging from above (督办)
+    "Talk",
+    "UrgingAttachment",
+    "UrgingLetter",
+    "UrgingReply",
+    "urging_attachment_upload_to",
 ]

@@ -11,6 +11,7 @@ from django.db.models import Count, Max
 from ..models import Inspection, Measure, Organisation
 from .counting import Counts, count_expressions
 from .deadlines import LateDocument, late_documents
+from .urging import UrgingCounts, urging_counts
 
 
 @dataclass
@@ -24,6 +25,8 @@ class RollupRow:
     last_progress: dt.datetime | None
     # The documents handed upward it is late with, the longest late first (「整改方案 超期 5 天」).
     late_documents: list[LateDocument] = field(default_factory=list)
+    # Urging from above (督办): open letters, late replies, talks held.
+    urging: UrgingCounts = field(default_factory=UrgingCounts)
 
     @property
     def most_days_late(self) -> int | None:
@@ -39,6 +42,8 @@ ROLLUP_SORTS: dict[str, Any] = {
     "overdue": lambda r: r.counts.overdue,
     "last": lambda r: r.last_progress,
     "documents": lambda r: r.most_days_late,
+    "urging": lambda r: (r.urging.open, r.urging.late),
+    "talks": lambda r: r.urging.talks,
 }
 
 
@@ -53,11 +58,12 @@ def rollup_sort_key(value: str) -> tuple[str, bool]:
 
 def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> list[RollupRow]:
     """One row per organisation below ``root``: its inspections, measure counts,
-    completion rate, overdue count, the time of its last progress report and the documents
-    it is late with.
+    completion rate, overdue count, the time of its last progress report, the documents
+    it is late with and the urging from above (open 督办函, late replies, talks).
 
-    Queries: 4 (organisations, inspections grouped by organisation, measures grouped by
-    organisation, late documents), whatever the number of organisations or measures."""
+    Queries: 6 (organisations, inspections grouped by organisation, measures grouped by
+    organisation, late documents, letters and talks grouped by organisation), whatever
+    the number of organisations, measures or letters."""
     orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
     org_ids = [o.pk for o in orgs]
     insp_rows = (
@@ -76,6 +82,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
     )
     measures = {r[org_key]: r for r in measure_rows}
     late = late_documents(organisation_ids=org_ids, today=today)
+    urging = urging_counts(organisation_ids=org_ids, today=today)
     root_depth = root.path.count("/")
     rows = [
         RollupRow(
@@ -87,6 +94,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
             counts=Counts.from_row(measures.get(o.pk, {})),
             last_progress=measures.get(o.pk, {}).get("last_progress"),
             late_documents=late.get(o.pk, []),
+            urging=urging.get(o.pk, UrgingCounts()),
         )
         for o in orgs
     ]
@@ -108,6 +116,7 @@ class RollupTotals:
     counts: Counts
     last_progress: dt.datetime | None
     late_documents: int = 0
+    urging: UrgingCounts = field(default_factory=UrgingCounts)
 
 
 def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
@@ -116,4 +125,5 @@ def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
     counts = Counts(**{n: sum(getattr(r.counts, n) for r in rows) for n in names})
     last = max((r.last_progress for r in rows if r.last_progress), default=None)
     late = sum(len(r.late_documents) for r in rows)
-    return RollupTotals(sum(r.inspections for r in rows), counts, last, late)
+    urging = UrgingCounts(**{n: sum(getattr(r.urging, n) for r in rows) for n in UrgingCounts.__dataclass_fields__})
+    return RollupTotals(sum(r.inspections for r in rows), counts, last, late, urging)

@@ -213,3 +213,8 @@ def evidence_delete(*, evidence: Evidence, user) -> None:
     save_measure(current, user, reopen_if_signed_off(current, user, gettext_lazy("佐证材料")))
     # Only once the row is surely gone; a rolled-back delete keeps its file.
     transaction.on_commit(lambda: default_storage.delete(path))
+
+
+# The checks and the checksum, for other uploads kept as evidence is (督办回复的附件, services/urging.py).
+validate_uploads = _validate
+upload_sha256 = _sha256

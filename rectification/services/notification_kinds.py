@@ -40,6 +40,9 @@ class Kind:
     BULLETIN_SUBMITTED = "bulletin_review_submitted"
     BULLETIN_RETURNED = "bulletin_review_returned"
     BULLETIN_APPROVED = "bulletin_review_approved"
+    # Urging from above (督办); the key is "<kind>:<letter id>".
+    URGING_ISSUED = "urging_issued"
+    URGING_REPLIED = "urging_replied"
 
 
 KIND_LABELS = {
@@ -65,6 +68,8 @@ KIND_LABELS = {
     Kind.BULLETIN_SUBMITTED: gettext_lazy("通报报审"),
     Kind.BULLETIN_RETURNED: gettext_lazy("通报退回"),
     Kind.BULLETIN_APPROVED: gettext_lazy("通报审核通过"),
+    Kind.URGING_ISSUED: gettext_lazy("督办函"),
+    Kind.URGING_REPLIED: gettext_lazy("督办回复"),
 }
 
 
@@ -101,6 +106,8 @@ def notification_path(notification: Notification) -> str:
     if notification.kind in _BULLETIN_KINDS:
         review_id = notification.key.split(":")[1] if ":" in notification.key else ""
         return reverse("rectification:bulletin_review", args=[int(review_id)]) if review_id.isdigit() else ""
+    if notification.kind in (Kind.URGING_ISSUED, Kind.URGING_REPLIED):
+        return reverse("rectification:urging_letter", args=[int(notification.key.split(":")[1])])
     if notification.kind in _REVIEW_KINDS:
         path = reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
         return path + "#changes" if notification.kind in _PLAN_CHANGE_KINDS else path

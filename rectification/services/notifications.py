@@ -339,3 +339,27 @@ def notice_bulletin_reviewed(inspection, review) -> int:
         message = _("整改进展通报第 {n} 次报审已审核通过，可以发布。").format(n=review.number)
     recipients = [row.user for row in secretary_memberships([inspection.organisation_id]).select_related("user")]
     return notify(recipients=recipients, kind=kind, message=message, key=f"{kind}:{review.pk}")
+
+
+# ---------------------------------------------------------------------------- urging from above (督办)
+
+
+@in_record_language
+def notice_urging_issued(letter) -> int:
+    """A 督办函 → the organisation's secretary."""
+    message = _("{issuer}督办函（{number}）：{subject}，请于 {day} 前书面回复。").format(
+        issuer=letter.issuer.short_name, number=letter.number, subject=letter.subject, day=letter.reply_due_on
+    )
+    recipients = [row.user for row in secretary_memberships([letter.organisation_id]).select_related("user")]
+    key = f"{Kind.URGING_ISSUED}:{letter.pk}"
+    return notify(recipients=recipients, kind=Kind.URGING_ISSUED, message=message, key=key)
+
+
+@in_record_language
+def notice_urging_replied(letter) -> int:
+    """A reply → the supervisor who issued the letter."""
+    message = _("{organisation}已回复督办函（{number}）。").format(
+        organisation=letter.organisation.short_name, number=letter.number
+    )
+    key = f"{Kind.URGING_REPLIED}:{letter.pk}"
+    return notify(recipients=[letter.issued_by], kind=Kind.URGING_REPLIED, message=message, key=key)
