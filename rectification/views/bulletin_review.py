@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,20 +25,7 @@ from ..models import Bulletin, BulletinReview, Inspection
 from ..permissions import require, visible_organisations
 from ..selectors import bulletin_review as sel
 from ..services import bulletin_review as service
-
-# As the published bulletin's HTML (views/bulletins.py): a document, no script.
-DOCUMENT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; img-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
-)
-
-
-def _inspection(request: HttpRequest, pk: int, perm: str) -> Inspection:
-    """The inspection if visible (else 404) and the user holds ``perm`` on it (else 403)."""
-    scoped = Inspection.objects.filter(organisation__in=visible_organisations(request.user))
-    inspection = get_object_or_404(scoped.select_related("organisation"), pk=pk)
-    require(request.user, perm, inspection)
-    return inspection
+from .bulletin_common import DOCUMENT_CSP, bulletin_inspection
 
 
 def _review(request: HttpRequest, pk: int, perm: str) -> BulletinReview:
@@ -68,7 +55,7 @@ def review_context(request: HttpRequest, inspection: Inspection, draft: Bulletin
 @login_required
 @require_POST
 def bulletin_review_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = _inspection(request, pk, "rectification.submit_bulletin_review")
+    inspection = bulletin_inspection(request, pk, "rectification.submit_bulletin_review")
     form = PublishForm(request.POST)
     expected = form.cleaned_data["expected_version"] if form.is_valid() else None
     try:
@@ -146,7 +133,7 @@ def bulletin_review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def bulletin_withhold(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = _inspection(request, pk, "rectification.edit_bulletin")
+    inspection = bulletin_inspection(request, pk, "rectification.edit_bulletin")
     form = WithholdForm(request.POST, findings=sel.withholdable_findings(inspection=inspection))
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
@@ -170,7 +157,7 @@ def bulletin_withhold(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def bulletin_release(request: HttpRequest, pk: int, withheld_id: int) -> HttpResponse:
-    inspection = _inspection(request, pk, "rectification.edit_bulletin")
+    inspection = bulletin_inspection(request, pk, "rectification.edit_bulletin")
     try:
         service.bulletin_release(inspection=inspection, user=request.user, withheld_id=withheld_id)
     except ValidationError as exc:

@@ -22,27 +22,13 @@ from ..documents.kinds.bulletin import bulletin_document, bulletin_render
 from ..documents.writers import CONTENT_TYPES
 from ..forms.bulletins import BulletinForm, PublishForm, WithdrawForm
 from ..models import BulletinVersion, Inspection, Organisation
-from ..permissions import require, visible_organisations
 from ..services.bulletins import BulletinConflictError, BulletinRenderError, BulletinWithdrawError
+from .bulletin_common import DOCUMENT_CSP, bulletin_inspection
 from .bulletin_review import review_context
 
 logger = logging.getLogger(__name__)
 
 EDIT = "rectification.edit_bulletin"
-# The bulletin's HTML is a document, not an app page: it may load our fonts and its own
-# inline style, nothing else, and runs no script.
-DOCUMENT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; img-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
-)
-
-
-def _inspection(request: HttpRequest, pk: int, perm: str) -> Inspection:
-    """The inspection if visible (else 404) and the user holds ``perm`` on it (else 403)."""
-    scoped = Inspection.objects.filter(organisation__in=visible_organisations(request.user))
-    inspection = get_object_or_404(scoped.select_related("organisation"), pk=pk)
-    require(request.user, perm, inspection)
-    return inspection
 
 
 def _document_response(html: str) -> HttpResponse:
@@ -105,7 +91,7 @@ def _editor(request: HttpRequest, inspection: Inspection, form: BulletinForm, st
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = _inspection(request, pk, EDIT)
+    inspection = bulletin_inspection(request, pk, EDIT)
     form = BulletinForm(request.POST or None, instance=selectors.bulletin_draft(inspection=inspection))
     if request.method != "POST":
         return _editor(request, inspection, form)
@@ -134,7 +120,7 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as HTML for the editor's frame: GET shows the saved draft, POST the form's
     unsaved values (nothing is written)."""
-    inspection = _inspection(request, pk, EDIT)
+    inspection = bulletin_inspection(request, pk, EDIT)
     bulletin = selectors.bulletin_draft(inspection=inspection)
     if request.method == "POST":
         form = BulletinForm(request.POST, instance=bulletin)
@@ -149,7 +135,7 @@ def bulletin_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as PDF, from the cache when this content was rendered before."""
-    inspection = _inspection(request, pk, EDIT)
+    inspection = bulletin_inspection(request, pk, EDIT)
     draft = selectors.bulletin_draft(inspection=inspection)
     result = bulletin_render(draft, formats=["pdf"], today=timezone.localdate()).pdf
     response = _pdf_response(result.pdf, _filename(inspection, "（草稿）.pdf"), result.pdf_sha256)
@@ -161,7 +147,7 @@ def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def bulletin_docx(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as a Word document (rendered each time: it takes a fraction of a second)."""
-    inspection = _inspection(request, pk, EDIT)
+    inspection = bulletin_inspection(request, pk, EDIT)
     draft = selectors.bulletin_draft(inspection=inspection)
     rendered = bulletin_render(draft, formats=["docx"], today=timezone.localdate())
     return _docx_response(rendered.data("docx"), _filename(inspection, "（草稿）.docx"), rendered.sha256("docx"))
@@ -170,7 +156,7 @@ def bulletin_docx(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = _inspection(request, pk, "rectification.publish_bulletin")
+    inspection = bulletin_inspection(request, pk, "rectification.publish_bulletin")
     form = PublishForm(request.POST)
     expected = form.cleaned_data["expected_version"] if form.is_valid() else None
     try:
@@ -212,14 +198,14 @@ def _versions_page(
 @login_required
 @require_GET
 def bulletin_versions(request: HttpRequest, pk: int) -> HttpResponse:
-    return _versions_page(request, _inspection(request, pk, "rectification.view_bulletin"))
+    return _versions_page(request, bulletin_inspection(request, pk, "rectification.view_bulletin"))
 
 
 @login_required
 @require_POST
 def bulletin_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw a published version (the secretary, with a reason and the confirming tick)."""
-    inspection = _inspection(request, pk, "rectification.withdraw_bulletin")
+    inspection = bulletin_inspection(request, pk, "rectification.withdraw_bulletin")
     bulletin = selectors.bulletin_draft(inspection=inspection)
     numbers = [v.number for v in selectors.bulletin_versions(bulletin=bulletin) if not v.withdrawn]
     form = WithdrawForm(request.POST, numbers=numbers)
