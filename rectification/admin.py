@@ -34,6 +34,13 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+@admin.register(models.Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "employee_number", "mobile", "work_platform_id"]
+    search_fields = ["user__username", "employee_number", "mobile", "work_platform_id"]
+    autocomplete_fields = ["user"]
+
+
 class CategoryInline(admin.TabularInline):
     model = models.Category
     extra = 0

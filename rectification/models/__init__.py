@@ -43,6 +43,7 @@ from .upward import (
 )
 from .bulletin_review import BulletinReview, HistoricalWithheldFinding, WithheldFinding
 from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
+from .identity import Profile
 
 # isort: on
 
@@ -114,4 +115,6 @@ __all__ = [
     "UrgingLetter",
     "UrgingReply",
     "urging_attachment_upload_to",
+    # identity outside the app
+    "Profile",
 ]
