@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import deadlines, models, services
+from . import deadlines, models, services, workflow
+from .selectors.plan_changes import approved_plan
 
 
 @admin.register(models.Organisation)
@@ -56,19 +57,53 @@ class InspectionAdmin(SimpleHistoryAdmin):
 @admin.register(models.Category)
 class CategoryAdmin(SimpleHistoryAdmin):
     list_display = ["title", "inspection", "position"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and _fixed(obj.inspection))
+
     list_filter = ["inspection"]
+
+
+def _fixed(inspection: models.Inspection | None) -> bool:
+    """Whether the inspection's approved 整改方案 fixes its measures and their deadlines: the
+    admin then changes neither (方案调整 is asked for in the app and decided above)."""
+    return inspection is not None and workflow.plan_is_fixed(approved_plan(inspection_id=inspection.pk))
+
+
+PLAN_FIXED = _("整改方案已审核通过：新增、删除措施或调整完成时限需在系统中提出方案调整申请，经上级审批后生效。")
+
+
+class PlanFixedMeasureForm(forms.ModelForm):
+    """Refuses, with the reason, a measure added under an approved plan or re-dated by hand."""
+
+    def clean(self):
+        cleaned = super().clean()
+        finding = cleaned.get("finding") or getattr(self.instance, "finding", None)
+        inspection = finding.category.inspection if finding is not None else None
+        redated = self.instance.pk is not None and "due_on" in self.changed_data
+        if (self.instance.pk is None or redated) and _fixed(inspection):
+            raise forms.ValidationError(PLAN_FIXED)
+        return cleaned
 
 
 class MeasureInline(admin.StackedInline):
     model = models.Measure
+    form = PlanFixedMeasureForm
     extra = 0
     fields = ["position", "title", "kind", "status", "due_on", "leader", "owners", "progress"]
     filter_horizontal = ["owners"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and _fixed(obj.category.inspection))
 
 
 @admin.register(models.Finding)
 class FindingAdmin(SimpleHistoryAdmin):
     list_display = ["heading", "category", "position"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and _fixed(obj.category.inspection))
+
     list_filter = ["category__inspection"]
     search_fields = ["heading", "problem"]
     inlines = [MeasureInline]
@@ -81,6 +116,10 @@ class MeasureAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "progress"]
     filter_horizontal = ["owners"]
     readonly_fields = ["version", "overdue_since", "stale_since", "signed_off_at", "signed_off_by"]
+    form = PlanFixedMeasureForm
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and _fixed(obj.finding.category.inspection))
 
 
 @admin.register(models.ProgressEntry)

@@ -19,10 +19,13 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from ... import workflow
 from ...ledger.format import (
+    COLUMN_BY_KEY,
     INFO_BY_KEY,
     KIND_LABELS,
     SHEET_INFO,
+    SHEET_LEDGER,
     STATUS_LABELS,
     InspectionInfo,
     Ledger,
@@ -31,6 +34,7 @@ from ...ledger.format import (
 )
 from ...models import Category, Finding, Inspection, Measure, Organisation, Person
 from ...permissions import ledger_import_organisations
+from ...selectors.plan_changes import approved_plan
 from .plan import LedgerActions, LedgerPlan, NewFinding, PlannedMeasure, norm, owners_differ
 
 
@@ -64,6 +68,7 @@ class LedgerPlanner:
         if self.plan.errors:
             return
         self._structure(actions, existing)
+        self._respect_fixed_plan(actions, existing)
         self._people(actions, org)
         self.plan.actions = actions
 
@@ -135,6 +140,27 @@ class LedgerPlanner:
                 self._match_measures(actions, (cat, heading), rows, measures.get(finding.pk, []))
         untouched = sum(len(v) for v in measures.values())
         self.plan.untouched_measures = untouched - len(self.plan.updated_measures) - len(self.plan.unchanged_measures)
+
+    def _respect_fixed_plan(self, actions: LedgerActions, existing: Inspection | None) -> None:
+        """An approved 整改方案 fixes the measures and their deadlines (workflow.plan_is_fixed):
+        a ledger still reports progress on them, but a new measure or a new deadline is asked
+        for in the app (方案调整) and decided above, so the rows that would make one are errors."""
+        redated = [(m, row) for m, row, _changes in actions.measure_updates if row.due_on != m.due_on]
+        if existing is None or not (actions.new_measures or redated):
+            return
+        if not workflow.plan_is_fixed(approved_plan(inspection_id=existing.pk)):
+            return
+        for _item, _position, row in actions.new_measures:
+            message = _(
+                "整改方案已审核通过，新增措施“{title}”需在“整改结构”页面提出方案调整申请，经上级审批后生效，不能通过台账导入。"
+            )
+            self.plan.problems.append(Problem(SHEET_LEDGER, row.row, None, message.format(title=row.measure[:30])))
+        for m, row in redated:
+            message = _(
+                "整改方案已审核通过，调整完成时限（{old} → {new}）需在措施页面提出方案调整申请，经上级审批后生效，不能通过台账导入。"
+            )
+            text = message.format(old=_day(m.due_on), new=_day(row.due_on))
+            self.plan.problems.append(Problem(SHEET_LEDGER, row.row, COLUMN_BY_KEY["due_on"].header, text))
 
     def _existing(self, inspection: Inspection | None):
         if inspection is None:
