@@ -22,6 +22,7 @@ CASES = {
     "bulletin": "main",
     "upward": "main",
     "reviews": "main",
+    "acceptance": "main",
     "ledger": "main",
     "http": "main",
 }

@@ -207,25 +207,20 @@ def level_accepts(organisation_level: str, required: str) -> bool:
     return requires_acceptance(required) and ORGANISATION_RANK.get(organisation_level, 0) >= ACCEPTANCE_RANK[required]
 
 
-def is_accepted(measure, sign_offs) -> bool:
-    """Done, and the latest decision (``sign_offs`` newest first) is the supervisor's acceptance."""
-    latest = sign_offs[0] if sign_offs else None
-    return (
-        is_signed_off(measure)
-        and latest is not None
-        and latest.level == SignOff.Level.SUPERVISOR
-        and latest.decision == SignOff.Decision.APPROVED
-    )
+def is_accepted(measure) -> bool:
+    """Done, and a supervisor accepted this sign-off (``accepted_at``; models.accepted_q
+    counts the same)."""
+    return is_signed_off(measure) and measure.accepted_at is not None
 
 
-def acceptance_refusal(measure, sign_offs, required: str) -> str | None:
+def acceptance_refusal(measure, required: str) -> str | None:
     """Why ``measure`` may not be accepted or returned now (``required``: its district's
     acceptance level), or None."""
     if not requires_acceptance(required):
         return _("本党组织所属区未要求销号后验收。")
     if not is_signed_off(measure):
         return _("只有已销号的措施才能验收或退回，该措施已不是“已销号”。")
-    if is_accepted(measure, sign_offs):
+    if is_accepted(measure):
         return _("该措施已验收，无需重复操作。")
     return None
 

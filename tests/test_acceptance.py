@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from rectification import services
@@ -14,6 +15,7 @@ from rectification.models import (
     Membership,
     Notification,
     ProgressEntry,
+    ReCheck,
     ReportingRules,
     SignOff,
     accepted_q,
@@ -363,3 +365,48 @@ def test_hostile_acceptance_input_is_refused_or_cleaned(personas, client):
     assert response.status_code == 302
     decision = SignOff.objects.get(level=SignOff.Level.SUPERVISOR)
     assert "\x00" not in decision.reason and "\x01" not in decision.reason and len(decision.reason) <= 2000
+
+
+# ---------------------------------------------------------------------------- accepted_at, the counted fact
+
+
+def test_accepted_at_holds_for_one_sign_off_only(personas):
+    """Counting reads ``accepted_at``: set by the acceptance, gone when the measure leaves
+    已完成 (a re-check finding the problem back) — the database refuses it otherwise."""
+    _rule(personas.tree.district, Level.STREET)
+    measure = _signed_off(personas)
+    decision = services.measure_accept(measure=measure, user=personas.supervisor)
+    measure.refresh_from_db()
+    assert measure.accepted_at == decision.decided_at
+    recheck = ReCheck.objects.create(measure=measure, due_on=measure.completed_on)
+    day = measure.completed_on
+    services.recheck_reopen(recheck=recheck, user=personas.secretary_a, note="问题反弹", today=day, due_on=day)
+    measure.refresh_from_db()
+    assert measure.status == MeasureStatus.IN_PROGRESS and measure.accepted_at is None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Measure.objects.filter(pk=measure.pk).update(accepted_at=decision.decided_at)
+
+
+def test_the_migration_carries_earlier_acceptances_over(personas):
+    """Acceptances recorded before ``accepted_at`` existed (the latest decision a
+    supervisor's approval) are found by the data migration; others are left alone."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("rectification.migrations.0018_measure_accepted_at")
+    _rule(personas.tree.district, Level.STREET)
+    accepted, returned_then_signed, signed = _signed_off(personas), _signed_off(personas), _signed_off(personas)
+    services.measure_accept(measure=accepted, user=personas.supervisor)
+    services.measure_return_acceptance(measure=returned_then_signed, user=personas.supervisor, reason="不到位")
+    returned_then_signed.refresh_from_db()
+    services.measure_change_status(
+        measure=returned_then_signed, user=personas.staff_a, to_status=MeasureStatus.AWAITING_SIGN_OFF
+    )
+    services.measure_sign_off(measure=returned_then_signed, user=personas.secretary_a)
+    Measure.objects.update(accepted_at=None)  # as before the field
+    migration.accepted_from_sign_offs(apps, None)
+    found = dict(Measure.objects.values_list("pk", "accepted_at"))
+    latest = SignOff.objects.filter(measure=accepted).latest("decided_at")
+    assert found[accepted.pk] == latest.decided_at
+    assert found[returned_then_signed.pk] is None and found[signed.pk] is None

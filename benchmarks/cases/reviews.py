@@ -1,14 +1,16 @@
 """Case 8: the supervisors' review queue (「报送审核」) for the whole district: every
-document handed upward and awaiting a decision and every pending change to an approved
-plan (方案调整) of the district's communities, through the whole Django stack, beside the
+document handed upward and awaiting a decision, every pending change to an approved
+plan (方案调整) and every bulletin draft submitted for approval before publication of the
+district's communities, through the whole Django stack, beside the
 same rows fetched by hand-written SQL.
 
 The data set has no documents handed upward, so the case writes them first, inside a
 transaction that is rolled back at the end (the data stays as generated for the other
 cases): for each community, its first inspection's plan approved with two pending
 changes (a measure to add, a deadline to move), and its other inspections' plan and
-report submitted, at their first to third version (the earlier ones returned). The
-frozen files are a few bytes each: the queue never reads them."""
+report submitted, at their first to third version (the earlier ones returned); its second
+inspection's bulletin draft submitted for review. The frozen files are a few bytes each:
+the queue never reads them."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from django.utils import timezone
 
 from rectification.devdata.scale import district_slug, supervisor_username
 from rectification.models import (
+    Bulletin,
+    BulletinReview,
     Inspection,
     Measure,
     Membership,
@@ -33,6 +37,7 @@ from rectification.models import (
     SubmittedVersion,
     UpwardDocument,
 )
+from rectification.selectors.bulletin_review import pending_bulletin_review_rows
 from rectification.selectors.plan_changes import pending_plan_change_rows, pending_plan_changes
 from rectification.selectors.reviews import review_queue, review_queue_count, review_queue_rows
 from rectification.views.upward import QUEUE_PAGE as PAGE
@@ -42,9 +47,9 @@ from ..figures import Figure, Target, interleaved
 from . import as_of, count_queries, logged_in_client
 
 # What the page shows, fetched by hand: the first page (25 each, oldest first) of the
-# documents awaiting review with their latest version and its signer and of the pending
-# changes with the measure they concern and who asked, how many there are of each, and
-# the menu's count of both.
+# documents awaiting review with their latest version and its signer, of the pending
+# changes with the measure they concern and who asked, and of the bulletin drafts with
+# who submitted them, and how many there are of each (the menu shows their sum).
 DOCUMENTS = """
 SELECT d.id, d.kind, d.sequence, d.due_on, i.id, i.team, o.short_name, v.number, v.signed_at,
        u.first_name, u.username
@@ -80,30 +85,34 @@ JOIN rectification_upwarddocument d ON d.id = c.plan_id
 JOIN rectification_inspection i ON i.id = d.inspection_id
 JOIN rectification_organisation o ON o.id = i.organisation_id
 WHERE o.path LIKE %(prefix)s AND c.state = 'pending'"""
-COUNT = """
-SELECT count(*) FROM (
-  SELECT d.id FROM rectification_upwarddocument d
-  JOIN rectification_inspection i ON i.id = d.inspection_id
-  JOIN rectification_organisation o ON o.id = i.organisation_id
-  WHERE o.path LIKE %(prefix)s AND d.state = 'submitted'
-  UNION ALL
-  SELECT c.id FROM rectification_planchange c
-  JOIN rectification_upwarddocument d ON d.id = c.plan_id
-  JOIN rectification_inspection i ON i.id = d.inspection_id
-  JOIN rectification_organisation o ON o.id = i.organisation_id
-  WHERE o.path LIKE %(prefix)s AND c.state = 'pending'
-) AS awaiting"""
+BULLETINS = """
+SELECT r.id, r.number, r.submitted_at, b.id, i.id, i.team, o.short_name, u.first_name, u.username
+FROM rectification_bulletinreview r
+JOIN rectification_bulletin b ON b.id = r.bulletin_id
+JOIN rectification_inspection i ON i.id = b.inspection_id
+JOIN rectification_organisation o ON o.id = i.organisation_id
+JOIN auth_user u ON u.id = r.submitted_by_id
+WHERE o.path LIKE %(prefix)s AND r.state = 'submitted'
+ORDER BY r.submitted_at, r.id
+LIMIT 25"""
+COUNT_BULLETINS = """
+SELECT count(*) FROM rectification_bulletinreview r
+JOIN rectification_bulletin b ON b.id = r.bulletin_id
+JOIN rectification_inspection i ON i.id = b.inspection_id
+JOIN rectification_organisation o ON o.id = i.organisation_id
+WHERE o.path LIKE %(prefix)s AND r.state = 'submitted'"""
 
 
-def sql_queue(prefix: str) -> tuple[list, list, int, int, int]:
-    """The first page of each list, their counts, the menu's count."""
+def sql_queue(prefix: str) -> tuple[list, list, list, int, int, int]:
+    """The first page of each of the three lists and their counts (the menu's count is
+    their sum, as on the page)."""
     with connection.cursor() as cur:
         out = []
-        for statement in (DOCUMENTS, CHANGES, COUNT_DOCUMENTS, COUNT_CHANGES, COUNT):
+        for statement in (DOCUMENTS, CHANGES, BULLETINS, COUNT_DOCUMENTS, COUNT_CHANGES, COUNT_BULLETINS):
             cur.execute(statement, {"prefix": prefix + "%"})
             out.append(cur.fetchall())
-        documents, changes, n_documents, n_changes, total = out
-        return documents, changes, n_documents[0][0], n_changes[0][0], total[0][0]
+        documents, changes, bulletins, n_documents, n_changes, n_bulletins = out
+        return documents, changes, bulletins, n_documents[0][0], n_changes[0][0], n_bulletins[0][0]
 
 
 def replay(statements: list[str]) -> None:
@@ -123,9 +132,10 @@ def _version(document: UpwardDocument, number: int, signer: int, at: dt.datetime
     )  # fmt: skip
 
 
-def generate(district: Organisation, reviewer_id: int, today: dt.date) -> tuple[int, int]:
-    """The district's documents and plan changes (see the module docstring), with
-    bulk_create. Returns (documents awaiting review, pending changes)."""
+def generate(district: Organisation, reviewer_id: int, today: dt.date) -> tuple[int, int, int]:
+    """The district's documents, plan changes and bulletin drafts submitted for review (see
+    the module docstring), with bulk_create. Returns (documents awaiting review, pending
+    changes, bulletin drafts awaiting review)."""
     inspections = list(
         Inspection.objects.filter(organisation__path__startswith=district.path, upward_documents__isnull=True)
         .order_by("organisation_id", "feedback_on", "pk")
@@ -144,10 +154,13 @@ def generate(district: Organisation, reviewer_id: int, today: dt.date) -> tuple[
     start = timezone.make_aware(dt.datetime.combine(today, dt.time(9))) - dt.timedelta(days=60)
     documents, versions, reviews, changes = [], [], [], []
     awaiting = 0
+    drafts = []  # (inspection, submitter, when): each community's second inspection's bulletin
     for _org, group in itertools.groupby(inspections, key=lambda row: row[1]):
         for n, (inspection_id, organisation_id) in enumerate(group):
             signer = secretaries[organisation_id]
             at = start + dt.timedelta(hours=len(documents))
+            if n == 1:
+                drafts.append((inspection_id, signer, at))
             if n == 0:  # the approved plan and its changes
                 plan = UpwardDocument(inspection_id=inspection_id, kind="plan", state="approved")
                 documents.append(plan)
@@ -185,7 +198,17 @@ def generate(district: Organisation, reviewer_id: int, today: dt.date) -> tuple[
         for i, decision in reviews
     )  # fmt: skip
     PlanChange.objects.bulk_create(changes)
-    return awaiting, len(changes)
+    existing = {b.inspection_id: b for b in Bulletin.objects.filter(inspection_id__in=[pk for pk, *_ in drafts])}
+    Bulletin.objects.bulk_create(
+        b for pk, *_ in drafts if (b := existing.setdefault(pk, Bulletin(inspection_id=pk))).pk is None
+    )
+    bulletins = [existing[pk] for pk, *_ in drafts]
+    BulletinReview.objects.bulk_create(
+        BulletinReview(bulletin=b, number=1, html="<p/>", html_sha256="0" * 64, rendered_on=today,
+                       submitted_by_id=signer, submitted_at=at)
+        for b, (_pk, signer, at) in zip(bulletins, drafts, strict=True)
+    )  # fmt: skip
+    return awaiting, len(changes), len(bulletins)
 
 
 def run(ctx) -> list[Figure]:
@@ -197,16 +220,18 @@ def run(ctx) -> list[Figure]:
     street_supervisor = users.get(username=supervisor_username(spec, 0))
     url = reverse("rectification:review_queue")
     with as_of(ctx.today), transaction.atomic():
-        awaiting, pending = generate(district, supervisor.pk, ctx.today)
+        awaiting, pending, drafts = generate(district, supervisor.pk, ctx.today)
         client, street_client = logged_in_client(supervisor), logged_in_client(street_supervisor)
 
         def page() -> None:
             response = client.get(url)
             assert response.status_code == 200, response.status_code
 
-        documents, changes, n_documents, n_changes, total = sql_queue(district.path)
-        assert (n_documents, n_changes, total) == (awaiting, pending, awaiting + pending)
+        documents, changes, bulletins, n_documents, n_changes, n_bulletins = sql_queue(district.path)
+        assert (n_documents, n_changes, n_bulletins) == (awaiting, pending, drafts)
         assert len(documents) == min(awaiting, PAGE) and len(changes) == min(pending, PAGE)
+        assert len(bulletins) == min(drafts, PAGE)
+        total = awaiting + pending + drafts
         assert review_queue_count(user=supervisor) == total and len(review_queue(user=supervisor)) == awaiting
         street_rows = len(review_queue(user=street_supervisor)) + len(pending_plan_changes(user=street_supervisor))
         queries = count_queries(page)
@@ -216,10 +241,14 @@ def run(ctx) -> list[Figure]:
         own_sql = [q["sql"] for q in captured.captured_queries]
 
         def selectors() -> None:
-            for rows in (review_queue_rows(user=supervisor), pending_plan_change_rows(user=supervisor)):
-                paginator = Paginator(rows, PAGE)
+            rows = (
+                review_queue_rows(user=supervisor),
+                pending_plan_change_rows(user=supervisor),
+                pending_bulletin_review_rows(user=supervisor),
+            )
+            for queryset in rows:
+                paginator = Paginator(queryset, PAGE)
                 list(paginator.page(1).object_list)
-            review_queue_count(user=supervisor)
 
         times = interleaved(
             {
@@ -231,7 +260,7 @@ def run(ctx) -> list[Figure]:
             ctx.runs,
         )
         transaction.set_rollback(True)  # the data set stays as generated
-    rows = f"{awaiting:,} documents awaiting review and {pending:,} pending plan changes"
+    rows = f"{awaiting:,} documents awaiting review, {pending:,} pending plan changes and {drafts:,} bulletin drafts"
     return [
         Figure(
             "reviews",
@@ -250,7 +279,7 @@ def run(ctx) -> list[Figure]:
             "reviews.own-sql-replayed",
             times["own-sql"],
             note=f"the same page against its own {len(own_sql)} statements (session, user, memberships, the lists, "
-            "their counts, the menu's count, the bell) replayed through a bare cursor",
+            "their counts, the bell) replayed through a bare cursor",
         ),
         Figure(
             "reviews.selectors",
@@ -258,7 +287,7 @@ def run(ctx) -> list[Figure]:
             "ms",
             "reviews.sql",
             times["sql"],
-            note="the two lists' first pages and counts (selectors and Paginator) and the menu's count alone",
+            note="the three lists' first pages and counts (selectors and Paginator) alone; the menu adds the counts up",
         ),
         Figure(
             "reviews.queries",

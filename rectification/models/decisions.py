@@ -131,13 +131,9 @@ def _latest_sign_off(field: str) -> Coalesce:
 
 
 def accepted_q() -> Q:
-    """已验收: signed off, and the latest decision on it is a supervisor's acceptance (a
-    measure reopened and signed off again by the secretary awaits acceptance again)."""
-    return (
-        Q(status=MeasureStatus.DONE)
-        & Q(Exact(_latest_sign_off("level"), Value(SignOff.Level.SUPERVISOR)))
-        & Q(Exact(_latest_sign_off("decision"), Value(SignOff.Decision.APPROVED)))
-    )
+    """已验收: signed off, and a supervisor accepted this sign-off (``Measure.accepted_at``,
+    which a reopening or a new sign-off clears, so such a measure awaits acceptance again)."""
+    return Q(status=MeasureStatus.DONE, accepted_at__isnull=False)
 
 
 def awaiting_acceptance_q() -> Q:

@@ -157,6 +157,10 @@ class Measure(models.Model):
     submitted_at = models.DateTimeField(_("提请销号时间"), null=True, blank=True)
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
     signed_off_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    # 已验收: when a supervisor accepted the current sign-off (services/acceptance.py); cleared
+    # by save_measure whenever the measure leaves 已完成 or is signed off anew. Kept on the
+    # row (the SignOff rows say the same) so that a district's roll-up counts it for free.
+    accepted_at = models.DateTimeField(_("验收时间"), null=True, blank=True, editable=False)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("销号人"),
@@ -206,6 +210,9 @@ class Measure(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="done") | Q(signed_off_at__isnull=False), name="measure_done_is_signed_off"
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(status="done"), name="measure_accepted_is_done"
             ),
             models.CheckConstraint(condition=Q(money_recovered__gte=0), name="measure_money_not_negative"),
         ]

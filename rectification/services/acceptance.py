@@ -26,9 +26,8 @@ from .record import record_language
 def _checked(measure: Measure, user, expected_version: int | None) -> Measure:
     current = lock_measure(measure, expected_version)
     require(user, "accept_measure", current)
-    sign_offs = list(current.sign_offs.order_by("-decided_at", "-pk")[:1])
     organisation = current.finding.category.inspection.organisation
-    if refusal := workflow.acceptance_refusal(current, sign_offs, acceptance_level_of(organisation)):
+    if refusal := workflow.acceptance_refusal(current, acceptance_level_of(organisation)):
         raise ValidationError(refusal)
     return current
 
@@ -54,8 +53,9 @@ def measure_accept(*, measure: Measure, user, expected_version: int | None = Non
     with record_language():
         text = _("验收通过。") + (" " + note.strip() if note.strip() else "")
     add_entry(current, user, ProgressEntry.Kind.SIGN_OFF, text)
+    current.accepted_at = sign_off.decided_at
     # The version moves so that a form still open on the signed-off state is refused.
-    save_measure(current, user, [])
+    save_measure(current, user, ["accepted_at"])
     notifications.notice_acceptance(current, sign_off)
     return sign_off
 

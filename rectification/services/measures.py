@@ -72,7 +72,14 @@ def lock_measure(measure: Measure, expected_version: int | None = None) -> Measu
 
 
 def save_measure(measure: Measure, user, fields: Iterable[str]) -> None:
-    """Bump the version and save the given fields; the history row names ``user``."""
+    """Bump the version and save the given fields; the history row names ``user``.
+
+    An acceptance (验收) holds for one sign-off: a measure that leaves 已完成, or is signed
+    off anew, is no longer accepted (the same rule as ``workflow.is_accepted``)."""
+    fields = list(fields)
+    if measure.accepted_at is not None and (measure.status != Status.DONE or "signed_off_at" in fields):
+        measure.accepted_at = None
+        fields.append("accepted_at")
     measure.version += 1
     measure._history_user = user  # simple_history: also right outside a request (tasks, bulk)
     measure.save(update_fields=[*fields, "version", "updated_at"])

@@ -94,7 +94,7 @@ class LedgerApplier:
     # Measure fields an import may change; only those that changed somewhere are written.
     UPDATABLE = (
         "title", "progress", "unit", "note", "kind", "due_on", "original_due_on", "status", "leader",
-        "submitted_at", "completed_on", "signed_off_at", "signed_off_by", "last_progress_at",
+        "submitted_at", "completed_on", "signed_off_at", "signed_off_by", "last_progress_at", "accepted_at",
     )  # fmt: skip
 
     def _update_measures(self) -> None:
@@ -140,6 +140,7 @@ class LedgerApplier:
         """Status written in the ledger by the secretary who imports it: 已完成 counts as signed off."""
         m.status = status
         done = status == MeasureStatus.DONE
+        m.accepted_at = None  # a new sign-off, or none: not accepted (services.measures.save_measure)
         m.signed_off_at = self.now if done else None
         m.signed_off_by = self.user if done else None
         m.completed_on = self.today if done else None
