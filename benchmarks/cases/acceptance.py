@@ -110,7 +110,7 @@ def run(ctx) -> list[Figure]:
 
         rows, awaiting = sql_queue(district.path)
         _rows, street_awaiting = sql_queue(street_org.path)
-        assert len(rows) == min(awaiting, PAGE) and street_awaiting < awaiting
+        assert len(rows) == min(awaiting, PAGE) and 0 < street_awaiting <= awaiting
         expected = signed_off - accepted
         assert awaiting == expected, (awaiting, expected)
         assert acceptance_queue_rows(user=supervisor).count() == awaiting
