@@ -273,3 +273,54 @@ def test_a_failed_warm_up_is_logged_not_raised(monkeypatch, caplog):
     monkeypatch.setattr(pdf, "write_pdf", broken)
     pdf.warm_up()
     assert "warming up the PDF renderer failed" in caplog.text
+
+
+def _short_lines(pdf: bytes) -> list[str]:
+    """Body lines that stop short of the right margin (by more than 0.5 mm) although
+    their paragraph goes on: the next line starts at the left margin, not indented."""
+    short = []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            rows: dict[int, list[dict]] = {}
+            for c in page.chars:
+                if 15 <= c["size"] <= 16.5 and c["top"] < BOTTOM:
+                    rows.setdefault(round(c["bottom"]), []).append(c)
+            lines = [sorted(r, key=lambda c: c["x0"]) for _, r in sorted(rows.items())]
+            for line, following in zip(lines, lines[1:], strict=False):
+                assert line[-1]["x1"] <= RIGHT + 0.5, "".join(c["text"] for c in line)
+                in_body = abs(line[0]["x0"] - LEFT) < mm_to_pt(2) or abs(line[0]["x0"] - LEFT - 2 * 15.79) < mm_to_pt(2)
+                goes_on = abs(following[0]["x0"] - LEFT) < mm_to_pt(1.5)
+                if in_body and goes_on and RIGHT - line[-1]["x1"] > mm_to_pt(0.5):
+                    short.append(f"p{page.page_number}: {''.join(c['text'] for c in line)}")
+    return short
+
+
+def test_every_line_but_a_paragraphs_last_ends_at_the_right_margin(fuhua):
+    assert _short_lines(fuhua.pdf) == []
+    # The HTML preview is not fitted (it reflows on a screen).
+    assert "letter-spacing: " not in fuhua.html and "data-fit" not in fuhua.html
+
+
+def test_lines_broken_by_the_line_breaking_rules_are_justified_too():
+    """Quotes and commas that may not end or start a line, half-width digits: the lines
+    they leave short are spread to the margin, the break stays where it was."""
+    import datetime as dt
+
+    from rectification.documents.model import Document, Heading, Paragraph, Run, Signature, Title
+
+    text = "社区针对“房中房”动态隐患问题，采取安全检查“回头看”与隐患整改“全闭环”的管理策略，" * 4
+    document = Document(
+        title=Title(("某某党委", "关于某事的通知")),
+        blocks=(
+            Heading(1, "一、", "总体情况"),
+            Paragraph((Run("2024年9月25日至12月27日，"), Run("区委第四巡察组", bold=True), Run(text))),
+            Paragraph((Run(text[::-1]),)),
+        ),
+        signature=Signature(name="某某党委", date="2025年12月31日", issued_on=dt.date(2025, 12, 31)),
+    )
+    ragged = bulletin_pdf.write_pdf(render_html(document))  # one layout, as WeasyPrint sets it
+    assert len(_short_lines(ragged)) >= 3
+    result = bulletin_pdf.render_pdf(document, use_cache=False)
+    assert _short_lines(result.pdf) == []
+    extracted = normalise(pdftotext(result.pdf))
+    assert text in extracted and text[::-1] in extracted

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 
+from .fitting import measure
 from .fonts import Face, MissingGlyph, missing_glyphs, resolve_faces, static_path
 from .html import render_html, role_class, static_url, stylesheet
 from .layout import LAYOUT
@@ -110,12 +111,23 @@ def _font_config():
     return _local.font_config
 
 
-def write_pdf(html: str, *, fetcher=None) -> bytes:
-    """Render HTML to PDF bytes (no cache)."""
+def _layout(html: str, fetcher):
     from weasyprint import HTML
 
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(font_config=_font_config())
+
+
+def write_pdf(html: str, *, fetcher=None) -> bytes:
+    """Render HTML to PDF bytes (no cache)."""
+    return _layout(html, fetcher or make_fetcher()).write_pdf()
+
+
+def write_fitted_pdf(document: Document, faces: dict[str, Face], *, fetcher=None) -> bytes:
+    """The document's PDF with justified lines: a first layout measures the lines, the
+    second spreads the short ones to the margin (fitting.py)."""
     fetcher = fetcher or make_fetcher()
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(font_config=_font_config())
+    fits = measure(_layout(render_html(document, faces=faces, fits={}), fetcher))
+    return _layout(render_html(document, faces=faces, fits=fits), fetcher).write_pdf()
 
 
 def warm_up() -> float:
@@ -231,7 +243,7 @@ def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, F
     refused: list[str] = []
     if pdf is None:
         fetcher = make_fetcher()
-        pdf = write_pdf(html, fetcher=fetcher)
+        pdf = write_fitted_pdf(document, faces, fetcher=fetcher)
         refused = list(fetcher.refused)
         if use_cache:
             _cache_write(key, pdf)
