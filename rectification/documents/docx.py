@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
-import zipfile
 
 import docx
 from docx.enum.section import WD_SECTION
@@ -39,6 +38,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Twips
 
 from .docx_ooxml import TBLPR_ORDER, TRPR_ORDER, add_text, ordered_child, plain_text, set_attrs, set_ind
+from .docx_package import finish
 from .docx_styles import (
     CHARACTER_STYLES,
     TWIPS_PER_MM,
@@ -54,8 +54,6 @@ from .layout import LAYOUT
 from .model import ROLE_BODY, Annex, Attestation, Block, Document, Heading, Signature, Table, Title
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-# Every zip member gets this timestamp, so the same document gives the same bytes.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 # ---------------------------------------------------------------------------- content
@@ -255,15 +253,6 @@ def _properties(doc, document: Document) -> None:
     props.revision = 1
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """The same members with a fixed timestamp: the same document gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, ZIP_EPOCH), source.read(info), zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
 def render_docx(document: Document) -> bytes:
     """The document as .docx bytes (a pure function of the document)."""
     geo = geometry()
@@ -290,4 +279,4 @@ def render_docx(document: Document) -> bytes:
     _properties(doc, document)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    return finish(buffer.getvalue())
