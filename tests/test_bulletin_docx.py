@@ -222,7 +222,24 @@ def test_signature_and_date_placed_as_in_the_pdf(word):
     assert name_left / 100 + len(name.text) == 28 - 2  # the name ends two characters from the edge
     assert date_left - name_left == 200  # the date starts two characters right of the name
     assert name.paragraph_format.space_before.twips == word.styles["Normal"].paragraph_format.line_spacing.twips
-    assert name.paragraph_format.keep_with_next and word.paragraphs[-3].paragraph_format.keep_with_next
+    assert name.paragraph_format.keep_with_next
+    # The last paragraph (12 lines) is not kept with the signature: LibreOffice would move it whole.
+    assert not word.paragraphs[-3].paragraph_format.keep_with_next
+
+
+def test_a_short_last_paragraph_is_kept_with_the_signature():
+    from rectification.documents.docx import render_docx
+    from rectification.documents.model import Document, Paragraph, Run, Signature, Title
+
+    for text, kept in (("短段落。" * 10, True), ("长段落。" * 30, False)):
+        document = Document(
+            title=Title(("某某党委", "关于某事的通知")),
+            blocks=(Paragraph((Run("正文。" * 50),)), Paragraph((Run(text),))),
+            signature=Signature(name="某某党委", date="2025年12月31日", issued_on=dt.date(2025, 12, 31)),
+        )
+        paragraphs = docx.Document(io.BytesIO(render_docx(document))).paragraphs
+        assert paragraphs[-3].text == text and paragraphs[-3].paragraph_format.keep_with_next is (kept or None)
+        assert not paragraphs[-4].paragraph_format.keep_with_next
 
 
 def test_bold_subheadings_of_section_three_stay_bold_runs(word):
@@ -481,6 +498,16 @@ def test_libreoffice_layout_keeps_the_grid_and_the_page_numbers(lo_pdf):
                 assert min(c["x0"] for c in number) == pytest.approx(LEFT + 14, abs=2)
         assert most_lines == 22
         assert per_line.most_common(1)[0][0] == 28  # 28 characters make a full line
+
+
+@needs_libreoffice
+def test_libreoffice_fills_every_page_but_the_last(lo_pdf):
+    """No page ends far above the type area's foot: at least 18 body lines on every page
+    but the last (the first counts the title's two lines as body lines)."""
+    with pdfplumber.open(io.BytesIO(lo_pdf)) as doc:
+        counts = [len([t for t in _lines(page) if t < BOTTOM]) for page in doc.pages]
+    print(f"body lines per page in LibreOffice: {counts}")
+    assert all(n >= 18 for n in counts[1:-1]) and counts[0] >= 16, counts
 
 
 @needs_libreoffice
