@@ -84,6 +84,18 @@ def test_parse_runs_marks_bold_and_keeps_everything_else_literal():
     assert model.parse_runs("****") == (Run("****"),)
 
 
+def test_a_bold_numbered_opening_is_a_run_in_heading_of_its_level():
+    (second,) = model.parse_narrative("**（一）强化理论武装。**坚持学习。")
+    assert second.runs == (Run("（一）强化理论武装。", role="heading2"), Run("坚持学习。"))
+    (first,) = model.parse_narrative("**二、总体情况。**正文。")
+    assert first.runs[0] == Run("二、总体情况。", role="heading1")
+    # Lower levels and other bold openings stay bold body text.
+    for text in ("**1.开展培训。**正文。", "**四是**健全制度。", "正文**（一）加粗**。"):
+        (paragraph,) = model.parse_narrative(text)
+        assert all(run.role is None for run in paragraph.runs)
+        assert any(run.bold for run in paragraph.runs)
+
+
 def test_parse_narrative_splits_on_newlines_and_blank_lines():
     text = "第一段。\n\n\u3000\u3000第二段。\r\n第三段。\n   \n"
     assert [p.text for p in model.parse_narrative(text)] == ["第一段。", "第二段。", "第三段。"]

@@ -242,10 +242,14 @@ def test_a_short_last_paragraph_is_kept_with_the_signature():
         assert not paragraphs[-4].paragraph_format.keep_with_next
 
 
-def test_bold_subheadings_of_section_three_stay_bold_runs(word):
+def test_bold_subheadings_of_section_three_are_run_in_headings_of_their_level(word):
+    """「（一）」 is the second heading level wherever it stands: 楷体 (the level's character
+    style), not bold 仿宋."""
     (paragraph,) = [p for p in word.paragraphs if p.text.startswith("（一）强化理论武装")]
     first, rest = paragraph.runs[0], paragraph.runs[1:]
-    assert (first.text, first.bold) == ("（一）强化理论武装，筑牢政治根基。", True)
+    assert first.text == "（一）强化理论武装，筑牢政治根基。" and not first.bold
+    assert first.style.name == "二级标题（行内）"
+    assert _rfonts(first.style)["eastAsia"] == "楷体_GB2312"
     assert rest and not any(run.bold for run in rest)
     assert paragraph.style.name == "公文正文"
 

@@ -78,8 +78,12 @@ def test_page_size_type_area_and_page_numbers(fuhua):
             number = _page_number_chars(page)
             assert "".join(c["text"] for c in number).replace(" ", "") == f"—{page.page_number}—"
             # 7 mm below the type area, 4号 (14 pt); odd pages right, even pages left, one character in.
-            assert min(c["top"] for c in number) == pytest.approx(BOTTOM + mm_to_pt(7), abs=2.5)
+            # The em box's top (baseline less the ideographic ascent, 0.88 em: the glyph
+            # box pdfplumber reports depends on each font's declared ascent).
+            em_top = min(page.height - c["matrix"][5] - 0.88 * c["size"] for c in number)
+            assert em_top == pytest.approx(BOTTOM + mm_to_pt(7), abs=2.5)
             assert {round(c["size"]) for c in number} == {14}
+            assert {c["fontname"].split("+")[1] for c in number} == {"GB-NotoSerifCJKsc-Regular-GB2312"}  # 宋体
             if page.page_number % 2:
                 assert max(c["x1"] for c in number) == pytest.approx(RIGHT - 14, abs=2)
             else:
@@ -104,7 +108,8 @@ def test_title_and_body_sizes_fill_the_grid(fuhua):
 def test_fonts_embedded_subset_and_ours(fuhua):
     out = subprocess.run(["pdffonts", "-"], input=fuhua.pdf, capture_output=True, check=True).stdout.decode()
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
-    assert len(rows) == 5  # title, 仿宋, 黑体, 楷体, bold 仿宋 stand-in
+    # title, 仿宋, 黑体, 楷体 (section 三's bold leads are 楷体 run-in headings), 宋体 page numbers
+    assert len(rows) == 5
     for row in rows:
         name, emb, sub = row[0], row[-5], row[-4]
         assert (emb, sub) == ("yes", "yes"), row
@@ -112,6 +117,17 @@ def test_fonts_embedded_subset_and_ours(fuhua):
         assert re.fullmatch(r"[A-Z]{6}\+GB-.*", name), row
     assert fuhua.missing == []
     assert fuhua.warnings == []
+
+
+def test_one_typeface_per_heading_level(fuhua):
+    """The run-in 「（一）强化理论武装…」 of section 三 is set in 楷体 like the 「（一）」
+    headings of section 二, not in the bold stand-in."""
+    with pdfplumber.open(io.BytesIO(fuhua.pdf)) as doc:
+        chars = [c for page in doc.pages for c in page.chars]
+    text = "".join(c["text"] for c in chars)
+    for lead in ("（一）强化理论武装", "（一）关于党中央和上级各项决策部署落实情况方面"):
+        at = text.index(lead)
+        assert {c["fontname"].split("+")[1] for c in chars[at : at + len(lead)]} == {"GB-FandolKai-Regular-GB2312"}
 
 
 def test_a_character_without_glyph_is_reported(demo):
