@@ -122,12 +122,11 @@ def write_pdf(html: str, *, fetcher=None) -> bytes:
     return _layout(html, fetcher or make_fetcher()).write_pdf()
 
 
-def write_fitted_pdf(document: Document, faces: dict[str, Face], *, fetcher=None) -> bytes:
-    """The document's PDF with justified lines: a first layout measures the lines, the
-    second spreads the short ones to the margin (fitting.py)."""
-    fetcher = fetcher or make_fetcher()
-    fits = measure(_layout(render_html(document, faces=faces, fits={}), fetcher))
-    return _layout(render_html(document, faces=faces, fits=fits), fetcher).write_pdf()
+def fitted_html(document: Document, faces: dict[str, Face], *, fetcher=None) -> str:
+    """The HTML the PDF is written from: a first layout measures the lines, this HTML
+    spreads the short ones to the margin (fitting.py)."""
+    fits = measure(_layout(render_html(document, faces=faces, fits={}), fetcher or make_fetcher()))
+    return render_html(document, faces=faces, fits=fits)
 
 
 def warm_up() -> float:
@@ -243,7 +242,7 @@ def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, F
     refused: list[str] = []
     if pdf is None:
         fetcher = make_fetcher()
-        pdf = write_fitted_pdf(document, faces, fetcher=fetcher)
+        pdf = write_pdf(fitted_html(document, faces, fetcher=fetcher), fetcher=fetcher)
         refused = list(fetcher.refused)
         if use_cache:
             _cache_write(key, pdf)

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ...models import Bulletin, Category, Finding
 from ...selectors.bulletins import BulletinSource, bulletin_source
@@ -215,6 +216,23 @@ def build_bulletin(source: BulletinSource, *, today: dt.date | None = None) -> D
         ),
         options=options,
     )
+
+
+def draft_notes(draft: Bulletin, *, today: dt.date | None = None) -> list[str]:
+    """What the secretary should know before publishing that the document does not show:
+    a narrative section whose heading prints over no text, a draft dated today because no
+    issue date is set."""
+    notes = []
+    for heading, text in ((draft.section1_heading, draft.section1_text), (draft.section3_heading, draft.section3_text)):
+        if heading.strip() and not text.strip():
+            notes.append(
+                _("“%(heading)s”部分没有正文：通报中只有这个标题。请填写正文，或清空标题不显示该部分。")
+                % {"heading": heading.strip()}
+            )
+    if not draft.issued_on:
+        day = format_date(today or timezone.localdate())
+        notes.append(_("未填写成文日期：草稿按今天（%(day)s）落款，请在发布前填写成文日期。") % {"day": day})
+    return notes
 
 
 # ---------------------------------------------------------------------------- the pipeline
