@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Part of the PDF cache key: a change here must not serve PDFs laid out the old way.
+FITTING_VERSION = "justified-1"
 # The attribute that marks the blocks whose lines are fitted (paragraphs, headings).
 FIT_ATTRIBUTE = "data-fit"
 # Left unspread (CSS px), so rounding never pushes the last character onto the next line.

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 
-from .fitting import measure
+from .fitting import FITTING_VERSION, measure
 from .fonts import Face, MissingGlyph, missing_glyphs, resolve_faces, static_path
 from .html import render_html, role_class, static_url, stylesheet
 from .layout import LAYOUT
@@ -156,8 +156,9 @@ def _weasyprint_version() -> str:
 
 
 def _fonts_fingerprint(faces: dict[str, Face]) -> str:
-    """Changes when WeasyPrint or a font file in use changes, so stale PDFs are not served."""
-    digest = hashlib.sha256(_weasyprint_version().encode())
+    """Changes when WeasyPrint, the line fitting or a font file in use changes, so stale
+    PDFs are not served."""
+    digest = hashlib.sha256(f"{_weasyprint_version()}:{FITTING_VERSION}".encode())
     paths = {static_path(spec["free"]) for spec in LAYOUT["typefaces"].values()} | {f.path for f in faces.values()}
     for path in sorted(str(p) for p in paths if p):
         try:
