@@ -18,6 +18,7 @@ This script cuts the free source fonts down to:
 Stand-ins for the GB/T 9704 typefaces:
 
   小标宋 (title)        Noto Serif CJK SC Bold   (alternative: FandolSong Bold)
+  宋体   (page numbers) Noto Serif CJK SC Regular
   黑体   (headings)     Noto Sans CJK SC Regular / Bold
   仿宋   (body text)    FandolFang Regular
   楷体   (level-2 headings, quotes)  FandolKai Regular
@@ -110,6 +111,7 @@ LAYOUT_FEATURES = [
 
 NOTO_FILES = {
     "noto-serif-bold": ("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC"),
+    "noto-serif-regular": ("NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC"),
     "noto-sans-regular": ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"),
     "noto-sans-bold": ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC"),
 }
@@ -121,6 +123,7 @@ FANDOL_FILES = {
 # key -> (output file, stands in for)
 OUTPUTS = {
     "noto-serif-bold": ("NotoSerifCJKsc-Bold-GB2312.otf", "小标宋 (title)"),
+    "noto-serif-regular": ("NotoSerifCJKsc-Regular-GB2312.otf", "宋体 (page numbers)"),
     "noto-sans-regular": ("NotoSansCJKsc-Regular-GB2312.otf", "黑体"),
     "noto-sans-bold": ("NotoSansCJKsc-Bold-GB2312.otf", "黑体 (bold)"),
     "fandol-fang": ("FandolFang-Regular-GB2312.otf", "仿宋"),

@@ -84,6 +84,18 @@ def test_parse_runs_marks_bold_and_keeps_everything_else_literal():
     assert model.parse_runs("****") == (Run("****"),)
 
 
+def test_a_bold_numbered_opening_is_a_run_in_heading_of_its_level():
+    (second,) = model.parse_narrative("**（一）强化理论武装。**坚持学习。")
+    assert second.runs == (Run("（一）强化理论武装。", role="heading2"), Run("坚持学习。"))
+    (first,) = model.parse_narrative("**二、总体情况。**正文。")
+    assert first.runs[0] == Run("二、总体情况。", role="heading1")
+    # Lower levels and other bold openings stay bold body text.
+    for text in ("**1.开展培训。**正文。", "**四是**健全制度。", "正文**（一）加粗**。"):
+        (paragraph,) = model.parse_narrative(text)
+        assert all(run.role is None for run in paragraph.runs)
+        assert any(run.bold for run in paragraph.runs)
+
+
 def test_parse_narrative_splits_on_newlines_and_blank_lines():
     text = "第一段。\n\n\u3000\u3000第二段。\r\n第三段。\n   \n"
     assert [p.text for p in model.parse_narrative(text)] == ["第一段。", "第二段。", "第三段。"]
@@ -237,10 +249,12 @@ def test_title_intro_sections_and_signature_default_and_editable(insp):
 
 
 def test_narrative_sections_keep_bold_runs(insp):
-    text = "总述。\n\n**（一）强化理论武装，筑牢政治根基。**坚持学习。"
+    text = "总述。\n\n**（一）强化理论武装，筑牢政治根基。**坚持学习。\n\n坚持**重点**学习。"
     doc = bulletin_document(_bulletin(insp, section3_text=text), today=TODAY)
-    last = doc.blocks[-1]
-    assert last.runs == (Run("（一）强化理论武装，筑牢政治根基。", bold=True), Run("坚持学习。"))
+    lead, last = doc.blocks[-2:]
+    # A bold numbered opening is a run-in heading of its level (楷体 for 「（一）」).
+    assert lead.runs == (Run("（一）强化理论武装，筑牢政治根基。", role="heading2"), Run("坚持学习。"))
+    assert last.runs == (Run("坚持"), Run("重点", bold=True), Run("学习。"))
 
 
 # ------------------------------------------------------------------ blank section headings
@@ -306,30 +320,70 @@ def test_default_headings_are_the_seeds(demo):
 
 
 def _stats_world(insp):
+    """Problems as a real bulletin's reader counts them (the rule: selectors/counting.py)."""
     cat = f.category(inspection=insp)
+    ongoing = Measure.Kind.ONGOING
     done = f.finding(category=cat, heading="已完成")
     f.measure(finding=done, status=S.DONE, rules_made=2, money_recovered=Decimal("12.50"))
     f.measure(finding=done, status=S.DONE, people_handled=1, money_recovered=Decimal("0.75"))
-    basically = f.finding(category=cat, heading="基本完成")
+    # Only the secretary's sign-off left: 基本完成.
+    basically = f.finding(category=cat, heading="待销号")
     f.measure(finding=basically, status=S.DONE)
-    f.measure(finding=basically, status=S.IN_PROGRESS, kind=Measure.Kind.ONGOING)
+    f.measure(finding=basically, status=S.AWAITING_SIGN_OFF)
+    # An ongoing (长期坚持) measure still 推进中 keeps its problem 正在推进, not 基本完成.
+    long_term = f.finding(category=cat, heading="长期坚持")
+    f.measure(finding=long_term, status=S.DONE)
+    f.measure(finding=long_term, status=S.IN_PROGRESS, kind=ongoing)
     going = f.finding(category=cat, heading="推进中")
     f.measure(finding=going, status=S.IN_PROGRESS)
     f.measure(finding=going, status=S.NOT_STARTED)
-    f.measure(finding=f.finding(category=cat, heading="已完成2"), status=S.DONE)
+    idle = f.finding(category=cat, heading="未启动")
+    f.measure(finding=idle, status=S.NOT_STARTED)
+    f.measure(finding=idle, status=S.NOT_STARTED, kind=ongoing)
+    # A signed-off ongoing measure is finished like any other.
+    f.measure(finding=f.finding(category=cat, heading="已完成2"), status=S.DONE, kind=ongoing)
 
 
 def test_statistics_counted_from_the_data(insp):
     _stats_world(insp)
-    doc = bulletin_document(_bulletin(insp, show_statistics=True), today=TODAY)
+    doc = bulletin_document(_bulletin(insp, show_statistics=True, statistics_place="section2"), today=TODAY)
     (stats,) = [b for b in doc.blocks if getattr(b, "kind", "") == "statistics"]
     assert stats.text == (
-        "截至2025年12月31日，区委巡察组反馈的4个问题中，已完成整改2个，基本完成整改1个，正在推进1个，"
-        "整改完成率50%。共制定整改措施7项，已完成4项。通过整改，建立完善制度2项，挽回（追缴）资金13.25万元，处理1人。"
+        "截至2025年12月31日，区委巡察组反馈的6个问题中，已完成整改2个，基本完成整改1个，正在推进2个，"
+        "尚未启动1个，整改完成率33%。共制定整改措施11项，已完成5项。"
+        "通过整改，建立完善制度2项，挽回（追缴）资金13.25万元，处理1人。"
     )
     # Right after the 「二、」 heading, before the first category.
     index = doc.blocks.index(stats)
     assert doc.blocks[index - 1].label.startswith("二、") and doc.blocks[index + 1].label.startswith("（一）")
+
+
+def test_statistics_in_the_opening_paragraph_by_default(insp):
+    """Where real bulletins state them: in the opening paragraph, before its closing
+    「按照巡察工作有关要求，现将巡察整改进展情况予以公布。」."""
+    _stats_world(insp)
+    doc = bulletin_document(_bulletin(insp, show_statistics=True), today=TODAY)
+    assert not [b for b in doc.blocks if getattr(b, "kind", "") == "statistics"]
+    intro = doc.blocks[0]
+    assert intro.kind == "intro" and isinstance(doc.blocks[1], Heading)
+    assert "反馈了巡察意见。截至2025年12月31日，区委巡察组反馈的6个问题中，已完成整改2个" in intro.text
+    assert intro.text.endswith("处理1人。按照巡察工作有关要求，现将巡察整改进展情况予以公布。")
+    # A written opening without that closing sentence: the statistics follow it.
+    doc = bulletin_document(_bulletin_update(insp, intro="开篇。", statistics_text="统计。"), today=TODAY)
+    assert [r.text for r in doc.blocks[0].runs] == ["开篇。", "统计。"]
+
+
+def test_an_ongoing_measure_in_progress_is_not_basically_done():
+    from types import SimpleNamespace as M
+
+    from rectification.selectors.counting import problem_state
+
+    ongoing, bounded = Measure.Kind.ONGOING, Measure.Kind.TIME_BOUND
+    assert problem_state([M(status=S.DONE, kind=bounded), M(status=S.IN_PROGRESS, kind=ongoing)]) == "in_progress"
+    assert problem_state([M(status=S.IN_PROGRESS, kind=ongoing)] * 6) == "in_progress"
+    assert problem_state([M(status=S.AWAITING_SIGN_OFF, kind=ongoing)]) == "basically_done"
+    assert problem_state([M(status=S.DONE, kind=ongoing)]) == "done"
+    assert problem_state([M(status=S.NOT_STARTED, kind=ongoing)]) == "not_started"
 
 
 def test_statistics_zero_counts_written_absent_or_omitted(insp):
@@ -339,7 +393,10 @@ def test_statistics_zero_counts_written_absent_or_omitted(insp):
     f.measure(finding=f.finding(category=cat), status=S.IN_PROGRESS)
 
     def text(zero_counts: str) -> str:
-        doc = bulletin_document(_bulletin_update(insp, show_statistics=True, zero_counts=zero_counts), today=TODAY)
+        doc = bulletin_document(
+            _bulletin_update(insp, show_statistics=True, zero_counts=zero_counts, statistics_place="section2"),
+            today=TODAY,
+        )
         return next(b.text for b in doc.blocks if getattr(b, "kind", "") == "statistics")
 
     _bulletin(insp)
@@ -357,7 +414,10 @@ def test_statistics_override_text_and_hidden_by_default(insp):
     plain = bulletin_document(_bulletin(insp), today=TODAY)
     assert not [b for b in plain.blocks if getattr(b, "kind", "") == "statistics"]
     doc = bulletin_document(
-        _bulletin_update(insp, show_statistics=True, statistics_text="整改完成率**100%**。"), today=TODAY
+        _bulletin_update(
+            insp, show_statistics=True, statistics_text="整改完成率**100%**。", statistics_place="section2"
+        ),
+        today=TODAY,
     )
     (stats,) = [b for b in doc.blocks if getattr(b, "kind", "") == "statistics"]
     assert stats.runs == (Run("整改完成率"), Run("100%", bold=True), Run("。"))

@@ -152,6 +152,22 @@ def test_publish_view_reports_a_rendering_failure_and_changes_nothing(client, sm
     assert "通报未发布：生成 PDF 时出错，请稍后重试或联系管理员。" in page.content.decode()
 
 
+def test_editor_notes_empty_sections_and_a_missing_issue_date(client, small, personas):
+    """A heading over no text and a draft dated today are said before publishing."""
+    client.force_login(personas.secretary_a)
+    url = reverse("rectification:bulletin_edit", args=[small.pk])
+    page = client.get(url).content.decode()
+    assert "“党组织履行巡察整改主体责任情况”部分没有正文" in page
+    assert "“下一步工作打算”部分没有正文" in page
+    assert "未填写成文日期：草稿按今天" in page
+    Bulletin.objects.update_or_create(
+        inspection=small,
+        defaults={"section1_text": "正文。", "section3_heading": "", "issued_on": dt.date(2025, 12, 31)},
+    )
+    page = client.get(url).content.decode()
+    assert "bulletin-notes" not in page and "没有正文" not in page
+
+
 def test_editor_saves_blank_section_headings(client, small, personas):
     client.force_login(personas.secretary_a)
     url = reverse("rectification:bulletin_edit", args=[small.pk])

@@ -358,6 +358,9 @@ def test_round_trip_of_the_fuhua_demo_renders_the_same_bulletin(demo):
     expected_tree = tree_of(demo)
     old = demo.bulletin
     expected_text = bulletin_document(old, today=TODAY).plain_text()
+    # The seed's own marks after a lead phrase (「，」「；」) travel in the measure's title.
+    assert "一是多维开展宣传动员，通过微信群宣传" in expected_text
+    assert "联合多方人员开展联合验收；同步强化项目全流程监督" in expected_text
     narrative = {"section1_text": old.section1_text, "section3_text": old.section3_text, "issued_on": old.issued_on}
     # An empty database for this organisation: the ledger must bring everything back.
     demo.delete()

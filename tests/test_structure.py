@@ -531,6 +531,18 @@ def test_measure_edit_saves_through_the_workflow(client, personas, measure_a):
     assert measure_a.entries.filter(kind=ProgressEntry.Kind.SYSTEM).exists()
 
 
+def test_the_editor_keeps_the_mark_that_joins_a_title_to_its_progress(client, personas, measure_a):
+    """「，」 at the end of a title is the author's: kept, and the bulletin joins with it."""
+    from rectification.documents.kinds.bulletin import measure_sentence
+
+    client.force_login(personas.secretary_a)
+    data = {"title": "多维开展宣传动员，", "kind": "time_bound", "due_on": "2025-07-31", "version": measure_a.version}
+    assert client.post(reverse("rectification:measure_edit", args=[measure_a.pk]), data).status_code == 302
+    measure_a.refresh_from_db()
+    assert measure_a.title == "多维开展宣传动员，"
+    assert measure_sentence(measure_a.title, "通过微信群宣传。") == "多维开展宣传动员，通过微信群宣传。"
+
+
 def test_measure_edit_with_a_stale_version_shows_both_versions(client, personas, measure_a):
     services.measure_update(measure=measure_a, user=personas.secretary_a, expected_version=1, title="别人改的标题")
     client.force_login(personas.secretary_a)

@@ -59,9 +59,9 @@ def test_on_1_june_the_sweep_flags_the_two_late_demo_measures_and_reports_its_ot
     flags exactly those, and reports its other work (stale ongoing measures, and on the
     next working day re-checks and reminders)."""
     out = _sweep("2025-06-01")
-    assert _expected_overdue(dt.date(2025, 6, 1)) == {"定期召开网格员环卫测评会议", "协调力量强化引导"}
+    assert _expected_overdue(dt.date(2025, 6, 1)) == {"定期召开网格员环卫测评会议", "协调力量强化引导，"}
     assert "sweep 2025-06-01: measures flagged overdue: 2" in out
-    assert "定期召开网格员环卫测评会议 (due 2025-05-31)" in out and "协调力量强化引导 (due 2025-05-20)" in out
+    assert "定期召开网格员环卫测评会议 (due 2025-05-31)" in out and "协调力量强化引导， (due 2025-05-20)" in out
     assert "sweep 2025-06-01: ongoing measures flagged stale: 6" in out
     assert "not a working day" in out and "re-checks due" not in out  # Sunday, Dragon Boat holiday
     out = _sweep("2025-06-03")  # the next working day: what waited goes out

@@ -140,7 +140,7 @@ def test_plan_pdf_reads_back_with_its_three_lists(files):
     duties, duty_pages = annex_rows(doc.pdf, DUTIES)
     assert len(tasks) == len(duties) == len(doc.measures) == 29
     for measure, task, duty in zip(doc.measures, tasks, duties, strict=True):
-        assert task[2] == duty[0] and task[3] == duty[1] == measure["title"]
+        assert task[2] == duty[0] and task[3] == duty[1] == measure["title"].rstrip("，；")
         assert task[4] == KIND_TEXT[measure["kind"]]
         assert task[5] == ("长期坚持" if measure["kind"] == "ongoing" else _date(measure["due_on"]))
         assert (duty[2], duty[3], duty[4]) == (measure["leader"], measure["owners"], measure["unit"])
@@ -218,7 +218,7 @@ def test_plan_docx_has_the_three_lists_with_repeated_headers(files):
     assert _rows(problems)[0] == PROBLEMS and _rows(tasks)[0] == TASKS and _rows(duties)[0] == DUTIES
     assert [row[2] for row in _rows(problems)[1:]] == doc.findings
     for measure, task, duty in zip(doc.measures, _rows(tasks)[1:], _rows(duties)[1:], strict=True):
-        assert task[3] == duty[1] == measure["title"] and task[4] == KIND_TEXT[measure["kind"]]
+        assert task[3] == duty[1] == measure["title"].rstrip("，；") and task[4] == KIND_TEXT[measure["kind"]]
         assert task[5] == ("长期坚持" if measure["kind"] == "ongoing" else _date(measure["due_on"]))
         assert (duty[2], duty[3], duty[4]) == (measure["leader"], measure["owners"], measure["unit"])
     for table in word.tables:

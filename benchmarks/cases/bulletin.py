@@ -81,6 +81,9 @@ def run(ctx) -> list[Figure]:
         render_pdf(document(), use_cache=False)
 
     def bare_write() -> None:
+        # The two WeasyPrint passes a justified PDF needs (documents/fitting.py): a layout
+        # that measures the lines, then the layout and write of the PDF.
+        HTML(string=html, base_url=BASE_URL, url_fetcher=make_fetcher()).render(font_config=font_config)
         HTML(string=html, base_url=BASE_URL, url_fetcher=make_fetcher()).write_pdf(font_config=font_config)
 
     def bare_layout() -> None:
@@ -108,7 +111,7 @@ def run(ctx) -> list[Figure]:
             "bulletin.pdf.cold",
             cold_ms,
             "ms",
-            "bulletin.weasyprint-write",
+            "bulletin.weasyprint-measure-write",
             write_ms,
             targets=[Target("ratio", "<=", 1.3), Target("median", "<", 1000)],
             note=f"the Fuhua demo bulletin, {pages} pages, {len(result.pdf) // 1024} KiB: data -> document -> "
@@ -129,7 +132,7 @@ def run(ctx) -> list[Figure]:
             "bulletin.pdf.first-in-process",
             first_ms,
             "ms",
-            "bulletin.weasyprint-write",
+            "bulletin.weasyprint-measure-write",
             write_ms,
             note="a new interpreter's first render: WeasyPrint import and font loading included",
         ),
@@ -137,7 +140,7 @@ def run(ctx) -> list[Figure]:
             "bulletin.pdf.first-in-web-worker",
             worker_ms,
             "ms",
-            "bulletin.weasyprint-write",
+            "bulletin.weasyprint-measure-write",
             write_ms,
             note="a new web worker's first render: the WSGI application warmed WeasyPrint and the fonts when it loaded",
         ),

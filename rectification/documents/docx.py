@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import unicodedata
-import zipfile
 
 import docx
 from docx.enum.section import WD_SECTION
@@ -39,6 +39,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Twips
 
 from .docx_ooxml import TBLPR_ORDER, TRPR_ORDER, add_text, ordered_child, plain_text, set_attrs, set_ind
+from .docx_package import finish
 from .docx_styles import (
     CHARACTER_STYLES,
     TWIPS_PER_MM,
@@ -53,9 +54,9 @@ from .docx_styles import (
 from .layout import LAYOUT
 from .model import ROLE_BODY, Annex, Attestation, Block, Document, Heading, Signature, Table, Title
 
+# The longest last paragraph kept on the signature's page (moved whole by LibreOffice).
+KEEP_WITH_SIGNATURE_LINES = 3
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-# Every zip member gets this timestamp, so the same document gives the same bytes.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 # ---------------------------------------------------------------------------- content
@@ -211,6 +212,11 @@ def _write_annex(doc, label: str, annex: Annex, portrait: Geometry, landscape: b
         _write_block(doc, block, geo)
 
 
+def _lines(text: str) -> int:
+    """Lines a body paragraph takes (two characters of indent, then the grid's width)."""
+    return math.ceil((LAYOUT["indent_chars"] + text_width_chars(text)) / LAYOUT["grid"]["chars"])
+
+
 def text_width_chars(text: str) -> float:
     """Width in grid characters: full-width (and ambiguous, in Chinese text) 1, others ½."""
     return sum(1.0 if unicodedata.east_asian_width(ch) in "FWA" else 0.5 for ch in text)
@@ -255,15 +261,6 @@ def _properties(doc, document: Document) -> None:
     props.revision = 1
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """The same members with a fixed timestamp: the same document gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, ZIP_EPOCH), source.read(info), zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
 def render_docx(document: Document) -> bytes:
     """The document as .docx bytes (a pure function of the document)."""
     geo = geometry()
@@ -274,8 +271,10 @@ def render_docx(document: Document) -> bytes:
     apply_page(doc, geo)
     _write_title(doc, document.title)
     paragraphs = [p for p in (_write_block(doc, block, geo) for block in document.blocks) if p is not None]
-    if paragraphs:
-        # The signature never opens a page alone: the text's last lines come with it.
+    if paragraphs and _lines(paragraphs[-1].text) <= KEEP_WITH_SIGNATURE_LINES:
+        # The signature never opens a page alone: a short last paragraph comes with it.
+        # Not a long one: LibreOffice moves a paragraph kept with the next one whole
+        # (Word moves its last lines), and left a page 9 lines short.
         paragraphs[-1].paragraph_format.keep_with_next = True
     if document.annexes:
         _write_annex_note(doc, document.annex_note(), geo)
@@ -290,4 +289,4 @@ def render_docx(document: Document) -> bytes:
     _properties(doc, document)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    return finish(buffer.getvalue())

@@ -6,6 +6,7 @@ layout.LAYOUT only (no user input reaches it).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from .fitting import Fits, split_runs, spreads
 from .fonts import Face, free_family, resolve_faces, role_typeface
 from .layout import EXTRA_ROLES, LAYOUT, body_size_pt, landscape_margins_mm, line_pitch_pt, margins_mm
 from .model import ROLE_BODY, Block, Document, Heading, Table
@@ -158,6 +160,9 @@ h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {p
 class _RunView:
     cls: str
     text: str
+    # The text in pieces, each with its CSS letter-spacing ("" for none): a PDF's
+    # justified lines (fitting.py); one piece without spacing otherwise.
+    pieces: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,7 @@ class _BlockView:
     tag: str
     cls: str
     runs: tuple[_RunView, ...]
+    fit: int | None = None  # the data-fit mark of a PDF layout
 
 
 @dataclass(frozen=True)
@@ -206,34 +212,49 @@ def _table_view(table: Table) -> _TableView:
     return _TableView(widths, tuple(c.label for c in table.columns), groups)
 
 
-def _block_view(block: Block) -> _BlockView | _TableView:
+def _fitted(view: _BlockView, mark: int, fits: Fits | None) -> _BlockView:
+    """The block marked for a PDF layout, its lines spread when they were measured."""
+    if fits is None:
+        return view
+    stretches = spreads("".join(r.text for r in view.runs), fits.get(mark, ()), body_size_pt() / 0.75)
+    pieces = split_runs([r.text for r in view.runs], stretches)
+    runs = tuple(_RunView(r.cls, r.text, p) for r, p in zip(view.runs, pieces, strict=True))
+    return _BlockView(view.tag, view.cls, runs, mark)
+
+
+def _block_view(block: Block, mark: int = 0, fits: Fits | None = None) -> _BlockView | _TableView:
     if isinstance(block, Table):
         return _table_view(block)
     if isinstance(block, Heading):
         role = block.role
-        return _BlockView(
+        view = _BlockView(
             f"h{block.level + 1}", f"block heading {role_class(role, False)}", (_RunView("", block.label),)
         )
+        return _fitted(view, mark, fits)
     runs = tuple(
         _RunView(role_class(run.role or ROLE_BODY, run.bold) if (run.role or run.bold) else "", run.text)
         for run in block.runs
     )
-    return _BlockView("p", f"block p-{block.kind} {ROLE_BODY}", runs)
+    return _fitted(_BlockView("p", f"block p-{block.kind} {ROLE_BODY}", runs), mark, fits)
 
 
-def render_html(document: Document, *, faces: dict[str, Face] | None = None) -> str:
-    """The complete HTML page of the document."""
+def render_html(document: Document, *, faces: dict[str, Face] | None = None, fits: Fits | None = None) -> str:
+    """The complete HTML page of the document. ``fits`` is for the PDF only: an empty
+    dict marks the blocks whose lines the first layout measures, the measured lines
+    spread them to the margin (fitting.py)."""
     faces = faces or resolve_faces()
     extras = document.has_extras
+    marks = itertools.count()
+    blocks = [_block_view(b, next(marks), fits) for b in document.blocks]
     annexes = [
-        _AnnexView(label, annex.title, annex.landscape, tuple(_block_view(b) for b in annex.blocks))
+        _AnnexView(label, annex.title, annex.landscape, tuple(_block_view(b, next(marks), fits) for b in annex.blocks))
         for label, annex in zip(document.annex_labels(), document.annexes, strict=True)
     ]
     context = {
         "document": document,
         "page_title": document.title.text,
         "css": mark_safe(stylesheet(faces, extras=extras)),  # built from LAYOUT only, no user input
-        "blocks": [_block_view(b) for b in document.blocks],
+        "blocks": blocks,
         "annex_note": document.annex_note(),
         "attestation": document.attestation,
         "annexes": annexes,

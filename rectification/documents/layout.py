@@ -126,9 +126,10 @@ LAYOUT: dict[str, Any] = {
             "free_weight": 700,
         },
         "song": {
+            # Page numbers (GB/T 9704: 4号半角宋体阿拉伯数字): a Song face, not the body's 仿宋.
             "official": ["宋体", "SimSun"],
             "official_weight": 400,
-            "free": "fonts/FandolFang-Regular-GB2312.otf",
+            "free": "fonts/NotoSerifCJKsc-Regular-GB2312.otf",
             "free_weight": 400,
         },
     },

@@ -23,6 +23,9 @@ ROLE_BODY = "body"
 HEADING_ROLES = {1: "heading1", 2: "heading2", 3: "heading3", 4: "heading4"}
 
 _BOLD_RE = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+_NUMERAL = "一二三四五六七八九十"
+# The numbers of the heading levels that have a typeface of their own (layout ``roles``).
+RUN_IN_LEVELS = {1: re.compile(f"[{_NUMERAL}]+、"), 2: re.compile(f"[（(][{_NUMERAL}]+[）)]")}
 
 
 def plain(text: str) -> str:
@@ -320,13 +323,25 @@ def parse_runs(line: str, *, role: str | None = None) -> tuple[Run, ...]:
     return tuple(runs)
 
 
+def run_in_heading(runs: tuple[Run, ...]) -> tuple[Run, ...]:
+    """A paragraph opened by a bold 「一、……」 or 「（一）……」 is opened by a run-in heading
+    of that level, set in the level's typeface (黑体, 楷体) like the same level everywhere
+    else, not in the bold body face. Bold lower levels (「1.」) stay bold body text."""
+    if runs and runs[0].bold and runs[0].role is None:
+        for level, pattern in RUN_IN_LEVELS.items():
+            if pattern.match(runs[0].text):
+                return (Run(runs[0].text, role=HEADING_ROLES[level]), *runs[1:])
+    return runs
+
+
 def parse_narrative(text: str, *, kind: str = "text") -> list[Paragraph]:
     """Paragraphs from plain text: every non-empty line is a paragraph (blank lines are
     separators too); indentation typed or pasted (ideographic spaces) is dropped because
-    the layout indents every paragraph itself."""
+    the layout indents every paragraph itself. A bold numbered opening is a run-in
+    heading (``run_in_heading``)."""
     paragraphs = []
     for line in (text or "").splitlines():
         line = line.strip(" \t\u3000")
         if line:
-            paragraphs.append(Paragraph(parse_runs(line), kind=kind))
+            paragraphs.append(Paragraph(run_in_heading(parse_runs(line)), kind=kind))
     return paragraphs

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 
+from .fitting import FITTING_VERSION, measure
 from .fonts import Face, MissingGlyph, missing_glyphs, resolve_faces, static_path
 from .html import render_html, role_class, static_url, stylesheet
 from .layout import LAYOUT
@@ -110,12 +111,22 @@ def _font_config():
     return _local.font_config
 
 
-def write_pdf(html: str, *, fetcher=None) -> bytes:
-    """Render HTML to PDF bytes (no cache)."""
+def _layout(html: str, fetcher):
     from weasyprint import HTML
 
-    fetcher = fetcher or make_fetcher()
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(font_config=_font_config())
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(font_config=_font_config())
+
+
+def write_pdf(html: str, *, fetcher=None) -> bytes:
+    """Render HTML to PDF bytes (no cache)."""
+    return _layout(html, fetcher or make_fetcher()).write_pdf()
+
+
+def fitted_html(document: Document, faces: dict[str, Face], *, fetcher=None) -> str:
+    """The HTML the PDF is written from: a first layout measures the lines, this HTML
+    spreads the short ones to the margin (fitting.py)."""
+    fits = measure(_layout(render_html(document, faces=faces, fits={}), fetcher or make_fetcher()))
+    return render_html(document, faces=faces, fits=fits)
 
 
 def warm_up() -> float:
@@ -145,8 +156,9 @@ def _weasyprint_version() -> str:
 
 
 def _fonts_fingerprint(faces: dict[str, Face]) -> str:
-    """Changes when WeasyPrint or a font file in use changes, so stale PDFs are not served."""
-    digest = hashlib.sha256(_weasyprint_version().encode())
+    """Changes when WeasyPrint, the line fitting or a font file in use changes, so stale
+    PDFs are not served."""
+    digest = hashlib.sha256(f"{_weasyprint_version()}:{FITTING_VERSION}".encode())
     paths = {static_path(spec["free"]) for spec in LAYOUT["typefaces"].values()} | {f.path for f in faces.values()}
     for path in sorted(str(p) for p in paths if p):
         try:
@@ -231,7 +243,7 @@ def render_pdf(document: Document, *, use_cache: bool = True, faces: dict[str, F
     refused: list[str] = []
     if pdf is None:
         fetcher = make_fetcher()
-        pdf = write_pdf(html, fetcher=fetcher)
+        pdf = write_pdf(fitted_html(document, faces, fetcher=fetcher), fetcher=fetcher)
         refused = list(fetcher.refused)
         if use_cache:
             _cache_write(key, pdf)

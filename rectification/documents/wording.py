@@ -40,6 +40,12 @@ def one_line(text: str) -> str:
     return _INNER_BREAK_RE.sub("", text.strip())
 
 
+def lead_phrase(text: str) -> str:
+    """A measure's title as a phrase of its own (a table cell, a list): the 「，」 or 「；」
+    with which the author joins it to its progress in running text left off."""
+    return one_line(text).rstrip("，,；;")
+
+
 def format_date(day: dt.date, *, with_year: bool = True) -> str:
     """Arabic numerals without leading zeros: 2025年1月21日."""
     text = f"{day.month}月{day.day}日"

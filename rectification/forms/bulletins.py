@@ -24,6 +24,7 @@ class BulletinForm(forms.ModelForm):
             "section2_heading",
             "show_statistics",
             "statistics_text",
+            "statistics_place",
             "category_heading_style",
             "item_numbering",
             "zero_counts",

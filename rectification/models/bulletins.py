@@ -34,6 +34,10 @@ class Bulletin(models.Model):
         ABSENT = "absent", _("写作“不存在……情况”")
         WRITE = "write", _("照写为零")
 
+    class StatisticsPlace(models.TextChoices):
+        INTRO = "intro", _("开篇段落（“现将……予以公布”之前）")
+        SECTION2 = "section2", _("第二部分开头")
+
     inspection = models.OneToOneField(Inspection, on_delete=models.CASCADE, related_name="bulletin")
     title = models.CharField(
         _("标题"), max_length=200, blank=True, help_text=_("留空则按“关于巡察整改进展情况的通报”生成")
@@ -56,6 +60,9 @@ class Bulletin(models.Model):
     section3_text = models.TextField(_("第三部分正文"), blank=True)
     show_statistics = models.BooleanField(_("显示整改统计"), default=False)
     statistics_text = models.TextField(_("统计段落"), blank=True, help_text=_("留空则按数据生成"))
+    statistics_place = models.CharField(
+        _("统计段落位置"), max_length=20, choices=StatisticsPlace.choices, default=StatisticsPlace.INTRO
+    )
     category_heading_style = models.CharField(
         _("二级标题样式"), max_length=20, choices=HeadingStyle.choices, default=HeadingStyle.STANDALONE
     )

@@ -29,6 +29,11 @@ COUNTING_RULES = [
         "验收退回的措施重新整改，不再计为已销号。未规定验收的，销号即为完成，不显示已验收。"
     ),
     _("整改事项按最末一级计数，事项下全部措施均已销号即为已完成。"),
+    _(
+        "通报统计的问题（整改事项）：全部措施均已完成（规定验收的须已验收）的，计为已完成整改；"
+        "其余措施都已办完、只待书记销号或上级验收的，计为基本完成整改；已有措施启动的，计为正在推进"
+        "（推进中的长期坚持措施也在此列，直到销号）；措施均未启动的，计为尚未启动。"
+    ),
     _("一项措施有多名责任人的，在每名责任人名下各计一次。"),
     _("点击任一数字，打开的措施列表就是计入这个数字的那些措施。"),
     _(
@@ -39,6 +44,28 @@ COUNTING_RULES = [
 
 DONE = MeasureStatus.DONE
 OPEN_STATUSES = [MeasureStatus.NOT_STARTED, MeasureStatus.IN_PROGRESS, MeasureStatus.AWAITING_SIGN_OFF]
+
+
+def is_finished(measure, acceptance: bool) -> bool:
+    """Finished as the district's rule says: signed off (已销号), and where the rule asks
+    for 验收 also accepted (``is_accepted``, annotated by the selector)."""
+    return measure.status == DONE and (not acceptance or bool(getattr(measure, "is_accepted", False)))
+
+
+def problem_state(measures, acceptance: bool = False) -> str:
+    """The bulletin's state of a problem (COUNTING_RULES above): ``done`` when every
+    measure is finished; ``basically_done`` when all that is left is the secretary's
+    sign-off or the supervisor's acceptance; ``in_progress`` when any measure has started
+    (an ongoing 长期坚持 measure 推进中 included: readers of a bulletin read 基本完成 as
+    "only the formalities are left"); ``not_started`` otherwise."""
+    statuses = [m.status for m in measures]
+    if statuses and all(is_finished(m, acceptance) for m in measures):
+        return "done"
+    if statuses and all(s in (DONE, MeasureStatus.AWAITING_SIGN_OFF) for s in statuses):
+        return "basically_done"
+    if any(s != MeasureStatus.NOT_STARTED for s in statuses):
+        return "in_progress"
+    return "not_started"
 
 
 def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:

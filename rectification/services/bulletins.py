@@ -30,6 +30,7 @@ EDITABLE_FIELDS = frozenset(
         "section3_text",
         "show_statistics",
         "statistics_text",
+        "statistics_place",
         "category_heading_style",
         "item_numbering",
         "zero_counts",

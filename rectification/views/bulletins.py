@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import selectors, services
 from ..documents.fonts import missing_glyphs, resolve_faces
-from ..documents.kinds.bulletin import bulletin_document, bulletin_render
+from ..documents.kinds.bulletin import bulletin_document, bulletin_render, draft_notes
 from ..documents.writers import CONTENT_TYPES
 from ..forms.bulletins import BulletinForm, PublishForm, WithdrawForm
 from ..models import BulletinVersion, Inspection, Organisation
@@ -82,6 +82,7 @@ def _editor(request: HttpRequest, inspection: Inspection, form: BulletinForm, st
         "versions": versions,
         "current_ids": selectors.current_version_ids(versions),
         "warnings": warnings,
+        "notes": draft_notes(saved),
         "organisation": inspection.organisation,
         **review_context(request, inspection, saved),
     }

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ...models import Bulletin, Category, Finding
 from ...selectors.bulletins import BulletinSource, bulletin_source
@@ -46,6 +47,7 @@ class Options:
     item_numbering: str = Bulletin.ItemNumbering.DOT
     zero_counts: str = Bulletin.ZeroCounts.OMIT
     show_statistics: bool = False
+    statistics_place: str = Bulletin.StatisticsPlace.INTRO
 
 
 def measure_sentence(title: str, progress: str) -> str:
@@ -133,26 +135,48 @@ def _category_blocks(position: int, category: Category, options: Options) -> lis
     return blocks
 
 
-def _section2_blocks(source: BulletinSource, options: Options, as_of: dt.date) -> list:
+def _statistics_blocks(source: BulletinSource, options: Options, as_of: dt.date) -> list[Paragraph]:
     bulletin, categories = source.bulletin, source.categories
-    blocks: list[Block] = []
-    if options.show_statistics:
-        if bulletin.statistics_text.strip():
-            blocks += parse_narrative(bulletin.statistics_text, kind="statistics")
-        else:
-            text = statistics_text(
-                compute_statistics(
-                    (item.all_measures() for category in categories for item in items(category)),
-                    acceptance=source.acceptance,
-                ),
-                deployed_by=source.inspection.deployed_by,
-                as_of=as_of,
-                zero_counts=options.zero_counts,
-            )
-            blocks += [Paragraph((Run(text),), kind="statistics")] if text else []
-    for position, category in enumerate(categories, start=1):
+    if not options.show_statistics:
+        return []
+    if bulletin.statistics_text.strip():
+        return parse_narrative(bulletin.statistics_text, kind="statistics")
+    text = statistics_text(
+        compute_statistics(
+            (item.all_measures() for category in categories for item in items(category)),
+            acceptance=source.acceptance,
+        ),
+        deployed_by=source.inspection.deployed_by,
+        as_of=as_of,
+        zero_counts=options.zero_counts,
+    )
+    return [Paragraph((Run(text),), kind="statistics")] if text else []
+
+
+def _section2_blocks(source: BulletinSource, options: Options, statistics: list[Paragraph]) -> list:
+    blocks: list[Block] = list(statistics) if options.statistics_place == Bulletin.StatisticsPlace.SECTION2 else []
+    for position, category in enumerate(source.categories, start=1):
         blocks += _category_blocks(position, category, options)
     return blocks
+
+
+def _intro_blocks(intro: str, options: Options, statistics: list[Paragraph]) -> list[Block]:
+    """The opening paragraph; the statistics inside it, where real bulletins state them:
+    before its closing 「按照……现将……予以公布。」 when it ends so, else at its end."""
+    blocks: list[Block] = parse_narrative(intro, kind="intro")
+    if options.statistics_place != Bulletin.StatisticsPlace.INTRO or not statistics:
+        return blocks
+    added = [run for paragraph in statistics for run in paragraph.runs]
+    if not blocks:
+        return [Paragraph(tuple(added), kind="intro")]
+    runs = list(blocks[-1].runs)
+    last = runs[-1]
+    if last.text.endswith(INTRO_CLOSING) and not last.bold and last.role is None:
+        head = last.text[: -len(INTRO_CLOSING)]
+        runs = [*runs[:-1], *([Run(head)] if head else []), *added, Run(INTRO_CLOSING)]
+    else:
+        runs += added
+    return [*blocks[:-1], Paragraph(tuple(runs), kind="intro")]
 
 
 # ---------------------------------------------------------------------------- the document
@@ -167,15 +191,17 @@ def build_bulletin(source: BulletinSource, *, today: dt.date | None = None) -> D
         item_numbering=bulletin.item_numbering,
         zero_counts=bulletin.zero_counts,
         show_statistics=bulletin.show_statistics,
+        statistics_place=bulletin.statistics_place,
     )
     title_lines = [line.strip() for line in (bulletin.title or DEFAULT_TITLE).splitlines() if line.strip()]
     intro = bulletin.intro if bulletin.intro.strip() else generated_intro(source)
+    statistics = _statistics_blocks(source, options, issued_on)
     sections = [
         (bulletin.section1_heading, parse_narrative(bulletin.section1_text)),
-        (bulletin.section2_heading, _section2_blocks(source, options, issued_on)),
+        (bulletin.section2_heading, _section2_blocks(source, options, statistics)),
         (bulletin.section3_heading, parse_narrative(bulletin.section3_text)),
     ]
-    blocks: list[Block] = parse_narrative(intro, kind="intro")
+    blocks: list[Block] = _intro_blocks(intro, options, statistics)
     number = 0  # counts headed sections only: a blank heading prints nothing, uses no numeral
     for heading, content in sections:
         if heading.strip():
@@ -190,6 +216,23 @@ def build_bulletin(source: BulletinSource, *, today: dt.date | None = None) -> D
         ),
         options=options,
     )
+
+
+def draft_notes(draft: Bulletin, *, today: dt.date | None = None) -> list[str]:
+    """What the secretary should know before publishing that the document does not show:
+    a narrative section whose heading prints over no text, a draft dated today because no
+    issue date is set."""
+    notes = []
+    for heading, text in ((draft.section1_heading, draft.section1_text), (draft.section3_heading, draft.section3_text)):
+        if heading.strip() and not text.strip():
+            notes.append(
+                _("“%(heading)s”部分没有正文：通报中只有这个标题。请填写正文，或清空标题不显示该部分。")
+                % {"heading": heading.strip()}
+            )
+    if not draft.issued_on:
+        day = format_date(today or timezone.localdate())
+        notes.append(_("未填写成文日期：草稿按今天（%(day)s）落款，请在发布前填写成文日期。") % {"day": day})
+    return notes
 
 
 # ---------------------------------------------------------------------------- the pipeline

@@ -1,5 +1,6 @@
 """The bulletin's statistics paragraph: 「截至…，区委巡察组反馈的N个问题中，已完成整改M个……
-整改完成率X%。」, counted from the problems' measures."""
+整改完成率X%。」, counted from the problems' measures by the rules stated with the dashboard's
+(selectors/counting.py: ``problem_state``, ``is_finished``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ...models import Bulletin, Measure, MeasureKind, MeasureStatus
+from ...models import Bulletin, Measure
+from ...selectors.counting import is_finished, problem_state
 from ..wording import format_date
 
 
@@ -34,37 +36,13 @@ class Statistics:
         return int(rate.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def is_finished(measure: Measure, acceptance: bool) -> bool:
-    """Finished as the district's rule says: signed off (已销号), and where the rule asks
-    for 验收 also accepted (``is_accepted``, annotated by the selector)."""
-    return measure.status == MeasureStatus.DONE and (not acceptance or bool(getattr(measure, "is_accepted", False)))
-
-
-def _problem_state(measures: Sequence[Measure], acceptance: bool = False) -> str:
-    """A problem is done when every measure is finished (is_finished); basically done when
-    what is left is only sign-off, acceptance or ongoing (长期坚持) work already under way."""
-    statuses = [m.status for m in measures]
-    if statuses and all(is_finished(m, acceptance) for m in measures):
-        return "done"
-    finished = (MeasureStatus.DONE, MeasureStatus.AWAITING_SIGN_OFF)
-
-    def settled(m: Measure) -> bool:
-        return m.status in finished or (m.kind == MeasureKind.ONGOING and m.status != MeasureStatus.NOT_STARTED)
-
-    if statuses and all(settled(m) for m in measures):
-        return "basically_done"
-    if any(s != MeasureStatus.NOT_STARTED for s in statuses):
-        return "in_progress"
-    return "not_started"
-
-
 def compute_statistics(problems: Iterable[Sequence[Measure]], *, acceptance: bool = False) -> Statistics:
     """``problems``: the measures of each top-level item (its sub-problems' included);
     ``acceptance``: the district's rule asks for 验收 (finished means accepted)."""
     states: dict[str, int] = {"done": 0, "basically_done": 0, "in_progress": 0, "not_started": 0}
     measures: list[Measure] = []
     for problem_measures in problems:
-        states[_problem_state(problem_measures, acceptance)] += 1
+        states[problem_state(problem_measures, acceptance)] += 1
         measures += problem_measures
     return Statistics(
         problems=sum(states.values()),

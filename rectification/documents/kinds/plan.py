@@ -21,7 +21,7 @@ from ...selectors.upward import UpwardSource
 from ...workflow import add_months
 from ..model import Annex, Attestation, Block, Cell, Column, Document, Table, Title
 from ..numbering import category_number
-from ..wording import format_date, full_stop, one_line
+from ..wording import format_date, full_stop, lead_phrase, one_line
 from .upward_parts import (
     KIND_TEXT,
     Problem,
@@ -190,7 +190,7 @@ def task_table(listed: list[Problem]) -> Table:
         for n, measure in enumerate(measures, start=1):
             cells = (
                 Cell(measure_code(problem, n)),
-                Cell(one_line(measure.title)),
+                Cell(lead_phrase(measure.title)),
                 Cell(KIND_TEXT.get(measure.kind, measure.kind)),
                 Cell(deadline_text(measure)),
             )
@@ -214,7 +214,7 @@ def responsibility_table(listed: list[Problem]) -> Table:
             rows.append(
                 (
                     Cell(measure_code(problem, n)),
-                    Cell(one_line(measure.title)),
+                    Cell(lead_phrase(measure.title)),
                     Cell(measure.leader.name if measure.leader else "—"),
                     Cell(owners_text(measure) or "—"),
                     Cell(measure.unit or "—"),

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from ...documents.kinds.bulletin import bulletin_render
+from ...documents.kinds.bulletin import bulletin_render, draft_notes
 from ...documents.pdf import PdfResult
 from ...models import Inspection
 from ...selectors.bulletins import bulletin_draft
@@ -47,7 +47,10 @@ class Command(BaseCommand):
         except Inspection.DoesNotExist:
             raise CommandError(f"no inspection {inspection_id}") from None
         formats = [OUTPUTS[option][1] for option in targets]
-        rendered = bulletin_render(bulletin_draft(inspection=inspection), formats=formats, today=timezone.localdate())
+        draft = bulletin_draft(inspection=inspection)
+        for note in draft_notes(draft, today=timezone.localdate()):
+            self.stderr.write(f"warning: {note}")
+        rendered = bulletin_render(draft, formats=formats, today=timezone.localdate())
         for option, path in targets.items():
             fmt = OUTPUTS[option][1]
             if fmt == "pdf" and rendered.pdf is not None:
