@@ -204,7 +204,9 @@ def fetchers(monkeypatch) -> list:
 
 @needs_poppler
 def test_hostile_narrative_text_is_shown_as_text_and_fetches_nothing(demo, fetchers, monkeypatch):
-    monkeypatch.setattr(bulletin_pdf._local, "font_config", None)  # fonts fetched afresh, through the fetcher
+    monkeypatch.setattr(
+        bulletin_pdf._local, "font_config", None, raising=False
+    )  # fonts fetched afresh, through the fetcher
     bulletin = _draft(demo)
     bulletin.section1_text = HOSTILE
     result = bulletin_pdf.render_pdf(bulletin_document(bulletin), use_cache=False)
