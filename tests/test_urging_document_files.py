@@ -144,3 +144,38 @@ def test_png_pages_for_a_person_to_look_at(files, tmp_path):
         )
         assert target.with_suffix(".png").stat().st_size > 10_000
     (ARTIFACTS / "letter.pdf").write_bytes(files.pdf)
+
+
+def line_starts(pdf: bytes) -> list[tuple[str, float]]:
+    """(text, left edge) of each body-size line of the first page, top to bottom."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        lines: dict[float, list] = {}
+        for c in page.chars:
+            if round(c["size"]) == 16:
+                lines.setdefault(round(c["bottom"], 1), []).append(c)
+    ordered = [sorted(lines[key], key=lambda c: c["x0"]) for key in sorted(lines)]
+    return [("".join(c["text"] for c in cs), cs[0]["x0"]) for cs in ordered]
+
+
+def test_number_and_addressee_are_flush_left_and_the_body_indented(files):
+    """发文字号 and 主送机关 start at the type area's left edge (顶格); the text that follows
+    is indented two characters, in the PDF and in Word alike."""
+    from .helpers.document_layout import BODY_SIZE, LEFT
+
+    starts = line_starts(files.pdf)
+    texts = [text for text, _x in starts]
+    at = next(i for i, text in enumerate(texts) if text.startswith("福田巡督"))
+    assert texts[at + 1].startswith("中共深圳市福田区")
+    (_t, number), (_a, addressee), (_b, body) = starts[at : at + 3]
+    assert number == pytest.approx(LEFT, abs=0.5) and addressee == pytest.approx(LEFT, abs=0.5)
+    assert body == pytest.approx(LEFT + 2 * BODY_SIZE, abs=0.5)
+    document = docx.Document(io.BytesIO(files.docx))
+    by_text = {p.text: p for p in document.paragraphs}
+    for text in (files.number, "中共深圳市福田区福田街道福华社区委员会："):
+        fmt = by_text[text].paragraph_format
+        assert fmt.first_line_indent == 0, text
+    texts = [p.text for p in document.paragraphs]
+    body_paragraph = document.paragraphs[texts.index(files.number) + 2]
+    assert body_paragraph.paragraph_format.first_line_indent is None  # the body style's indent
+    assert document.styles[body_paragraph.style.name].paragraph_format.first_line_indent > 0
