@@ -8,8 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import shutil
-import subprocess
 import zoneinfo
 from pathlib import Path
 
@@ -20,13 +18,11 @@ from django.conf import settings
 from django.db import transaction
 
 from .helpers.bulletin_text import normalise, pdftotext
-from .helpers.document_layout import annex_rows, check_body_grid, check_page_geometry
+from .helpers.document_layout import annex_rows, check_body_grid, check_page_geometry, needs_poppler, save_png_pages
 
 pytestmark = pytest.mark.django_db
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "urging"
-POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
-needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) not installed")
 ISSUED = dt.datetime(2025, 7, 1, 9, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 TEXT = (
     "今年以来，你单位巡察整改工作总体有序推进，但部分整改措施进展缓慢，已超过承诺的完成时限，"
@@ -131,19 +127,7 @@ def test_docx_reads_back_with_the_same_text(files):
 
 @needs_poppler
 def test_png_pages_for_a_person_to_look_at(files, tmp_path):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    source = tmp_path / "letter.pdf"
-    source.write_bytes(files.pdf)
-    with pdfplumber.open(io.BytesIO(files.pdf)) as pdf:
-        total = len(pdf.pages)
-    for page in range(1, total + 1):
-        target = ARTIFACTS / f"letter-{page}"
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile", source, target],
-            check=True,
-        )
-        assert target.with_suffix(".png").stat().st_size > 10_000
-    (ARTIFACTS / "letter.pdf").write_bytes(files.pdf)
+    assert save_png_pages(files.pdf, ARTIFACTS, "letter", tmp_path) >= 2
 
 
 def line_starts(pdf: bytes) -> list[tuple[str, float]]:

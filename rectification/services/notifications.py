@@ -363,3 +363,22 @@ def notice_urging_replied(letter) -> int:
     )
     key = f"{Kind.URGING_REPLIED}:{letter.pk}"
     return notify(recipients=[letter.issued_by], kind=Kind.URGING_REPLIED, message=message, key=key)
+
+
+# ---------------------------------------------------------------------------- the acceptance's conclusion
+
+
+@in_record_language
+def notice_acceptance_opinion(opinion) -> int:
+    """An issued 整改验收意见 → the organisation's secretary."""
+    inspection = opinion.inspection
+    if opinion.conclusion == opinion.Conclusion.PASSED:
+        message = _("{issuer}整改验收意见（{number}）：{team}反馈问题整改通过验收。")
+    else:
+        message = _("{issuer}整改验收意见（{number}）：{team}反馈问题限期二次整改，请于 {day} 前完成。")
+    message = message.format(
+        issuer=opinion.issuer.short_name, number=opinion.number, team=inspection.team, day=opinion.second_due_on
+    )
+    recipients = [row.user for row in secretary_memberships([inspection.organisation_id]).select_related("user")]
+    key = f"{Kind.ACCEPTANCE_OPINION}:{inspection.pk}:{opinion.round}"
+    return notify(recipients=recipients, kind=Kind.ACCEPTANCE_OPINION, message=message, key=key)

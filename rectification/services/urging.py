@@ -47,9 +47,15 @@ def _clean(value: str | None, *, limit: int, label: str, required: bool = True) 
     return text
 
 
+def issuer_prefix(issuer: Organisation, suffix: str) -> str:
+    """The issuing organisation's code in a document's number: its short name shortened,
+    then the kind's word (「巡督」 for a 督办函, 「巡验」 for a 验收意见)."""
+    return f"{_PREFIX_TRIM.sub('', issuer.short_name) or issuer.short_name}{suffix}"
+
+
 def urging_prefix(issuer: Organisation) -> str:
-    """The issuing organisation's code in a letter's number: its short name shortened, 「巡督」."""
-    return f"{_PREFIX_TRIM.sub('', issuer.short_name) or issuer.short_name}巡督"
+    """The issuing organisation's code in a letter's number: 「福田巡督」."""
+    return issuer_prefix(issuer, "巡督")
 
 
 @transaction.atomic
