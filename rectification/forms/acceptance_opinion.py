@@ -16,7 +16,7 @@ class AcceptanceOpinionForm(forms.Form):
     second_due_on = forms.DateField(
         label=_("二次整改期限"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("限期二次整改时填写，须晚于今天。"),
     )
     text = forms.CharField(
