@@ -14,7 +14,7 @@ from django.utils import timezone
 from rectification.models import AcceptanceOpinion, Notification, ReportingRules
 
 from . import factories as f
-from .helpers.browser import artifacts, chromium, new_page
+from .helpers.browser import artifacts, chromium
 from .test_acceptance import _signed_off
 from .test_urging_browser import DESKTOP, PHONE, _as, _fits_a_phone
 
