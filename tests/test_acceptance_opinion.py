@@ -282,3 +282,23 @@ def test_page_query_count_is_flat(personas, inspection_a, client, django_assert_
     # the navigation's counts (a few): fixed whatever the number of measures.
     with django_assert_max_num_queries(20):
         assert client.get(url).status_code == 200
+
+
+# ---------------------------------------------------------------------------- the measure page
+
+
+def test_the_measure_page_offers_acceptance_to_who_may_accept(personas, client):
+    _rule(personas.tree.district, Level.STREET)
+    measure = _signed_off(personas)
+    url = reverse("rectification:measure_detail", args=[measure.pk])
+    for user in (personas.secretary_a, personas.staff_a):
+        client.force_login(user)
+        assert 'id="acceptance"' not in client.get(url).text
+    client.force_login(personas.supervisor)
+    assert 'id="acceptance"' in client.get(url).text
+    data = {"decision": "return", "reason": "佐证材料不全", "version": measure.version, "back": "measure"}
+    response = client.post(reverse("rectification:measure_acceptance", args=[measure.pk]), data)
+    assert response.status_code == 302 and response["Location"] == url
+    measure.refresh_from_db()
+    assert measure.status == MeasureStatus.IN_PROGRESS
+    assert 'id="acceptance"' not in client.get(url).text  # reopened: nothing to accept now

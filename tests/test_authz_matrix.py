@@ -294,6 +294,12 @@ MATRIX: dict[str, Entry] = {
     "rectification:urging_new": Entry(get="L 403 404 403 200", post="L 403 404 403 400", kw=_inspection),
     "rectification:urging_letter": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
     "rectification:urging_reply": Entry(get="L 405 405 405 405", post="L 403 404 400 403", kw=_letter),
+    # Before the reply the supervisors above correct (an empty POST: the form again, 400) or
+    # withdraw (no reason: a message, back to the letter) the letter; after it they close it
+    # (the world's letter awaits its reply: refused with a message, back to the letter).
+    "rectification:urging_edit": Entry(get="L 403 404 403 200", post="L 403 404 403 400", kw=_letter),
+    "rectification:urging_withdraw": Entry(get="L 405 405 405 405", post="L 403 404 403 302", kw=_letter),
+    "rectification:urging_close": Entry(get="L 405 405 405 405", post="L 403 404 403 302", kw=_letter),
     "rectification:urging_letter_pdf": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
     "rectification:urging_letter_docx": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
     "rectification:urging_attachment": Entry(

@@ -5,7 +5,8 @@ and the talks (约谈) the supervisor records.
 Until the secretary replies, the issuing supervisors may correct a letter (its text,
 deadline and measures; ``revised_at`` says when) or withdraw it (撤回): a withdrawn letter
 stays on record, marked with who withdrew it, when and why, and asks for no reply. Once
-answered it is never changed: it is the record of what was asked and by when.
+answered it is never changed: it is the record of what was asked and by when; the
+supervisor who issued it reads the reply and closes the matter (办结).
 Its number (「福田巡督〔2026〕3号」) is unique per issuing organisation and year, handed
 out under a lock on the issuing organisation (services/urging.py).
 """
@@ -52,6 +53,12 @@ class UrgingLetter(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     withdrawal_reason = models.CharField(_("撤回理由"), max_length=500, blank=True)
+    # The issuing supervisor has read the reply and closes the matter (办结); until then the
+    # answered letter waits on their to-do home.
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("督办函")
