@@ -302,3 +302,20 @@ def test_the_measure_page_offers_acceptance_to_who_may_accept(personas, client):
     measure.refresh_from_db()
     assert measure.status == MeasureStatus.IN_PROGRESS
     assert 'id="acceptance"' not in client.get(url).text  # reopened: nothing to accept now
+
+
+def test_hostile_opinion_input_is_refused_or_cleaned(personas, inspection_a, client):
+    inspection, _first, second, _third = inspection_a
+    client.force_login(personas.supervisor)
+    hostile = "验收\x00情况\x1b[31m<script>alert(1)</script>\u202e"
+    data = {"conclusion": "second_round", "second_due_on": _later(9).isoformat(), "measures": [second.pk]}
+    assert _post(client, inspection, action="save", text=hostile, **data).status_code == 302
+    opinion = AcceptanceOpinion.objects.get(inspection=inspection)
+    assert "\x00" not in opinion.text and "\x1b" not in opinion.text and opinion.text.startswith("验收情况")
+    page = client.get(reverse("rectification:acceptance_opinion", args=[inspection.pk])).text
+    assert "<script>alert(1)</script>" not in page
+    for bad in ({"measures": ["x"]}, {"measures": [10**12]}, {"second_due_on": "9999-99-99"}, {"version": "v"}):
+        response = _post(client, inspection, action="issue", text="x", **{**data, **bad})
+        assert response.status_code == 400
+    opinion.refresh_from_db()
+    assert opinion.state == "draft" and opinion.version == 1

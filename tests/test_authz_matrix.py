@@ -377,9 +377,8 @@ def _side(organisation, staff, person) -> SimpleNamespace:
         proposal={"due_on": "2030-01-01", "old_due_on": measure.due_on.isoformat(), "kind": measure.kind},
     )  # fmt: skip
     o.letter, o.urging_attachment = _urging(o, staff)
-    # The organisation's measures are accepted by the street (验收), and its inspection has
-    # an issued second-round 整改验收意见 (rows only), so a next round may be drafted.
-    ReportingRules.objects.create(organisation=organisation, acceptance_level=ReportingRules.AcceptanceLevel.STREET)
+    # Its inspection has an issued second-round 整改验收意见 (rows only), so a next round
+    # may be drafted (the district asks the street to accept: see ``world``).
     o.opinion = AcceptanceOpinion.objects.create(
         inspection=o.inspection, issuer=organisation.parent, conclusion="second_round", state="issued",
         second_due_on=dt.date(2030, 1, 1), text="未全部到位。", prefix="福田巡验", year=2025,
@@ -437,6 +436,8 @@ def _published(inspection, user) -> BulletinVersion:
 @pytest.fixture
 def world(personas):
     p, t = personas, personas.tree
+    # The district's rule: measures signed off are accepted (验收) by the street.
+    ReportingRules.objects.create(organisation=t.district, acceptance_level=ReportingRules.AcceptanceLevel.STREET)
     return SimpleNamespace(
         personas=p, a=_side(t.a, p.staff_a, p.person_staff_a), b=_side(t.b, p.staff_b, p.person_staff_b)
     )

@@ -158,3 +158,32 @@ def test_the_edit_page_corrects_the_letter(client, personas, overdue):
     assert client.post(url, data).status_code == 302
     letter.refresh_from_db()
     assert (letter.subject, [m.pk for m in letter.measures.all()]) == ("改后的事由", [first.pk])
+
+
+def test_hostile_revision_and_withdrawal_input_is_refused_or_cleaned(client, personas, overdue):
+    first, _second, _later = overdue
+    letter = _issue(personas, overdue)
+    client.force_login(personas.supervisor)
+    hostile = "改\x00后\x1b<script>alert(1)</script>"
+    data = {"subject": hostile, "text": hostile, "reply_due_on": "2026-03-20", "measures": [first.pk]}
+    assert client.post(reverse("rectification:urging_edit", args=[letter.pk]), data).status_code == 302
+    letter.refresh_from_db()
+    assert "\x00" not in letter.subject + letter.text and "\x1b" not in letter.subject
+    for bad in ({"measures": ["x"]}, {"measures": [10**12]}, {"reply_due_on": "9999-99-99"}, {"subject": ""}):
+        response = client.post(reverse("rectification:urging_edit", args=[letter.pk]), {**data, **bad})
+        assert response.status_code == 400
+    assert (
+        client.post(reverse("rectification:urging_withdraw", args=[letter.pk]), {"reason": "\x00\x1b"}).status_code
+        == 302
+    )
+    letter.refresh_from_db()
+    assert not letter.is_withdrawn  # nothing left of the reason once cleaned: refused
+    long = {"reason": "撤" * 600}
+    assert client.post(reverse("rectification:urging_withdraw", args=[letter.pk]), long).status_code == 302
+    letter.refresh_from_db()
+    assert not letter.is_withdrawn
+    client.post(reverse("rectification:urging_withdraw", args=[letter.pk]), {"reason": "误\x00发"})
+    letter.refresh_from_db()
+    assert letter.withdrawal_reason == "误发"
+    page = client.get(reverse("rectification:urging_letter", args=[letter.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in page
