@@ -2,8 +2,10 @@
 inspection of community A, drafts its 整改验收意见 (限期二次整改 on the measure not yet
 accepted), saves, issues it; the secretary reads it on a phone, and the inspection's page
 and the roll-up show the conclusion. Screenshots (desktop and 390 px phone) in
-test-artifacts/acceptance-opinion/."""
+test-artifacts/acceptance-opinion/. Also a 督办函 corrected, then withdrawn, before its
+reply (test-artifacts/urging/)."""
 
+# ruff: noqa: F811 (``browser``, a fixture imported from test_urging_browser, is the tests' argument)
 from __future__ import annotations
 
 import datetime as dt
@@ -14,19 +16,13 @@ from django.utils import timezone
 from rectification.models import AcceptanceOpinion, Notification, ReportingRules
 
 from . import factories as f
-from .helpers.browser import artifacts, chromium
+from .helpers.browser import artifacts
 from .test_acceptance import _signed_off
-from .test_urging_browser import DESKTOP, PHONE, _as, _fits_a_phone
+from .test_urging_browser import DESKTOP, PHONE, _as, _fits_a_phone, browser  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = artifacts("acceptance-opinion")
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def _shot(page, name: str) -> None:
@@ -73,4 +69,38 @@ def test_supervisor_drafts_and_issues_the_opinion_the_secretary_reads_it(live_se
     assert phone.locator("textarea[name=text]").count() == 0  # the secretary reads, drafts nothing
     _fits_a_phone(phone)
     _shot(phone, "04-phone-secretary")
+    phone.context.close()
+
+
+def test_letter_corrected_then_withdrawn_before_the_reply(live_server, browser, personas):
+    from rectification.services import urging as urging_service
+
+    today = timezone.localdate()
+    first = f.measure_in(personas.tree.a, title="规范三务公开", due_on=today - dt.timedelta(days=20))
+    letter = urging_service.urging_issue(
+        user=personas.supervisor, inspection=first.finding.category.inspection, measure_ids=[first.pk],
+        subject="关于加快推进巡察整改工作的督办函", text="请抓紧推进。", reply_due_on=today + dt.timedelta(days=7),
+    )  # fmt: skip
+    shots = artifacts("urging")
+    page = _as(browser, live_server, "supervisor", DESKTOP)
+    page.goto(f"{live_server.url}/urging/{letter.pk}/")
+    page.click("text=修改督办函")
+    page.fill("textarea[name=text]", "你单位“规范三务公开”一项已超期二十天，请于一周内整改到位并书面回复。")
+    page.screenshot(path=str(shots / "05-revise-form.png"), full_page=True)
+    page.click("text=保存修改")
+    page.wait_for_selector("#messages >> text=已修改")
+    page.fill("input[name=reason]", "该事项已纳入区级统一督办，本函撤回")
+    page.click("text=撤回督办函")
+    page.wait_for_selector("#withdrawn")
+    page.screenshot(path=str(shots / "06-withdrawn.png"), full_page=True)
+    page.context.close()
+    letter.refresh_from_db()
+    assert letter.is_withdrawn and "二十天" in letter.text and letter.number.endswith("1号")
+
+    phone = _as(browser, live_server, "secretary_a", PHONE, is_mobile=True, has_touch=True)
+    assert phone.locator("[data-todo=urging_reply]").count() == 0
+    phone.goto(f"{live_server.url}/urging/{letter.pk}/")
+    assert "无需回复" in phone.inner_text("#withdrawn") and phone.locator("textarea[name=text]").count() == 0
+    _fits_a_phone(phone)
+    phone.screenshot(path=str(shots / "07-phone-withdrawn.png"), full_page=True)
     phone.context.close()
