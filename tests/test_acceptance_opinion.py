@@ -319,3 +319,23 @@ def test_hostile_opinion_input_is_refused_or_cleaned(personas, inspection_a, cli
         assert response.status_code == 400
     opinion.refresh_from_db()
     assert opinion.state == "draft" and opinion.version == 1
+
+
+def test_another_streets_supervisor_sees_and_does_none_of_it(personas, inspection_a, client):
+    inspection, _first, second, _third = inspection_a
+    draft = acceptance_opinion_save(
+        user=personas.supervisor, inspection=inspection, conclusion=Conclusion.SECOND_ROUND, text="初稿",
+        second_due_on=_later(30), measure_ids=[second.pk],
+    )  # fmt: skip
+    other_street = f.organisation(
+        level="street", parent=personas.tree.district, name="中共深圳市福田区南园街道工作委员会"
+    )
+    foreign = f.user(username="other_sup", organisation=other_street, role=Role.SUPERVISOR)
+    with pytest.raises(PermissionDenied, match="验收层级"):
+        acceptance_opinion_issue(user=foreign, opinion=draft)
+    client.force_login(foreign)
+    data = {"conclusion": "passed", "text": "越权", "action": "issue"}
+    assert client.post(reverse("rectification:acceptance_opinion", args=[inspection.pk]), data).status_code == 404
+    assert client.get(reverse("rectification:acceptance_opinion", args=[inspection.pk])).status_code == 404
+    assert client.get(reverse("rectification:acceptance_opinion_pdf", args=[draft.pk])).status_code == 404
+    assert _snapshot(inspection) == [(1, "draft", "second_round", 1)]
