@@ -39,6 +39,8 @@ WHO_MAY = {
     "review_bulletin": _ABOVE,
     "accept_measure": gettext_lazy("区里规定的验收层级（街道或区委巡察办）及以上的上级督导人员"),
     "view_acceptance_queue": gettext_lazy("街道党工委、区委巡察办的督导人员"),
+    "conclude_acceptance": gettext_lazy("区里规定的验收层级（街道或区委巡察办）及以上的上级督导人员"),
+    "view_acceptance_opinion": gettext_lazy("本党组织书记、委员和上级督导人员"),
     "issue_urging": _ABOVE,
     "record_talk": _ABOVE,
     "reply_urging": _SECRETARY,

@@ -31,6 +31,7 @@ from django.db.models import Q, QuerySet
 from . import workflow
 from .deadlines import ancestor_ids
 from .models import (
+    AcceptanceOpinion,
     Bulletin,
     BulletinReview,
     BulletinVersion,
@@ -207,7 +208,7 @@ def _org_of(obj) -> Organisation:
         obj = obj.finding
     if isinstance(obj, PlanChange):
         obj = obj.plan
-    if isinstance(obj, Bulletin | Category | UpwardDocument):
+    if isinstance(obj, Bulletin | Category | UpwardDocument | AcceptanceOpinion):
         return obj.inspection.organisation
     if isinstance(obj, Finding):
         return obj.category.inspection.organisation
@@ -430,6 +431,10 @@ def accepts(user, obj) -> bool:
 
 rules.add_perm("rectification.accept_measure", is_admin | accepts)
 rules.add_perm("rectification.view_acceptance_queue", is_admin | supervises_any)
+# 整改验收意见: concluded (drafted, issued) by those who accept the organisation's measures;
+# the issued opinion is read as its correspondence upward is (view_upward's rule).
+rules.add_perm("rectification.conclude_acceptance", is_admin | accepts)
+rules.add_perm("rectification.view_acceptance_opinion", is_admin | is_secretary | is_member | is_supervisor)
 
 # Urging from above (督办): a real supervisor membership of the organisation or above
 # issues 督办函 and records 约谈 (as review_upward: an ancestor's secretary only reads);

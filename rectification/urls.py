@@ -5,6 +5,7 @@ from django.urls import path
 
 from . import views
 from .views import acceptance as acceptance_views
+from .views import acceptance_opinions as opinion_views
 from .views import bulletin_review as bulletin_review_views
 from .views import bulletins as bulletin_views
 from .views import dashboard as dashboard_views
@@ -115,6 +116,16 @@ urlpatterns = [
     path("sign-off/", measure_views.signoff_queue, name="signoff_queue"),
     path("acceptance/", acceptance_views.acceptance_queue, name="acceptance_queue"),
     path("measures/<int:pk>/acceptance/", acceptance_views.measure_acceptance, name="measure_acceptance"),
+    # The acceptance's conclusion on a whole inspection (整改验收意见).
+    path("inspections/<int:pk>/acceptance-opinion/", opinion_views.acceptance_opinion, name="acceptance_opinion"),
+    path(
+        "acceptance-opinions/<int:pk>/opinion.pdf", opinion_views.acceptance_opinion_pdf, name="acceptance_opinion_pdf"
+    ),
+    path(
+        "acceptance-opinions/<int:pk>/opinion.docx",
+        opinion_views.acceptance_opinion_docx,
+        name="acceptance_opinion_docx",
+    ),
     # Ledger (整改台账): import with preview, template, exports.
     path("ledger/import/", ledger_views.ledger_import, name="ledger_import"),
     path("ledger/import/<str:token>/", ledger_views.ledger_import_preview, name="ledger_import_preview"),
@@ -139,6 +150,9 @@ urlpatterns = [
     path("inspections/<int:pk>/urging/new/", urging_views.urging_new, name="urging_new"),
     path("urging/<int:pk>/", urging_views.urging_letter, name="urging_letter"),
     path("urging/<int:pk>/reply/", urging_views.urging_reply, name="urging_reply"),
+    path("urging/<int:pk>/edit/", urging_views.urging_edit, name="urging_edit"),
+    path("urging/<int:pk>/withdraw/", urging_views.urging_withdraw, name="urging_withdraw"),
+    path("urging/<int:pk>/close/", urging_views.urging_close, name="urging_close"),
     path("urging/<int:pk>/letter.pdf", urging_views.urging_letter_pdf, name="urging_letter_pdf"),
     path("urging/<int:pk>/letter.docx", urging_views.urging_letter_docx, name="urging_letter_docx"),
     path("urging/attachments/<int:pk>/", urging_views.urging_attachment, name="urging_attachment"),

@@ -242,6 +242,7 @@ class MeasureActions:
     extension_waiting: bool = False  # a pending request this user does not decide
     add_evidence: bool = False
     edit: bool = False  # the plan: owners, leader, deadline, title
+    accept: bool = False  # 验收: accept or return a signed-off measure (a supervisor above)
 
     @property
     def change_status(self) -> bool:
@@ -253,11 +254,13 @@ class MeasureActions:
         return tuple(t for target in self.next_statuses for t in FORWARD_STEPS if t.target == target)
 
 
-def measure_actions(user, measure, *, pending_extension=None) -> MeasureActions:
+def measure_actions(user, measure, *, pending_extension=None, sign_offs=()) -> MeasureActions:
     """What ``user`` may do on ``measure`` now: the rules of permissions.py and the state.
 
-    ``pending_extension`` is the measure's pending DeadlineExtension (None: none), which the
-    caller has loaded anyway. No queries once the measure's owners are prefetched."""
+    ``pending_extension`` is the measure's pending DeadlineExtension (None: none) and
+    ``sign_offs`` its decisions newest first, which the caller has loaded anyway. No queries
+    once the measure's owners are prefetched (a signed-off measure not yet accepted: the
+    district's acceptance rule, 1)."""
 
     def can(rule: str) -> bool:
         return user.has_perm(f"rectification.{rule}", measure)
@@ -281,6 +284,7 @@ def measure_actions(user, measure, *, pending_extension=None) -> MeasureActions:
         extension_waiting=pending_extension is not None and (not decides or forwarded),
         add_evidence=can("add_evidence"),
         edit=can("edit_measure"),
+        accept=is_signed_off(measure) and not is_accepted(measure) and can("accept_measure"),
     )
 
 

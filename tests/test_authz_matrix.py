@@ -23,13 +23,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from rectification import services
 from rectification.models import (
+    AcceptanceOpinion,
     Bulletin,
     BulletinReview,
     BulletinVersion,
     PlanChange,
+    ReportingRules,
     SubmittedVersion,
     UpwardDocument,
     UrgingAttachment,
@@ -102,6 +105,10 @@ def _bulletin_review(o: SimpleNamespace) -> dict:
 
 def _letter(o: SimpleNamespace) -> dict:
     return {"pk": o.letter.pk}
+
+
+def _opinion(o: SimpleNamespace) -> dict:
+    return {"pk": o.opinion.pk}
 
 
 MATRIX: dict[str, Entry] = {
@@ -262,10 +269,17 @@ MATRIX: dict[str, Entry] = {
     "rectification:bulletin_review_decide": Entry(
         get="L 405 405 405 405", post="L 403 404 403 400", kw=_bulletin_review
     ),
-    # Acceptance (验收): the queue is a supervisor's; deciding takes the district's rule as
-    # well (none in this world: 403 to everyone, test_acceptance.py covers it with a rule).
+    # Acceptance (验收): the queue is a supervisor's; deciding takes the organisation's rule as
+    # well (street level in this world: the street's supervisor decides; an incomplete POST
+    # is a message and a redirect to the queue).
     "rectification:acceptance_queue": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
-    "rectification:measure_acceptance": Entry(get="L 405 405 405 405", post="L 403 404 403 403", kw=_measure),
+    "rectification:measure_acceptance": Entry(get="L 405 405 405 405", post="L 403 404 403 302", kw=_measure),
+    # 整改验收意见: read by A's secretary and members and the supervisors above (staff: 403);
+    # drafted and issued by a supervisor at the acceptance level (an empty POST is an invalid
+    # form, 400); the files of an issued opinion are its readers'.
+    "rectification:acceptance_opinion": Entry(get="L 403 404 200 200", post="L 403 404 403 400", kw=_inspection),
+    "rectification:acceptance_opinion_pdf": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_opinion),
+    "rectification:acceptance_opinion_docx": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_opinion),
     # A change to an approved plan (方案调整) is decided by the supervisors above (an empty
     # POST is an invalid form: the plan's page, 400); its own secretary asked, and does not decide.
     "rectification:plan_change_decide": Entry(
@@ -280,6 +294,12 @@ MATRIX: dict[str, Entry] = {
     "rectification:urging_new": Entry(get="L 403 404 403 200", post="L 403 404 403 400", kw=_inspection),
     "rectification:urging_letter": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
     "rectification:urging_reply": Entry(get="L 405 405 405 405", post="L 403 404 400 403", kw=_letter),
+    # Before the reply the supervisors above correct (an empty POST: the form again, 400) or
+    # withdraw (no reason: a message, back to the letter) the letter; after it they close it
+    # (the world's letter awaits its reply: refused with a message, back to the letter).
+    "rectification:urging_edit": Entry(get="L 403 404 403 200", post="L 403 404 403 400", kw=_letter),
+    "rectification:urging_withdraw": Entry(get="L 405 405 405 405", post="L 403 404 403 302", kw=_letter),
+    "rectification:urging_close": Entry(get="L 405 405 405 405", post="L 403 404 403 302", kw=_letter),
     "rectification:urging_letter_pdf": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
     "rectification:urging_letter_docx": Entry(get="L 403 404 200 200", post="L 405 405 405 405", kw=_letter),
     "rectification:urging_attachment": Entry(
@@ -357,6 +377,14 @@ def _side(organisation, staff, person) -> SimpleNamespace:
         proposal={"due_on": "2030-01-01", "old_due_on": measure.due_on.isoformat(), "kind": measure.kind},
     )  # fmt: skip
     o.letter, o.urging_attachment = _urging(o, staff)
+    # Its inspection has an issued second-round 整改验收意见 (rows only), so a next round
+    # may be drafted (the district asks the street to accept: see ``world``).
+    o.opinion = AcceptanceOpinion.objects.create(
+        inspection=o.inspection, issuer=organisation.parent, conclusion="second_round", state="issued",
+        second_due_on=dt.date(2030, 1, 1), text="未全部到位。", prefix="福田巡验", year=2025,
+        serial=AcceptanceOpinion.objects.count() + 1, drafted_by=staff, issued_by=staff, issued_at=timezone.now(),
+    )  # fmt: skip
+    o.opinion.measures.set([measure])
     return o
 
 
@@ -408,6 +436,8 @@ def _published(inspection, user) -> BulletinVersion:
 @pytest.fixture
 def world(personas):
     p, t = personas, personas.tree
+    # The district's rule: measures signed off are accepted (验收) by the street.
+    ReportingRules.objects.create(organisation=t.district, acceptance_level=ReportingRules.AcceptanceLevel.STREET)
     return SimpleNamespace(
         personas=p, a=_side(t.a, p.staff_a, p.person_staff_a), b=_side(t.b, p.staff_b, p.person_staff_b)
     )

@@ -205,9 +205,9 @@ def test_export_query_budget(client, board, personas, django_assert_num_queries,
 
 # Request (3), the roll-up roots (1); organisations below the root, inspections grouped by
 # organisation, measures grouped by organisation, late documents, urging letters and talks
-# grouped by organisation (6); the page's chrome, and the count of documents awaiting the
-# supervisor's review in their menu (1).
-ROLLUP_QUERIES = REQUEST + 1 + 6 + CHROME + 1
+# grouped by organisation, issued acceptance opinions (7); the page's chrome, and the count
+# of documents awaiting the supervisor's review in their menu (1).
+ROLLUP_QUERIES = REQUEST + 1 + 7 + CHROME + 1
 
 
 @pytest.mark.parametrize("extra", [0, 20])

@@ -99,6 +99,14 @@ UNREACHABLE = {
     "see test_urging.test_hostile_letter_and_talk_input_is_refused_or_cleaned",
     "rectification:talk_new": "a supervisor's form, as upward_review: "
     "see test_urging.test_hostile_letter_and_talk_input_is_refused_or_cleaned",
+    "rectification:acceptance_opinion": "a supervisor's form, as upward_review: "
+    "see test_acceptance_opinion.test_hostile_opinion_input_is_refused_or_cleaned",
+    "rectification:urging_edit": "a supervisor's form, as urging_new: "
+    "see test_urging_changes.test_hostile_revision_and_withdrawal_input_is_refused_or_cleaned",
+    "rectification:urging_withdraw": "a supervisor's form, as urging_new: "
+    "see test_urging_changes.test_hostile_revision_and_withdrawal_input_is_refused_or_cleaned",
+    "rectification:urging_close": "a supervisor's button, as urging_new: "
+    "see test_urging_changes.test_after_the_reply_no_change_then_the_supervisor_closes_it",
 }
 FIELD_TEXT_TYPES = {"text", "search", "password", "email", "url", "tel", ""}
 VERSION_FIELDS = {"version", "expected_version"}
@@ -269,7 +277,7 @@ def fuzz_world(world):
     a.report = UpwardDocument.objects.create(inspection=a.inspection, kind=UpwardDocument.Kind.REPORT, content=content)
     # The district requires the bulletin's review and the last submission was returned: the
     # editor shows the submit form; a second problem not held back shows the 不予公开 form.
-    ReportingRules.objects.create(organisation=world.personas.tree.district, bulletin_review_required=True)
+    ReportingRules.objects.filter(organisation=world.personas.tree.district).update(bulletin_review_required=True)
     BulletinReview.objects.filter(pk=a.bulletin_review.pk).update(
         state="returned", comments="请修改", decided_by=staff, decided_at=timezone.now()
     )

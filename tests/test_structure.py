@@ -414,14 +414,16 @@ def test_tree_page_queries_do_not_grow(client, personas, insp_a, size, django_as
     client.force_login(personas.secretary_a)
     # Queries: session, user, memberships (scope), inspection, people of the organisation
     # (for the add forms), categories, findings, measures with leader, owners, the plan's and
-    # reports' states (their links); the top bar's unread-notification count.
-    with django_assert_num_queries(11):
+    # reports' states (their links), the acceptance opinion issued (its link); the top bar's
+    # unread-notification count.
+    with django_assert_num_queries(12):
         body = client.get(url).content.decode()
     assert body.count('class="tree-measure"') == 2 * size**3
     client.force_login(personas.supervisor)
     # Read-only viewers get no add forms, hence no people list; a supervisor's menu counts
-    # the documents awaiting their review.
-    with django_assert_num_queries(11):
+    # the documents awaiting their review; with no opinion issued yet, whether they may
+    # draft one asks their supervisor levels and the district's acceptance rule (2).
+    with django_assert_num_queries(14):
         body = client.get(url).content.decode()
     assert body.count('class="tree-measure"') == 2 * size**3
 

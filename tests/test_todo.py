@@ -134,19 +134,21 @@ def test_the_home_page_runs_a_fixed_number_of_queries(client, personas, work, dj
         assert client.get(reverse("rectification:home")).status_code == 200
     client.force_login(personas.secretary_a)
     # … plus the sign-off queue, the extension requests, the due re-checks, the documents
-    # returned from above and the overdue measures per organisation: 13.
-    with django_assert_num_queries(13):
+    # returned from above, the 督办函 awaiting their reply and the overdue measures per
+    # organisation: 14.
+    with django_assert_num_queries(14):
         assert client.get(reverse("rectification:home")).status_code == 200
     client.force_login(personas.supervisor)
     # staff's 8 plus the overdue measures per organisation and the documents awaiting their
     # review (the menu's 「报送审核」 shows the same count, not counted again), and the
     # measures awaiting their acceptance (their supervisor levels, the rules; no rule asks
-    # for acceptance here, so the count is known empty without a query): 12.
-    with django_assert_num_queries(12):
+    # for acceptance here, so the count is known empty without a query), and the answered
+    # 督办函 they issued, to close: 13.
+    with django_assert_num_queries(13):
         assert client.get(reverse("rectification:home")).status_code == 200
     for i in range(10):  # more data, the same queries
         f.measure_in(personas.tree.a, due_on=dt.date(2025, 1, i + 1), owners=[personas.person_staff_a])
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(reverse("rectification:home"))
 
 

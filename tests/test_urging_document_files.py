@@ -8,8 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import shutil
-import subprocess
 import zoneinfo
 from pathlib import Path
 
@@ -20,13 +18,11 @@ from django.conf import settings
 from django.db import transaction
 
 from .helpers.bulletin_text import normalise, pdftotext
-from .helpers.document_layout import annex_rows, check_body_grid, check_page_geometry
+from .helpers.document_layout import annex_rows, check_body_grid, check_page_geometry, needs_poppler, save_png_pages
 
 pytestmark = pytest.mark.django_db
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "urging"
-POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
-needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) not installed")
 ISSUED = dt.datetime(2025, 7, 1, 9, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 TEXT = (
     "今年以来，你单位巡察整改工作总体有序推进，但部分整改措施进展缓慢，已超过承诺的完成时限，"
@@ -131,16 +127,39 @@ def test_docx_reads_back_with_the_same_text(files):
 
 @needs_poppler
 def test_png_pages_for_a_person_to_look_at(files, tmp_path):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    source = tmp_path / "letter.pdf"
-    source.write_bytes(files.pdf)
-    with pdfplumber.open(io.BytesIO(files.pdf)) as pdf:
-        total = len(pdf.pages)
-    for page in range(1, total + 1):
-        target = ARTIFACTS / f"letter-{page}"
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile", source, target],
-            check=True,
-        )
-        assert target.with_suffix(".png").stat().st_size > 10_000
-    (ARTIFACTS / "letter.pdf").write_bytes(files.pdf)
+    assert save_png_pages(files.pdf, ARTIFACTS, "letter", tmp_path) >= 2
+
+
+def line_starts(pdf: bytes) -> list[tuple[str, float]]:
+    """(text, left edge) of each body-size line of the first page, top to bottom."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        lines: dict[float, list] = {}
+        for c in page.chars:
+            if round(c["size"]) == 16:
+                lines.setdefault(round(c["bottom"], 1), []).append(c)
+    ordered = [sorted(lines[key], key=lambda c: c["x0"]) for key in sorted(lines)]
+    return [("".join(c["text"] for c in cs), cs[0]["x0"]) for cs in ordered]
+
+
+def test_number_and_addressee_are_flush_left_and_the_body_indented(files):
+    """发文字号 and 主送机关 start at the type area's left edge (顶格); the text that follows
+    is indented two characters, in the PDF and in Word alike."""
+    from .helpers.document_layout import BODY_SIZE, LEFT
+
+    starts = line_starts(files.pdf)
+    texts = [text for text, _x in starts]
+    at = next(i for i, text in enumerate(texts) if text.startswith("福田巡督"))
+    assert texts[at + 1].startswith("中共深圳市福田区")
+    (_t, number), (_a, addressee), (_b, body) = starts[at : at + 3]
+    assert number == pytest.approx(LEFT, abs=0.5) and addressee == pytest.approx(LEFT, abs=0.5)
+    assert body == pytest.approx(LEFT + 2 * BODY_SIZE, abs=0.5)
+    document = docx.Document(io.BytesIO(files.docx))
+    by_text = {p.text: p for p in document.paragraphs}
+    for text in (files.number, "中共深圳市福田区福田街道福华社区委员会："):
+        fmt = by_text[text].paragraph_format
+        assert fmt.first_line_indent == 0, text
+    texts = [p.text for p in document.paragraphs]
+    body_paragraph = document.paragraphs[texts.index(files.number) + 2]
+    assert body_paragraph.paragraph_format.first_line_indent is None  # the body style's indent
+    assert document.styles[body_paragraph.style.name].paragraph_format.first_line_indent > 0

@@ -80,6 +80,8 @@ def _write_block(doc, block: Block, geo: Geometry):
         add_text(paragraph, block.label)
         return paragraph
     paragraph = doc.add_paragraph(style=style_name(ROLE_BODY))
+    if block.flush_left:  # 顶格: the body style's first-line indent taken off
+        set_ind(paragraph._p.get_or_add_pPr(), firstLine=0, firstLineChars=0)
     for run in block.runs:
         style = CHARACTER_STYLES[run.role].name if run.role in CHARACTER_STYLES else None
         add_text(paragraph, run.text, bold=run.bold, style=style)

@@ -132,6 +132,7 @@ h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {p
   text-align: center; margin-bottom: {pitch * title["blank_lines_after"]:.2f}pt; }}
 .doc-title span {{ display: block; }}
 .block {{ text-indent: {LAYOUT["indent_chars"]}em; }}
+.block.flush {{ text-indent: 0; }}
 .heading {{ break-after: avoid; }}
 .sig-block {{ display: table; margin: {pitch * sig["blank_lines_before"]:.2f}pt {sig["right_chars"]}em 0 auto;
   break-before: avoid; break-inside: avoid; }}
@@ -235,7 +236,8 @@ def _block_view(block: Block, mark: int = 0, fits: Fits | None = None) -> _Block
         _RunView(role_class(run.role or ROLE_BODY, run.bold) if (run.role or run.bold) else "", run.text)
         for run in block.runs
     )
-    return _fitted(_BlockView("p", f"block p-{block.kind} {ROLE_BODY}", runs), mark, fits)
+    flush = " flush" if block.flush_left else ""
+    return _fitted(_BlockView("p", f"block p-{block.kind}{flush} {ROLE_BODY}", runs), mark, fits)
 
 
 def render_html(document: Document, *, faces: dict[str, Face] | None = None, fits: Fits | None = None) -> str:

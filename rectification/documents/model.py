@@ -88,10 +88,13 @@ class Heading:
 class Paragraph:
     """A body paragraph, first line indented. ``kind`` says where it comes from (the
     bulletin's: intro, text (narrative), statistics, item); the HTML writer shows it as
-    a class, the others ignore it."""
+    a class, the others ignore it. ``flush_left`` sets it without the indent (顶格), as
+    GB/T 9704 sets the 发文字号 line of a letter and the addressee (主送机关); every
+    writer honours it."""
 
     runs: tuple[Run, ...]
     kind: str = "text"
+    flush_left: bool = False
 
     @property
     def text(self) -> str:

@@ -19,7 +19,9 @@ class UrgingLetterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("说明存在的问题和督办要求。所选措施将列在函后。"),
     )
-    reply_due_on = forms.DateField(label=_("回复期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    reply_due_on = forms.DateField(
+        label=_("回复期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     # Checked boxes of the measures listed beside the form (none: the whole inspection).
     measures = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.MultipleHiddenInput)
     token = forms.CharField(widget=forms.HiddenInput, max_length=40)
@@ -37,7 +39,7 @@ class UrgingReplyForm(forms.Form):
 
 
 class TalkForm(forms.Form):
-    held_on = forms.DateField(label=_("约谈日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("约谈日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     talked_by = forms.CharField(label=_("约谈人"), max_length=200)
     talked_with = forms.CharField(label=_("约谈对象"), max_length=200)
     reason = forms.CharField(label=_("约谈事由"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))

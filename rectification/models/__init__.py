@@ -44,6 +44,7 @@ from .upward import (
 from .bulletin_review import BulletinReview, HistoricalWithheldFinding, WithheldFinding
 from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
 from .identity import Profile
+from .acceptance_opinion import AcceptanceOpinion
 
 # isort: on
 
@@ -117,4 +118,6 @@ __all__ = [
     "urging_attachment_upload_to",
     # identity outside the app
     "Profile",
+    # the acceptance's conclusion (整改验收意见)
+    "AcceptanceOpinion",
 ]

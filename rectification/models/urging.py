@@ -2,7 +2,11 @@
 chosen measures or a whole inspection, the secretary's written reply (with attachments),
 and the talks (约谈) the supervisor records.
 
-A letter is never edited once issued: it is the record of what was asked and by when.
+Until the secretary replies, the issuing supervisors may correct a letter (its text,
+deadline and measures; ``revised_at`` says when) or withdraw it (撤回): a withdrawn letter
+stays on record, marked with who withdrew it, when and why, and asks for no reply. Once
+answered it is never changed: it is the record of what was asked and by when; the
+supervisor who issued it reads the reply and closes the matter (办结).
 Its number (「福田巡督〔2026〕3号」) is unique per issuing organisation and year, handed
 out under a lock on the issuing organisation (services/urging.py).
 """
@@ -43,6 +47,18 @@ class UrgingLetter(models.Model):
     # The issuing form's one-time token: a double click or a resubmitted form finds the
     # letter already made instead of issuing a second, differently numbered one.
     token = models.CharField(max_length=40, blank=True, default="")
+    revised_at = models.DateTimeField(_("修改时间"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.CharField(_("撤回理由"), max_length=500, blank=True)
+    # The issuing supervisor has read the reply and closes the matter (办结); until then the
+    # answered letter waits on their to-do home.
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("督办函")
@@ -60,6 +76,10 @@ class UrgingLetter(models.Model):
     @property
     def number(self) -> str:
         return f"{self.prefix}〔{self.year}〕{self.serial}号"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def is_reply_late(self, replied_on: dt.date | None, today: dt.date) -> bool:
         """Late: not answered by the deadline (answered after it, or not yet and past it)."""

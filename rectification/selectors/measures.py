@@ -193,7 +193,7 @@ def measure_detail_data(*, measure: Measure, user, today: dt.date) -> dict[str, 
         "pending_extension": pending,
         "history": measure_history(measure),
         # What the page offers this user: workflow.py's answer, not the template's.
-        "actions": measure_actions(user, measure, pending_extension=pending),
+        "actions": measure_actions(user, measure, pending_extension=pending, sign_offs=sign_offs),
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from ..models import Inspection, Measure, Organisation
+from .acceptance_opinions import ConclusionCounts, conclusion_counts
 from .counting import Counts, count_expressions
 from .deadlines import LateDocument, late_documents
 from .urging import UrgingCounts, urging_counts
@@ -27,6 +28,8 @@ class RollupRow:
     late_documents: list[LateDocument] = field(default_factory=list)
     # Urging from above (督办): open letters, late replies, talks held.
     urging: UrgingCounts = field(default_factory=UrgingCounts)
+    # The acceptance's standing conclusions (整改验收意见): passed, second round (late).
+    conclusions: ConclusionCounts = field(default_factory=ConclusionCounts)
 
     @property
     def most_days_late(self) -> int | None:
@@ -44,6 +47,7 @@ ROLLUP_SORTS: dict[str, Any] = {
     "documents": lambda r: r.most_days_late,
     "urging": lambda r: (r.urging.open, r.urging.late),
     "talks": lambda r: r.urging.talks,
+    "conclusions": lambda r: (r.conclusions.second_round, r.conclusions.passed),
 }
 
 
@@ -59,11 +63,12 @@ def rollup_sort_key(value: str) -> tuple[str, bool]:
 def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> list[RollupRow]:
     """One row per organisation below ``root``: its inspections, measure counts,
     completion rate, overdue count, the time of its last progress report, the documents
-    it is late with and the urging from above (open 督办函, late replies, talks).
+    it is late with, the urging from above (open 督办函, late replies, talks) and the
+    acceptance's conclusions (整改验收意见).
 
-    Queries: 6 (organisations, inspections grouped by organisation, measures grouped by
-    organisation, late documents, letters and talks grouped by organisation), whatever
-    the number of organisations, measures or letters."""
+    Queries: 7 (organisations, inspections grouped by organisation, measures grouped by
+    organisation, late documents, letters and talks grouped by organisation, issued
+    opinions), whatever the number of organisations, measures or letters."""
     orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
     org_ids = [o.pk for o in orgs]
     insp_rows = (
@@ -83,6 +88,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
     measures = {r[org_key]: r for r in measure_rows}
     late = late_documents(organisation_ids=org_ids, today=today)
     urging = urging_counts(organisation_ids=org_ids, today=today)
+    conclusions = conclusion_counts(organisation_ids=org_ids, today=today)
     root_depth = root.path.count("/")
     rows = [
         RollupRow(
@@ -95,6 +101,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
             last_progress=measures.get(o.pk, {}).get("last_progress"),
             late_documents=late.get(o.pk, []),
             urging=urging.get(o.pk, UrgingCounts()),
+            conclusions=conclusions.get(o.pk, ConclusionCounts()),
         )
         for o in orgs
     ]
@@ -117,6 +124,7 @@ class RollupTotals:
     last_progress: dt.datetime | None
     late_documents: int = 0
     urging: UrgingCounts = field(default_factory=UrgingCounts)
+    conclusions: ConclusionCounts = field(default_factory=ConclusionCounts)
 
 
 def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
@@ -126,4 +134,7 @@ def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
     last = max((r.last_progress for r in rows if r.last_progress), default=None)
     late = sum(len(r.late_documents) for r in rows)
     urging = UrgingCounts(**{n: sum(getattr(r.urging, n) for r in rows) for n in UrgingCounts.__dataclass_fields__})
-    return RollupTotals(sum(r.inspections for r in rows), counts, last, late, urging)
+    conclusions = ConclusionCounts(
+        **{n: sum(getattr(r.conclusions, n) for r in rows) for n in ConclusionCounts.__dataclass_fields__}
+    )
+    return RollupTotals(sum(r.inspections for r in rows), counts, last, late, urging, conclusions)

@@ -7,9 +7,10 @@ notification list's unread filter), so a number and the list behind it cannot di
 Queries, whoever asks: the person's own measures counted (1) and the most urgent of them
 (1), unread notifications counted (1) and the latest of them (1); someone who signs off
 adds the sign-off queue (1), the extension requests (1), the due re-checks (1) and the
-documents returned from above (1); a supervisor adds the documents awaiting their review
-(1) and the measures awaiting their acceptance (3: their levels, the rules, the count); someone who oversees measures (a secretary, a supervisor) adds the overdue measures
-per organisation (1). The memberships are read once per request by permissions.py.
+documents returned from above (1) and the 督办函 they must answer (1); a supervisor adds the
+documents awaiting their review (1), the measures awaiting their acceptance (3: their
+levels, the rules, the count) and the answered 督办函 they issued, to close (1); someone who
+oversees measures (a secretary, a supervisor) adds the overdue measures per organisation (1). The memberships are read once per request by permissions.py.
 """
 
 from __future__ import annotations
@@ -22,12 +23,23 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 
 from ..filters import MeasureFilter
-from ..models import Measure, Notification, ReCheck, UpwardDocument, due_within_q, overdue_q, sent_back_q, stale_q
+from ..models import (
+    Measure,
+    Notification,
+    ReCheck,
+    UpwardDocument,
+    UrgingLetter,
+    due_within_q,
+    overdue_q,
+    sent_back_q,
+    stale_q,
+)
 from ..permissions import Role, holds_role_somewhere, measure_scope, oversees_measures
 from .acceptance import acceptance_queue_count
 from .measures import due_soon_days, mark_deadlines, signoff_awaiting, signoff_extensions
 from .notifications import recheck_list, unread_notifications
 from .reviews import returned_documents, review_queue_count
+from .urging import letters_awaiting_reply, replies_to_close
 
 # How many of the person's own urgent measures, and of their unread notifications, the
 # page names one by one (the counts cover all of them).
@@ -57,6 +69,7 @@ class TodoItem:
     measures: list[Measure] = field(default_factory=list)  # the first few, most urgent first
     notifications: list[Notification] = field(default_factory=list)  # the latest few unread
     documents: list[UpwardDocument] = field(default_factory=list)  # documents handed upward, all of them
+    letters: list[UrgingLetter] = field(default_factory=list)  # 督办函, all of them
     anchor: str = ""  # where on that page, when it shows several lists
     url: str = ""  # filled in by the view
 
@@ -183,6 +196,29 @@ def documents_awaiting_review(user) -> list[TodoItem]:
     ]
 
 
+def _letters_item(key: str, label: str, letters: list[UrgingLetter], tone: str) -> list[TodoItem]:
+    if not letters:
+        return []
+    item = TodoItem(key, label, len(letters), "", tone=tone)
+    item.letters = letters
+    return [item]
+
+
+def letters_to_answer(user, today: dt.date) -> list[TodoItem]:
+    """督办函 from above that this secretary must answer in writing (1 query); every one is
+    named, the item leads to the one due first; late ones make it red."""
+    letters = letters_awaiting_reply(user=user)
+    for letter in letters:
+        letter.late = letter.reply_due_on < today
+    tone = "danger" if any(letter.late for letter in letters) else "warn"
+    return _letters_item("urging_reply", str(_("上级督办函，等待您书面回复")), letters, tone)
+
+
+def replies_to_read(user) -> list[TodoItem]:
+    """Replies to the 督办函 this supervisor issued, to read and close (办结) (1 query)."""
+    return _letters_item("urging_close", str(_("督办函已回复，等待您阅处办结")), replies_to_close(user=user), "info")
+
+
 def measures_awaiting_acceptance(user) -> list[TodoItem]:
     """Signed-off measures awaiting this supervisor's acceptance (验收), counted as the
     acceptance queue lists them (2 queries: the district rules that matter, the count;
@@ -226,10 +262,11 @@ def todo_for(*, user, today: dt.date) -> Todo:
     items = _own_items(user, today)
     signs_off = holds_role_somewhere(user, [Role.SECRETARY])
     if signs_off:
-        items[1:1] = _decision_items(user)  # right after the overdue measures
+        items[1:1] = letters_to_answer(user, today) + _decision_items(user)  # right after the overdue measures
     supervises = holds_role_somewhere(user, [Role.SUPERVISOR])
     review_items = documents_awaiting_review(user) if supervises else []
-    items[1:1] = review_items + (measures_awaiting_acceptance(user) if supervises else [])
+    supervising = measures_awaiting_acceptance(user) + replies_to_read(user) if supervises else []
+    items[1:1] = review_items + supervising
     unread = unread_notifications(user=user)
     items.append(
         TodoItem(

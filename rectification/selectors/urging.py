@@ -11,6 +11,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ..models import Inspection, Measure, Organisation, Talk, UrgingLetter
+from ..permissions import Role, organisation_scope
 from ..urge_colour import urge_colour
 
 
@@ -20,7 +21,16 @@ def urging_letter(*, pk: int, organisations: QuerySet[Organisation]) -> UrgingLe
     Queries: 3 (the letter and its reply, the measures with their findings, the attachments)."""
     return (
         UrgingLetter.objects.filter(organisation__in=organisations)
-        .select_related("issuer", "organisation", "inspection", "issued_by", "reply", "reply__replied_by")
+        .select_related(
+            "issuer",
+            "organisation",
+            "inspection",
+            "issued_by",
+            "reply",
+            "reply__replied_by",
+            "withdrawn_by",
+            "closed_by",
+        )
         .prefetch_related(Prefetch("measures", Measure.objects.select_related("finding")), "reply__attachments")
         .get(pk=pk)
     )
@@ -35,7 +45,7 @@ def organisation_letters(*, organisation: Organisation, today: dt.date) -> list[
     for letter in letters:
         reply = getattr(letter, "reply", None)
         replied_on = timezone.localdate(reply.replied_at) if reply else None
-        letter.late = letter.is_reply_late(replied_on, today)
+        letter.late = not letter.is_withdrawn and letter.is_reply_late(replied_on, today)
     return letters
 
 
@@ -72,13 +82,15 @@ class UrgingCounts:
 
 
 def urging_counts(*, organisation_ids: list[int], today: dt.date) -> dict[int, UrgingCounts]:
-    """Per organisation: open letters, answered ones, late replies and talks held.
+    """Per organisation: open letters, answered ones, late replies and talks held (letters
+    withdrawn are left out).
 
     Queries: 2 (letters grouped by organisation, talks grouped by organisation),
     whatever the number of organisations or letters."""
     no_reply = Q(reply__isnull=True)
     letters = (
-        UrgingLetter.objects.filter(organisation_id__in=organisation_ids)
+        # A withdrawn letter asks for nothing: it stays on record, out of the counts.
+        UrgingLetter.objects.filter(organisation_id__in=organisation_ids, withdrawn_at__isnull=True)
         .values("organisation_id")
         .annotate(
             open=Count("pk", filter=no_reply),
@@ -102,3 +114,24 @@ def urging_counts(*, organisation_ids: list[int], today: dt.date) -> dict[int, U
         row = out.get(org_id, UrgingCounts())
         out[org_id] = UrgingCounts(row.open, row.answered, row.late, n)
     return out
+
+
+def letters_awaiting_reply(*, user) -> list[UrgingLetter]:
+    """Letters to the organisations where the user is secretary themselves (who replies),
+    not answered nor withdrawn, the earliest deadline first. Queries: 1."""
+    mine = Organisation.objects.filter(organisation_scope(user, roles=[Role.SECRETARY]))
+    return list(
+        UrgingLetter.objects.filter(organisation__in=mine, reply__isnull=True, withdrawn_at__isnull=True)
+        .select_related("issuer", "organisation")
+        .order_by("reply_due_on", "pk")
+    )
+
+
+def replies_to_close(*, user) -> list[UrgingLetter]:
+    """Letters the user issued that were answered and that they have not closed (办结) yet,
+    the earliest reply first. Queries: 1."""
+    return list(
+        UrgingLetter.objects.filter(issued_by=user, reply__isnull=False, closed_at__isnull=True)
+        .select_related("organisation", "reply")
+        .order_by("reply__replied_at", "pk")
+    )

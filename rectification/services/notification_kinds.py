@@ -43,6 +43,8 @@ class Kind:
     # Urging from above (督办); the key is "<kind>:<letter id>".
     URGING_ISSUED = "urging_issued"
     URGING_REPLIED = "urging_replied"
+    # The acceptance's conclusion (整改验收意见); the key is "<kind>:<inspection id>:<round>".
+    ACCEPTANCE_OPINION = "acceptance_opinion"
 
 
 KIND_LABELS = {
@@ -70,6 +72,7 @@ KIND_LABELS = {
     Kind.BULLETIN_APPROVED: gettext_lazy("通报审核通过"),
     Kind.URGING_ISSUED: gettext_lazy("督办函"),
     Kind.URGING_REPLIED: gettext_lazy("督办回复"),
+    Kind.ACCEPTANCE_OPINION: gettext_lazy("整改验收意见"),
 }
 
 
@@ -108,6 +111,8 @@ def notification_path(notification: Notification) -> str:
         return reverse("rectification:bulletin_review", args=[int(review_id)]) if review_id.isdigit() else ""
     if notification.kind in (Kind.URGING_ISSUED, Kind.URGING_REPLIED):
         return reverse("rectification:urging_letter", args=[int(notification.key.split(":")[1])])
+    if notification.kind == Kind.ACCEPTANCE_OPINION:
+        return reverse("rectification:acceptance_opinion", args=[int(notification.key.split(":")[1])])
     if notification.kind in _REVIEW_KINDS:
         path = reverse("rectification:upward_document", args=[int(notification.key.split(":")[1])])
         return path + "#changes" if notification.kind in _PLAN_CHANGE_KINDS else path

@@ -356,6 +356,27 @@ def notice_urging_issued(letter) -> int:
 
 
 @in_record_language
+def notice_urging_changed(letter) -> int:
+    """A letter revised or withdrawn before its reply → the organisation's secretary."""
+    if letter.is_withdrawn:
+        message = _("{issuer}已撤回督办函（{number}），无需回复。理由：{reason}")
+        stamp = "withdrawn"
+    else:
+        message = _("{issuer}修改了督办函（{number}）：{subject}，请于 {day} 前书面回复。")
+        stamp = f"{letter.revised_at:%Y%m%d%H%M%S%f}"
+    message = message.format(
+        issuer=letter.issuer.short_name,
+        number=letter.number,
+        reason=letter.withdrawal_reason,
+        subject=letter.subject,
+        day=letter.reply_due_on,
+    )
+    recipients = [row.user for row in secretary_memberships([letter.organisation_id]).select_related("user")]
+    key = f"{Kind.URGING_ISSUED}:{letter.pk}:{stamp}"
+    return notify(recipients=recipients, kind=Kind.URGING_ISSUED, message=message, key=key)
+
+
+@in_record_language
 def notice_urging_replied(letter) -> int:
     """A reply → the supervisor who issued the letter."""
     message = _("{organisation}已回复督办函（{number}）。").format(
@@ -363,3 +384,22 @@ def notice_urging_replied(letter) -> int:
     )
     key = f"{Kind.URGING_REPLIED}:{letter.pk}"
     return notify(recipients=[letter.issued_by], kind=Kind.URGING_REPLIED, message=message, key=key)
+
+
+# ---------------------------------------------------------------------------- the acceptance's conclusion
+
+
+@in_record_language
+def notice_acceptance_opinion(opinion) -> int:
+    """An issued 整改验收意见 → the organisation's secretary."""
+    inspection = opinion.inspection
+    if opinion.conclusion == opinion.Conclusion.PASSED:
+        message = _("{issuer}整改验收意见（{number}）：{team}反馈问题整改通过验收。")
+    else:
+        message = _("{issuer}整改验收意见（{number}）：{team}反馈问题限期二次整改，请于 {day} 前完成。")
+    message = message.format(
+        issuer=opinion.issuer.short_name, number=opinion.number, team=inspection.team, day=opinion.second_due_on
+    )
+    recipients = [row.user for row in secretary_memberships([inspection.organisation_id]).select_related("user")]
+    key = f"{Kind.ACCEPTANCE_OPINION}:{inspection.pk}:{opinion.round}"
+    return notify(recipients=recipients, kind=Kind.ACCEPTANCE_OPINION, message=message, key=key)

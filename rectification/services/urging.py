@@ -47,9 +47,40 @@ def _clean(value: str | None, *, limit: int, label: str, required: bool = True) 
     return text
 
 
+def issuer_prefix(issuer: Organisation, suffix: str) -> str:
+    """The issuing organisation's code in a document's number: its short name shortened,
+    then the kind's word (「巡督」 for a 督办函, 「巡验」 for a 验收意见)."""
+    return f"{_PREFIX_TRIM.sub('', issuer.short_name) or issuer.short_name}{suffix}"
+
+
 def urging_prefix(issuer: Organisation) -> str:
-    """The issuing organisation's code in a letter's number: its short name shortened, 「巡督」."""
-    return f"{_PREFIX_TRIM.sub('', issuer.short_name) or issuer.short_name}巡督"
+    """The issuing organisation's code in a letter's number: 「福田巡督」."""
+    return issuer_prefix(issuer, "巡督")
+
+
+def _content(
+    inspection: Inspection,
+    measure_ids: Sequence[int],
+    subject: str,
+    text: str,
+    reply_due_on: dt.date | None,
+    today: dt.date,
+) -> tuple[str, str, list[Measure]]:
+    """A letter's subject, text and measures, checked: the reply deadline today or later,
+    within a year; the measures open ones of the inspection."""
+    subject = _clean(subject, limit=MAX_SUBJECT, label=_("事由"))
+    text = _clean(text, limit=MAX_TEXT, label=_("督办内容"))
+    if reply_due_on is None:
+        raise ValidationError(_("请填写回复期限。"))
+    if not today <= reply_due_on <= today + dt.timedelta(days=MAX_REPLY_DAYS):
+        raise ValidationError(_("回复期限应在今天至一年内。"))
+    ids = sorted({int(pk) for pk in measure_ids})
+    measures = list(Measure.objects.filter(pk__in=ids, finding__category__inspection=inspection))
+    if len(measures) != len(ids):
+        raise ValidationError(_("所选措施不属于该巡察，请刷新页面后重新选择。"))
+    if any(m.is_done for m in measures):
+        raise ValidationError(_("已销号的措施无需督办，请重新选择。"))
+    return subject, text, measures
 
 
 @transaction.atomic
@@ -75,18 +106,7 @@ def urging_issue(
         existing = UrgingLetter.objects.filter(token=token).first()
         if existing is not None:
             return existing
-    subject = _clean(subject, limit=MAX_SUBJECT, label=_("事由"))
-    text = _clean(text, limit=MAX_TEXT, label=_("督办内容"))
-    if reply_due_on is None:
-        raise ValidationError(_("请填写回复期限。"))
-    if not today <= reply_due_on <= today + dt.timedelta(days=MAX_REPLY_DAYS):
-        raise ValidationError(_("回复期限应在今天至一年内。"))
-    ids = sorted({int(pk) for pk in measure_ids})
-    measures = list(Measure.objects.filter(pk__in=ids, finding__category__inspection=inspection))
-    if len(measures) != len(ids):
-        raise ValidationError(_("所选措施不属于该巡察，请刷新页面后重新选择。"))
-    if any(m.is_done for m in measures):
-        raise ValidationError(_("已销号的措施无需督办，请重新选择。"))
+    subject, text, measures = _content(inspection, measure_ids, subject, text, reply_due_on, today)
     issuer = supervising_organisation(user, organisation)
     if issuer is None:  # require() above holds only with such a membership
         raise ValidationError(_("您没有督办该党组织的权限。"))
@@ -121,6 +141,8 @@ def urging_reply(*, user, letter: UrgingLetter, text: str, files: Sequence[Uploa
     text = _clean(text, limit=MAX_TEXT, label=_("回复内容"))
     types = validate_uploads(files) if files else []
     current = UrgingLetter.objects.select_for_update().select_related("organisation", "issued_by").get(pk=letter.pk)
+    if current.is_withdrawn:
+        raise ValidationError(_("该督办函已撤回，无需回复。"))
     if UrgingReply.objects.filter(letter=current).exists():
         raise ValidationError(_("该督办函已回复，不能重复回复。"))
     reply = UrgingReply.objects.create(letter=current, text=text, replied_by=user, replied_at=timezone.now())
@@ -144,6 +166,71 @@ def urging_reply(*, user, letter: UrgingLetter, text: str, files: Sequence[Uploa
         raise
     notifications.notice_urging_replied(current)
     return reply
+
+
+def _open_letter(user, letter: UrgingLetter) -> UrgingLetter:
+    """The letter locked, for a change by the supervisors above: not answered, not withdrawn."""
+    require(user, "issue_urging", letter)
+    current = UrgingLetter.objects.select_for_update().select_related("organisation", "issuer").get(pk=letter.pk)
+    if UrgingReply.objects.filter(letter=current).exists():
+        raise ValidationError(_("该督办函已回复，不能再修改或撤回。"))
+    if current.is_withdrawn:
+        raise ValidationError(_("该督办函已撤回。"))
+    return current
+
+
+@transaction.atomic
+def urging_revise(
+    *,
+    user,
+    letter: UrgingLetter,
+    measure_ids: Sequence[int],
+    subject: str,
+    text: str,
+    reply_due_on: dt.date | None,
+    today: dt.date | None = None,
+) -> UrgingLetter:
+    """Correct a letter before the secretary replies: its subject, text, deadline and
+    measures (checked as when issued); its number stays. The secretary is told again."""
+    current = _open_letter(user, letter)
+    today = today or timezone.localdate()
+    inspection = Inspection.objects.get(pk=current.inspection_id)
+    current.subject, current.text, measures = _content(inspection, measure_ids, subject, text, reply_due_on, today)
+    current.reply_due_on = reply_due_on
+    current.revised_at = timezone.now()
+    current.save(update_fields=["subject", "text", "reply_due_on", "revised_at"])
+    current.measures.set(measures)
+    notifications.notice_urging_changed(current)
+    return current
+
+
+@transaction.atomic
+def urging_withdraw(*, user, letter: UrgingLetter, reason: str) -> UrgingLetter:
+    """Withdraw (撤回) a letter not yet answered: kept on record as withdrawn, with who,
+    when and why; it asks for no reply any more. The secretary is told."""
+    reason = _clean(reason, limit=500, label=_("撤回理由"))
+    current = _open_letter(user, letter)
+    current.withdrawn_at = timezone.now()
+    current.withdrawn_by = user
+    current.withdrawal_reason = reason
+    current.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    notifications.notice_urging_changed(current)
+    return current
+
+
+@transaction.atomic
+def urging_close(*, user, letter: UrgingLetter) -> UrgingLetter:
+    """The supervisor above has read the reply and closes the matter (办结)."""
+    require(user, "issue_urging", letter)
+    current = UrgingLetter.objects.select_for_update().get(pk=letter.pk)
+    if not UrgingReply.objects.filter(letter=current).exists():
+        raise ValidationError(_("该督办函尚未回复，不能办结。"))
+    if current.closed_at is not None:
+        raise ValidationError(_("该督办函已办结。"))
+    current.closed_at = timezone.now()
+    current.closed_by = user
+    current.save(update_fields=["closed_at", "closed_by"])
+    return current
 
 
 @transaction.atomic

@@ -45,13 +45,15 @@ def _version(request: HttpRequest) -> int | None:
 def measure_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(Measure.objects.filter(measure_scope(request.user)), pk=pk)
     require(request.user, "accept_measure", measure)
+    # Decided from the measure's own page: back to it; from the queue: back to the queue.
+    back = redirect("rectification:measure_detail", pk=measure.pk) if request.POST.get("back") == "measure" else None
     decision = request.POST.get("decision")
     # The reason goes on the timeline and into notices: no control characters, bounded.
     reason = strip_control(request.POST.get("reason", ""))[:2000]
     version = _version(request)
     if decision not in ("accept", "return") or version is None:
         messages.error(request, _("请求不完整，请刷新页面后重试。"))
-        return redirect("rectification:acceptance_queue")
+        return back or redirect("rectification:acceptance_queue")
     try:
         if decision == "accept":
             service.measure_accept(measure=measure, user=request.user, expected_version=version, note=reason)
@@ -67,4 +69,4 @@ def measure_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("该措施刚被他人修改过，请查看最新情况后再决定。"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect("rectification:acceptance_queue")
+    return back or redirect("rectification:acceptance_queue")

@@ -32,6 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
     for item in todo.items:
         if item.documents:  # documents handed upward: each has its page, the item leads to the first
             item.url = reverse("rectification:upward_document", args=[item.documents[0].pk])
+        elif item.letters:  # 督办函: the same, each letter's page
+            item.url = reverse("rectification:urging_letter", args=[item.letters[0].pk])
         else:
             item.url = _url(item.route, item.params) + (f"#{item.anchor}" if item.anchor else "")
     for row in todo.late_organisations:

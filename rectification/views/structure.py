@@ -31,6 +31,7 @@ from ..forms.structure import (
 )
 from ..models import Category, Finding, Inspection, Measure, PlanChange
 from ..permissions import denial_message, measure_scope, require, visible_organisations
+from ..selectors.acceptance_opinions import latest_conclusions
 from ..selectors.reviews import upward_links
 from ..services.measures import ConflictError
 from ..services.structure import INSPECTION_FIELDS
@@ -119,6 +120,11 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context["upward_links"] = links
     context["plan_fixed"] = any(workflow.plan_is_fixed(link) for link in links)
+    # The acceptance's conclusion (整改验收意见): issued, for whoever reads it; to draft, for
+    # the supervisors who may conclude.
+    if request.user.has_perm("rectification.view_acceptance_opinion", inspection):
+        opinion = context["opinion"] = latest_conclusions(inspection_ids=[inspection.pk]).get(inspection.pk)
+        context["opinion_link"] = opinion or request.user.has_perm("rectification.conclude_acceptance", inspection)
     return render(request, "rectification/inspection_detail.html", context)
 
 

@@ -117,8 +117,12 @@ def _letter_page(
     request: HttpRequest, letter: UrgingLetter, form: UrgingReplyForm | None = None, status: int = 200
 ) -> HttpResponse:
     reply = getattr(letter, "reply", None)
-    can_reply = reply is None and request.user.has_perm("rectification.reply_urging", letter)
+    is_open = reply is None and not letter.is_withdrawn
+    can_reply = is_open and request.user.has_perm("rectification.reply_urging", letter)
+    urges = request.user.has_perm("rectification.issue_urging", letter)
     context = {
+        "can_change": is_open and urges,  # revise or withdraw, before the reply
+        "can_close": reply is not None and letter.closed_at is None and urges,
         "letter": letter,
         "reply": reply,
         "measures": sorted(
@@ -199,6 +203,85 @@ def urging_attachment(request: HttpRequest, pk: int) -> FileResponse:
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def urging_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a letter not yet answered (its number stays); once answered or withdrawn,
+    back to its page with the reason."""
+    letter = _letter(request, pk)
+    require(request.user, "issue_urging", letter)
+    if getattr(letter, "reply", None) is not None or letter.is_withdrawn:
+        messages.error(request, _("该督办函已回复或已撤回，不能再修改。"))
+        return redirect("rectification:urging_letter", pk=letter.pk)
+    today = timezone.localdate()
+    candidates = sel.urge_candidates(inspection=letter.inspection, today=today)
+    initial = {"subject": letter.subject, "text": letter.text, "reply_due_on": letter.reply_due_on}
+    form = UrgingLetterForm(request.POST or None, measure_ids=[c.measure.pk for c in candidates], initial=initial)
+    form.fields["token"].required = False  # the number is kept: no double-issue to guard against
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                service.urging_revise(
+                    user=request.user,
+                    letter=letter,
+                    measure_ids=data["measures"],
+                    subject=data["subject"],
+                    text=data["text"],
+                    reply_due_on=data["reply_due_on"],
+                    today=today,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("督办函 {number} 已修改，已通知该党组织书记。").format(number=letter.number)
+                )
+                return redirect("rectification:urging_letter", pk=letter.pk)
+        status = 400
+        chosen = {str(v) for v in form["measures"].value() or []}
+    else:
+        chosen = {str(m.pk) for m in letter.measures.all()}
+    context = {
+        "inspection": letter.inspection,
+        "organisation": letter.organisation,
+        "form": form,
+        "candidates": candidates,
+        "chosen": chosen,
+        "letter": letter,
+    }
+    return render(request, "urging/new.html", context, status=status)
+
+
+@login_required
+@require_POST
+def urging_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = _letter(request, pk)
+    require(request.user, "issue_urging", letter)
+    try:
+        service.urging_withdraw(user=request.user, letter=letter, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("督办函 {number} 已撤回，留档备查。").format(number=letter.number))
+    return redirect("rectification:urging_letter", pk=letter.pk)
+
+
+@login_required
+@require_POST
+def urging_close(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = _letter(request, pk)
+    require(request.user, "issue_urging", letter)
+    try:
+        service.urging_close(user=request.user, letter=letter)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("督办函 {number} 已办结。").format(number=letter.number))
+    return redirect("rectification:urging_letter", pk=letter.pk)
 
 
 @login_required

@@ -5,7 +5,10 @@ and reading annex tables back with pdfplumber."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import unicodedata
+from pathlib import Path
 
 import pdfplumber
 import pytest
@@ -109,3 +112,26 @@ def annex_rows(pdf: bytes, header: list[str], spanned: tuple[int, ...] = ()) -> 
                         [previous[i] if not cell and i in spanned else cell or "" for i, cell in enumerate(row)]
                     )
     return rows, pages
+
+
+POPPLER = bool(shutil.which("pdftotext") and shutil.which("pdftoppm"))
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) not installed")
+
+
+def save_png_pages(pdf: bytes, directory: Path, name: str, scratch: Path) -> int:
+    """Every page of ``pdf`` as ``directory/name-N.png`` (60 dpi, for a person to look at)
+    and the PDF beside them; ``scratch`` holds the PDF pdftoppm reads. Returns the page count."""
+    directory.mkdir(parents=True, exist_ok=True)
+    source = scratch / f"{name}.pdf"
+    source.write_bytes(pdf)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        total = len(doc.pages)
+    for page in range(1, total + 1):
+        target = directory / f"{name}-{page}"
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile", source, target],
+            check=True,
+        )
+        assert target.with_suffix(".png").stat().st_size > 10_000
+    (directory / f"{name}.pdf").write_bytes(pdf)
+    return total

@@ -62,8 +62,8 @@ def build_urging_letter(letter: UrgingLetter, *, today: dt.date) -> Document:
         else f"{feedback}，现对反馈问题整改工作进行督办。"
     )
     blocks = [
-        Paragraph((Run(letter.number),), kind="number"),
-        Paragraph((Run(f"{letter.organisation.name}："),), kind="addressee"),
+        Paragraph((Run(letter.number),), kind="number", flush_left=True),
+        Paragraph((Run(f"{letter.organisation.name}："),), kind="addressee", flush_left=True),
         Paragraph((Run(scope),), kind="text"),
         *parse_narrative(letter.text),
         Paragraph(
