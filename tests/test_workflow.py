@@ -38,7 +38,15 @@ class User:
 def measure(status: str = S.IN_PROGRESS, kind: str = MeasureKind.TIME_BOUND, **kw) -> SimpleNamespace:
     due_on = None if kind == MeasureKind.ONGOING else dt.date(2025, 6, 30)
     return SimpleNamespace(
-        **{"status": status, "kind": kind, "due_on": due_on, "progress": "已整改", "recheck_on": None, **kw}
+        **{
+            "status": status,
+            "kind": kind,
+            "due_on": due_on,
+            "progress": "已整改",
+            "recheck_on": None,
+            "accepted_at": None,
+            **kw,
+        }
     )
 
 
