@@ -7,12 +7,14 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from openpyxl import load_workbook
 
 from rectification.ledger.onboarding import write_roster
 from rectification.models import Membership, Organisation
 
 from . import factories as f
+from .test_fuzz_forms import HOSTILE_TEXT, _hostile_books, _raw_markup, _stored_controls
 from .test_onboarding import district
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,3 +65,30 @@ def test_the_template_downloads(admin_client):
     response = admin_client.get("/onboarding/template.xlsx")
     assert response["Content-Type"] == XLSX and response["Cache-Control"] == "private, no-store"
     assert load_workbook(io.BytesIO(response.content)).sheetnames == ["组织架构", "人员名单", "填写说明"]
+
+
+def test_hostile_workbooks_are_explained_or_imported_never_a_500(admin_client):
+    """Every hostile text of the form fuzzer in every cell, and the ledger fuzzer's hostile
+    files: upload, preview, confirm answer without a 500 and store no control character."""
+    problems = []
+    books = dict(_hostile_books())
+    for n, text in enumerate(HOSTILE_TEXT):
+        orgs, people = district(streets=1, communities=1, per_community=2)
+        for row in (orgs[2], people[0]):
+            for name in vars(row):
+                if name not in ("row", "level", "role", "left"):
+                    setattr(row, name, text)
+        books[f"text {n}"] = write_roster(orgs, people)
+    for label, data in books.items():
+        with transaction.atomic():
+            response = _upload(admin_client, data)
+            if response.status_code >= 500:
+                problems.append(f"{label}: upload {response.status_code}")
+            elif response.status_code == 302:
+                preview = admin_client.get(response["Location"])
+                done = admin_client.post(response["Location"] + "confirm/")
+                if preview.status_code >= 500 or done.status_code >= 500 or _raw_markup(preview.content.decode()):
+                    problems.append(f"{label}: preview {preview.status_code}, confirm {done.status_code}")
+            problems += [f"{label}: stored {row}" for row in _stored_controls()]
+            transaction.set_rollback(True)
+    assert not problems, "\n".join(problems)

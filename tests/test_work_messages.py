@@ -17,6 +17,7 @@ from django.core.cache import cache
 
 from rectification import services
 from rectification.models import Delivery, Notification, Profile
+from rectification.services import work_messages
 from rectification.services.sweep import sweep_run
 
 from . import factories as f
@@ -199,3 +200,9 @@ def test_off_without_configuration_and_for_inactive_people(settings, platform, o
     settings.WORK_MESSAGE_BASE_URL = ""
     services.notify(recipients=[onboarded.staff_a], kind="submitted", message="请审核。", key="k2")
     assert Delivery.objects.count() == 1
+
+
+def test_long_messages_are_clipped_to_the_platforms_byte_limits():
+    assert work_messages.clip("整改" * 10, 512) == "整改" * 10
+    clipped = work_messages.clip("整改措施" * 200, 512)
+    assert len(clipped.encode()) <= 512 and clipped.endswith("…") and clipped.startswith("整改措施")

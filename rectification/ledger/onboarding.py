@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -47,6 +48,8 @@ LEFT_WORDS = ("离职", "已离职", "调离", "停用")
 ACTIVE_WORDS = ("", "在职", "在岗", "正常")
 MOBILE = re.compile(r"^1\d{10}$")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_.@\-]+$")
+# Rows per sheet: a district of a thousand communities has some ten thousand people.
+MAX_ROWS = 20000
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,9 @@ def _rows(ws: Worksheet, title: str, columns: tuple[Column, ...], problems: list
         key = lookup.get(normalise_header(value))
         if key and key not in index:
             index[key] = i
+    if ws.max_row - 1 > MAX_ROWS:
+        problems.append(Problem(title, None, None, _("超过 {n} 行，请分批导入。").format(n=MAX_ROWS)))
+        return
     missing = [c.header for c in columns if c.required and c.key not in index]
     if missing:
         problems.append(Problem(title, 1, None, _("缺少必填列：{columns}。").format(columns="、".join(missing))))
@@ -223,11 +229,12 @@ def write_roster(organisations: list[OrgRow], people: list[PersonRow]) -> bytes:
     orgs_ws.title = SHEET_ORGS
     _sheet(orgs_ws, ORG_COLUMNS)
     for o in organisations:
-        orgs_ws.append([LEVEL_LABELS.get(o.level, o.level), o.name, o.short_name, o.parent])
+        _append(orgs_ws, [LEVEL_LABELS.get(o.level, o.level), o.name, o.short_name, o.parent])
     people_ws = wb.create_sheet(SHEET_PEOPLE)
     _sheet(people_ws, PEOPLE_COLUMNS)
     for p in people:
-        people_ws.append(
+        _append(
+            people_ws,
             [
                 p.name,
                 p.organisation,
@@ -236,7 +243,7 @@ def write_roster(organisations: list[OrgRow], people: list[PersonRow]) -> bytes:
                 p.employee_number,
                 p.work_platform_id,
                 "离职" if p.left else "在职",
-            ]
+            ],
         )
     _choices(orgs_ws, "A", LEVEL_LABELS.values())
     _choices(people_ws, "C", ROLE_LABELS.values())
@@ -248,6 +255,11 @@ def write_roster(organisations: list[OrgRow], people: list[PersonRow]) -> bytes:
     buffer = io.BytesIO()
     neutralise_formulas(wb).save(buffer)
     return buffer.getvalue()
+
+
+def _append(ws: Worksheet, values: list[str]) -> None:
+    """Characters XML cannot hold are dropped (openpyxl would refuse the whole workbook)."""
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
 
 
 def _sheet(ws: Worksheet, columns: tuple[Column, ...]) -> None:

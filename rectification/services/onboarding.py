@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ..ledger.format import Problem
-from ..ledger.onboarding import SHEET_ORGS, SHEET_PEOPLE, OrgRow, PersonRow, read_roster
+from ..ledger.onboarding import LEVEL_LABELS, SHEET_ORGS, SHEET_PEOPLE, OrgRow, PersonRow, read_roster
 from ..ledger.reader import Limits
 from ..models import Measure, MeasureStatus, Membership, Organisation, Person, Profile
 from ..permissions import require
@@ -120,7 +120,13 @@ def onboarding_import(
     plan = onboarding_preview(data=data, user=user, limits=limits)
     if plan.errors:
         raise ValidationError([str(p) for p in plan.errors])
-    _apply(plan)
+    try:
+        with transaction.atomic():
+            _apply(plan)
+    except IntegrityError as exc:  # another import or an admin's edit took a name or number meanwhile
+        raise ValidationError(
+            _("导入时数据已被修改（名称、工号、手机号码或平台账号冲突），请重新预览后再导入。")
+        ) from exc
     return plan
 
 
@@ -170,7 +176,7 @@ class _Planner:
             if org.short_name != o.short_name:
                 changes.append(_("简称 {old} → {new}").format(old=org.short_name, new=o.short_name))
             if org.level != o.level:
-                changes.append(_("层级 {old} → {new}").format(old=org.get_level_display(), new=o.level))
+                changes.append(_("层级 {old} → {new}").format(old=LEVEL_LABELS[org.level], new=LEVEL_LABELS[o.level]))
             if (org.parent.name if org.parent_id else "") != o.parent:
                 changes.append(_("上级党组织 → {new}").format(new=o.parent or "—"))
             if changes:

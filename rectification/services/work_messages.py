@@ -32,6 +32,9 @@ from .notification_kinds import kind_label, notification_url
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 # Refresh this long before the platform's own expiry, so a token never dies in flight.
 TOKEN_MARGIN_SECONDS = 300
+# The platform's limits, in UTF-8 bytes (a Chinese character is three).
+CARD_DESCRIPTION_BYTES = 512
+TEXT_BYTES = 2048
 # The platform drops the same message to the same person within this many seconds (its maximum).
 DUPLICATE_CHECK_SECONDS = 4 * 3600
 
@@ -77,6 +80,13 @@ def access_token(*, refresh: bool = False) -> str:
     return token
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, at a character, with … when cut."""
+    if len(text.encode()) <= limit:
+        return text
+    return text.encode()[: limit - 3].decode(errors="ignore") + "…"
+
+
 def message_body(notification: Notification, user_id: str) -> dict:
     """The message/send body: a text card that opens the page when SITE_URL is set, else text."""
     label = kind_label(notification.kind)
@@ -92,13 +102,13 @@ def message_body(notification: Notification, user_id: str) -> dict:
             "msgtype": "textcard",
             "textcard": {
                 "title": f"【{label}】",
-                "description": notification.message[:500],
+                "description": clip(notification.message, CARD_DESCRIPTION_BYTES),
                 "url": link,
                 "btntxt": "查看",
             },
         }
     else:
-        body |= {"msgtype": "text", "text": {"content": f"【{label}】{notification.message}"}}
+        body |= {"msgtype": "text", "text": {"content": clip(f"【{label}】{notification.message}", TEXT_BYTES)}}
     return body
 
 
