@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import Organisation, Role
+from . import format as ledger_format
 from .format import Problem, normalise_header
 from .reader import LedgerFileError, Limits, cell_text, check_container
 from .safety import neutralise_formulas
@@ -53,13 +54,10 @@ MAX_ROWS = 20000
 
 
 @dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    synonyms: tuple[str, ...] = ()
-    required: bool = False
+class Column(ledger_format.Column):
+    """A ledger column with the length its model field allows."""
+
     max_length: int = 0
-    width: int = 14
 
 
 ORG_COLUMNS = (
