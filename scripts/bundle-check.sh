@@ -36,6 +36,7 @@ port=18765
     echo "bundle-check: ERROR: the namespace reaches the network" >&2; exit 1
   fi
   "$BUNDLE/install.sh" "$APP"
+  echo "bundle-check: installed, migrated and checked offline in ${SECONDS}s"
   cd "$APP"
   .venv/bin/gunicorn fuhua.wsgi:application --bind "127.0.0.1:$PORT" --workers 1 --log-level warning &
   server=$!

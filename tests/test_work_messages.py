@@ -206,3 +206,19 @@ def test_long_messages_are_clipped_to_the_platforms_byte_limits():
     assert work_messages.clip("整改" * 10, 512) == "整改" * 10
     clipped = work_messages.clip("整改措施" * 200, 512)
     assert len(clipped.encode()) <= 512 and clipped.endswith("…") and clipped.startswith("整改措施")
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "measure_id", "path"),
+    [
+        ("sent_back", "sent_back:7:1", 7, "/measures/7/"),  # a decision on a measure
+        ("urging_issued", "urging_issued:5", None, "/urging/5/"),  # an urging letter
+        ("upward_approved", "upward_approved:3:2", None, "/upward/3/"),  # a decision on a document
+    ],
+)
+def test_reminders_urging_and_decisions_link_back_to_their_page(settings, kind, key, measure_id, path):
+    settings.SITE_URL, settings.WORK_MESSAGE_AGENT_ID = "https://zhenggai.example.gov.cn", AGENT
+    notification = Notification(kind=kind, key=key, measure_id=measure_id, message="请处理。")
+    body = work_messages.message_body(notification, "wx1")
+    assert body["textcard"]["url"] == f"https://zhenggai.example.gov.cn{path}"
+    assert body["touser"] == "wx1" and body["agentid"] == AGENT
