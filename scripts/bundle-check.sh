@@ -2,7 +2,7 @@
 # `make test-bundle` (part of `make test`): build the bundle, then install it into a fresh
 # directory inside a network namespace with no network at all (`unshare -n`: only a
 # loopback, no route out), migrate, check and serve /healthz there, with the production
-# profile (DEBUG=0). The host's Debian packages are left alone (INSTALL_DEBS=0: install.sh
+# profile (DEBUG=0); then upgrade it in place (the backup comes first). The host's Debian packages are left alone (INSTALL_DEBS=0: install.sh
 # names those it would install). Prints how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,5 +49,9 @@ port=18765
   kill "$server"
   echo "bundle-check: /healthz answered: ${answer:-nothing}"
   [ -n "${answer:-}" ]
+  # The upgrade path: the same command on the installed directory takes a backup first.
+  "$BUNDLE/install.sh" "$APP"
+  ls "$APP"/var/backups/fuhua-backup-*.tar.gz >/dev/null
+  echo "bundle-check: upgrade with its backup first: done, ${SECONDS}s in all"
 '
 echo "bundle-check: passed (build ${built}s, total $((SECONDS - start))s, bundle $(du -h "$archive" | cut -f1))"
