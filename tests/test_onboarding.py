@@ -102,6 +102,7 @@ def test_a_changed_role_is_applied_and_a_departed_person_deactivated_with_open_m
     f.measure_in(community, owners=[person], status=Measure.Status.DONE, title="已完成的措施")
 
     promoted.role = Role.SECRETARY
+    people[2].name = "人员0003（更正）"
     remaining = [p for p in people if p is not leaver]
     plan = onboarding_import(data=write_roster(orgs, remaining))
 
@@ -109,6 +110,8 @@ def test_a_changed_role_is_applied_and_a_departed_person_deactivated_with_open_m
         (promoted.employee_number, Role.MEMBER, Role.SECRETARY)
     ]
     assert Membership.objects.get(user__profile__employee_number=promoted.employee_number).role == Role.SECRETARY
+    renamed = User.objects.get(profile__employee_number=people[2].employee_number)
+    assert renamed.first_name == "人员0003（更正）" and renamed.people.get().name == "人员0003（更正）"
     user = User.objects.get(profile__employee_number=leaver.employee_number)
     assert [u.pk for u in plan.deactivated] == [user.pk]
     assert not user.is_active  # deactivated, never deleted

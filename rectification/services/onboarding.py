@@ -412,18 +412,22 @@ def _link_people(plan: OnboardingPlan, users: dict, orgs: dict[str, Organisation
     people = list(Person.objects.filter(organisation_id__in=org_ids))
     by_user = {(p.organisation_id, p.user_id): p for p in people if p.user_id}
     by_name = {(p.organisation_id, p.name): p for p in people}
-    new, linked = [], []
+    new, linked, renamed = [], [], []
     for (org_id, user_id), name in wanted.items():
-        if (org_id, user_id) in by_user:
-            continue
         namesake = by_name.get((org_id, name))
-        if namesake is None:
+        own = by_user.get((org_id, user_id))
+        if own is not None:
+            if own.name != name and namesake is None:  # a corrected name, where it is free
+                own.name = name
+                renamed.append(own)
+        elif namesake is None:
             new.append(Person(organisation_id=org_id, name=name, user_id=user_id))
         elif namesake.user_id is None:
             namesake.user_id = user_id
             linked.append(namesake)
     Person.objects.bulk_create(new)
     Person.objects.bulk_update(linked, ["user"])
+    Person.objects.bulk_update(renamed, ["name"])
 
 
 def _slug(name: str) -> str:
