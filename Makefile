@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/fuhua
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PORT ?= 8000
 
-.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres lint fmt migrations-check bench bench-quick bench-instructions clean backup restore messages guide
+.PHONY: run setup setup-dev serve worker test test-sqlite test-postgres test-bundle bundle lint fmt migrations-check bench bench-quick bench-instructions clean backup restore messages guide
 
 setup:  ## system packages, virtualenv, requirements (skips what is already there)
 	@bash scripts/setup.sh runtime
@@ -22,13 +22,19 @@ run: setup  ## migrate, load the Fuhua demo, serve at http://127.0.0.1:$(PORT) (
 
 test: setup-dev  ## the whole suite: SQLite (fast) then PostgreSQL + Redis + browser
 	@bash scripts/ensure-services.sh
-	@$(MAKE) --no-print-directory migrations-check lint test-sqlite test-postgres bench-quick
+	@$(MAKE) --no-print-directory migrations-check lint test-sqlite test-postgres bench-quick test-bundle
 
 test-sqlite:
 	$(PY) -m pytest -m "not browser and not worker and not postgres" -p no:cacheprovider
 
 test-postgres:
 	DATABASE_URL=$(PG_TEST_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -p no:cacheprovider
+
+test-bundle:  ## build the offline bundle, install it into a fresh directory with no network (unshare -n), migrate, check, serve /healthz (~3 min)
+	VENV=$(VENV) bash scripts/bundle-check.sh
+
+bundle:  ## one archive for a server with no internet: app, wheels, Debian packages, install.sh -> var/bundle/ (see README "Installing without internet")
+	VENV=$(VENV) bash scripts/bundle.sh
 
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run

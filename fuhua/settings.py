@@ -221,6 +221,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 NOTIFY_EMAIL_ENABLED = env.bool("NOTIFY_EMAIL_ENABLED", default=False)
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
 NOTIFY_WEBHOOK_TIMEOUT = env.float("NOTIFY_WEBHOOK_TIMEOUT", default=10)
+# Personal work messages through a 企业微信-compatible application-message API (粤政易,
+# 政务微信): off unless the base URL, corp id and secret are set.
+WORK_MESSAGE_BASE_URL = env.str("WORK_MESSAGE_BASE_URL", default="").rstrip("/")
+WORK_MESSAGE_CORP_ID = env.str("WORK_MESSAGE_CORP_ID", default="")
+WORK_MESSAGE_AGENT_ID = env.int("WORK_MESSAGE_AGENT_ID", default=0)
+WORK_MESSAGE_SECRET = env.str("WORK_MESSAGE_SECRET", default="")
+WORK_MESSAGE_TIMEOUT = env.float("WORK_MESSAGE_TIMEOUT", default=10)
 # A hung mail server must not hold a worker forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Absolute links in e-mail and webhook messages, e.g. https://zhenggai.example.gov.cn
@@ -237,7 +244,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
+    # Redis redelivers a task whose worker died (kill -9, a host restart) once this many
+    # seconds pass without its acknowledgement (tasks are acknowledged late): kombu's
+    # default is an hour, so a killed morning sweep would resume an hour late. The sweep and
+    # the drain are idempotent and safe beside a second run, so a task that merely runs
+    # longer than this and is redelivered does no harm.
+    else {"visibility_timeout": env.int("CELERY_REDELIVER_AFTER_SECONDS", default=300)}
 )
 # kombu's filesystem transport does not create its folders.
 for _folder in ("data_folder_in", "processed_folder", "control_folder"):

@@ -27,6 +27,7 @@ WHO_MAY = {
     "withdraw_bulletin": _SECRETARY,
     "import_ledger": _SECRETARY,
     "start_ledger_import": gettext_lazy("党组织书记"),
+    "onboard": gettext_lazy("系统管理员"),
     "create_inspection": gettext_lazy("党组织书记"),
     "use_bulk_actions": gettext_lazy("党组织书记"),
     "view_signoff_queue": gettext_lazy("党组织书记"),

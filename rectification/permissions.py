@@ -318,6 +318,9 @@ def secretary_somewhere(user) -> bool:
 rules.add_perm("rectification.import_ledger", is_admin | is_secretary)
 rules.add_perm("rectification.start_ledger_import", is_admin | secretary_somewhere)
 rules.add_perm("rectification.export_ledger", is_admin | can_read)
+# Onboarding a district creates accounts and grants every role, secretary included: the
+# system administrator's work, never a role's (a secretary could otherwise promote anyone).
+rules.add_perm("rectification.onboard", is_admin)
 
 # The sign-off queue (measures awaiting sign-off, pending extensions) of the organisations
 # where the user signs off; everyone else has no queue.

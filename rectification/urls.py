@@ -12,6 +12,7 @@ from .views import dashboard as dashboard_views
 from .views import ledger as ledger_views
 from .views import measures as measure_views
 from .views import notifications as notification_views
+from .views import onboarding as onboarding_views
 from .views import plan_changes as plan_change_views
 from .views import structure as structure_views
 from .views import upward as upward_views
@@ -131,6 +132,10 @@ urlpatterns = [
     path("ledger/import/<str:token>/", ledger_views.ledger_import_preview, name="ledger_import_preview"),
     path("ledger/import/<str:token>/confirm/", ledger_views.ledger_import_confirm, name="ledger_import_confirm"),
     path("ledger/template.xlsx", ledger_views.ledger_template, name="ledger_template"),
+    path("onboarding/", onboarding_views.onboarding_upload, name="onboarding_upload"),
+    path("onboarding/template.xlsx", onboarding_views.onboarding_template, name="onboarding_template"),
+    path("onboarding/<str:token>/", onboarding_views.onboarding_preview_view, name="onboarding_preview"),
+    path("onboarding/<str:token>/confirm/", onboarding_views.onboarding_confirm, name="onboarding_confirm"),
     path("inspections/<int:pk>/ledger.xlsx", ledger_views.ledger_export, name="ledger_export"),
     path("measures/export.xlsx", ledger_views.measure_export, name="measure_export"),
     # Documents handed upward (整改方案, 整改情况报告): the page, draft, submission, review, queue.

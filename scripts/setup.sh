@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mode="${1:-runtime}"
 VENV="${VENV:-.venv}"
 
-runtime_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig)
+mapfile -t runtime_pkgs < <(grep -v -e "^#" -e "^$" scripts/debian-runtime-packages.txt)
 dev_pkgs=(poppler-utils chromium libreoffice-writer-nogui wrk valgrind gettext)
 pkgs=("${runtime_pkgs[@]}")
 [ "$mode" = dev ] && pkgs+=("${dev_pkgs[@]}")

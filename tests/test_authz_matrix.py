@@ -158,6 +158,16 @@ MATRIX: dict[str, Entry] = {
     ),
     "rectification:ledger_template": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
     "rectification:ledger_export": Entry(get="L 200 404 200 200", post="L 405 405 405 405", kw=_inspection),
+    # Onboarding a district creates accounts and grants roles: the system administrator only
+    # (no persona here is one; tests/test_onboarding_views.py signs the administrator in).
+    "rectification:onboarding_upload": Entry(get="L 403 403 403 403", post="L 403 403 403 403"),
+    "rectification:onboarding_template": Entry(get="L 403 403 403 403", post="L 405 405 405 405"),
+    "rectification:onboarding_preview": Entry(
+        get="L 403 403 403 403", post="L 405 405 405 405", kw=lambda o: {"token": "unknown"}, foreign=False
+    ),
+    "rectification:onboarding_confirm": Entry(
+        get="L 405 405 405 405", post="L 403 403 403 403", kw=lambda o: {"token": "unknown"}, foreign=False
+    ),
     # The measure list's selection: scoped by the list selector, so B's staff get their own rows.
     "rectification:measure_export": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),
     # Bulletin: only the secretary edits, previews, downloads the draft and publishes (an empty

@@ -87,6 +87,9 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 UNREACHABLE = {
     "rectification:ledger_import_confirm": "needs an uploaded workbook: see test_ledger_import_with_hostile_workbooks",
     "rectification:public_bulletin_list": "GET only",
+    "rectification:onboarding_upload": "the system administrator's form (these clients are the secretary's and "
+    "the public's): see test_onboarding_views.test_hostile_workbooks_are_explained_or_imported_never_a_500",
+    "rectification:onboarding_confirm": "as onboarding_upload",
     "rectification:upward_review": "a supervisor's form (these clients are the secretary's and the public's): "
     "see test_upward_views.test_hostile_review_input_is_refused_or_cleaned",
     "rectification:measure_acceptance": "a supervisor's form, as upward_review: "

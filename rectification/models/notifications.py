@@ -39,6 +39,7 @@ class Delivery(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("邮件")
         WEBHOOK = "webhook", _("群机器人")
+        WORK_MESSAGE = "work_message", _("工作消息")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")

@@ -6,7 +6,8 @@ names and links too, and notifications.py needs the outbox.
 
 from __future__ import annotations
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy
 
 from ..models import Notification
@@ -130,3 +131,14 @@ def _document_path(key: str) -> str:
     if len(parts) < 2 or not parts[1].isdigit():
         return ""
     return reverse("rectification:dashboard") + f"?inspection={parts[1]}#documents"
+
+
+def notification_url(notification: Notification) -> str:
+    """The absolute link a message outside the app carries (e-mail, robot, work message):
+    the notification's page, else the notification list; "" without SITE_URL."""
+    if not settings.SITE_URL:
+        return ""
+    try:
+        return settings.SITE_URL + (notification_path(notification) or reverse("rectification:notifications"))
+    except NoReverseMatch:
+        return settings.SITE_URL

@@ -1,4 +1,5 @@
-"""The outbox: notifications leave by e-mail and by a group-chat robot webhook.
+"""The outbox: notifications leave by e-mail, by a group-chat robot webhook and as personal
+work messages on the government platform (work_messages.py).
 
 Each new notification gets one Delivery row per enabled channel, in the same transaction
 (deliveries_queue). After the commit the drain task is queued; the beat schedule and the
@@ -7,7 +8,8 @@ daily sweep drain too, so a delivery that could not be queued (broker down) or f
 logged error after NOTIFY_MAX_ATTEMPTS.
 
 A channel is off when it is not configured: e-mail needs NOTIFY_EMAIL_ENABLED (and the
-recipient's e-mail address), the webhook needs NOTIFY_WEBHOOK_URL.
+recipient's e-mail address), the webhook needs NOTIFY_WEBHOOK_URL, work messages need
+WORK_MESSAGE_BASE_URL, _CORP_ID and _SECRET (and the recipient's work-platform id).
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet, Value
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Delivery, Notification
-from .notification_kinds import Kind, kind_label, notification_path
+from .notification_kinds import Kind, kind_label, notification_url
 from .sql import chunks, insert_select
+from .work_messages import WorkMessageChannel
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +65,6 @@ class Channel(Protocol):
         """Deliver or raise; any exception counts as a failed attempt."""
 
 
-def _link(notification: Notification) -> str:
-    if not settings.SITE_URL:
-        return ""
-    try:
-        return settings.SITE_URL + (notification_path(notification) or reverse("rectification:notifications"))
-    except NoReverseMatch:
-        return settings.SITE_URL
-
-
 class EmailChannel:
     name = Delivery.Channel.EMAIL
 
@@ -83,7 +76,7 @@ class EmailChannel:
 
     def send(self, notification: Notification) -> None:
         body = notification.message
-        link = _link(notification)
+        link = notification_url(notification)
         if link:
             body += "\n\n" + link
         body += "\n\n" + _("（本邮件由巡察整改管理系统自动发送，请勿回复。）")
@@ -105,7 +98,7 @@ class WebhookChannel:
     def send(self, notification: Notification) -> None:
         who = notification.recipient.first_name or notification.recipient.username
         content = f"【{kind_label(notification.kind)}】@{who} {notification.message}"
-        link = _link(notification)
+        link = notification_url(notification)
         if link:
             content += f"\n{link}"
         body = json.dumps({"msgtype": "text", "text": {"content": content}}, ensure_ascii=False).encode()
@@ -123,7 +116,9 @@ class WebhookChannel:
             raise RuntimeError(f"webhook refused the message: {answer[:200]!r}")
 
 
-CHANNELS: dict[str, Channel] = {channel.name: channel for channel in (EmailChannel(), WebhookChannel())}
+CHANNELS: dict[str, Channel] = {
+    channel.name: channel for channel in (EmailChannel(), WebhookChannel(), WorkMessageChannel())
+}
 
 
 def enabled_channels() -> list[Channel]:

@@ -98,7 +98,7 @@ def sweep_run(*, today: dt.date, drain: bool = True) -> SweepReport:
             deliveries_queue(to_send)
     if drain:
         sent = outbox_drain()
-        report.add("messages sent (e-mail, webhook)", sent.sent)
+        report.add("messages sent (e-mail, webhook, work messages)", sent.sent)
         report.add("messages to retry", sent.retrying)
         report.add("messages given up", sent.given_up)
     report.state = sweep_state(today)
