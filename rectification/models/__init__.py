@@ -44,6 +44,7 @@ from .upward import (
 from .bulletin_review import BulletinReview, HistoricalWithheldFinding, WithheldFinding
 from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
 from .identity import Profile
+from .audit import AUDIT_MINIMUM_DAYS, AdministratorRole, AuditEvent, PasswordRecord
 
 # isort: on
 
@@ -117,4 +118,9 @@ __all__ = [
     "urging_attachment_upload_to",
     # identity outside the app
     "Profile",
+    # the security audit trail, 三员, password history
+    "AUDIT_MINIMUM_DAYS",
+    "AdministratorRole",
+    "AuditEvent",
+    "PasswordRecord",
 ]
