@@ -36,6 +36,8 @@ def _logged_out(sender: Any, request, user, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict, request=None, **kwargs: Any) -> None:
+    if "username" not in credentials:
+        return  # a unified login: its backend records why it was refused (oidc.py)
     audit_record(Kind.LOGIN_FAILED, actor=None, request=request, actor_name=str(credentials.get("username") or ""))
 
 
