@@ -16,8 +16,9 @@ urlpatterns = [
     path("accounts/second-factor/setup/", account.otp_setup, name="otp_setup"),
     path("accounts/password/", account.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    # Unified login (OpenID Connect): /oidc/authenticate/ and the provider's /oidc/callback/.
-    path("oidc/", include("mozilla_django_oidc.urls")),
+    # Unified login (OpenID Connect): off to the provider, and back (mozilla-django-oidc).
+    path("oidc/authenticate/", account.UnifiedLoginStart.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", account.UnifiedLoginCallback.as_view(), name="oidc_authentication_callback"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("rectification.urls")),

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from ..forms.accounts import LoginForm, TokenForm
 from ..login_gate import OTP_PENDING, PASSWORD_EXPIRED
@@ -31,6 +32,22 @@ class LoginView(auth_views.LoginView):
         context["oidc_enabled"] = settings.OIDC_ENABLED
         context["oidc_label"] = settings.OIDC_LOGIN_LABEL or _("统一身份认证登录")
         return context
+
+
+class UnifiedLoginStart(OIDCAuthenticationRequestView):
+    """Off to the provider; a 404 where unified login is not configured."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not settings.OIDC_ENABLED:
+            raise Http404
+        return super().get(request)
+
+
+class UnifiedLoginCallback(OIDCAuthenticationCallbackView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not settings.OIDC_ENABLED:
+            raise Http404
+        return super().get(request)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
