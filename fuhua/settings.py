@@ -329,6 +329,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rectification.tasks.deliver_outbox",
         "schedule": env.int("OUTBOX_DRAIN_EVERY_SECONDS", default=60),
     },
+    # The audit trail keeps AUDIT_RETENTION_DAYS (at least six months); each run is recorded.
+    "prune-audit-trail": {
+        "task": "rectification.tasks.prune_audit_trail",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "weekly-digest": {
         "task": "rectification.tasks.weekly_digest",
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),

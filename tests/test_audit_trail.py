@@ -215,3 +215,14 @@ def test_only_the_auditor_reads_and_exports_the_trail(client):
     # Reading the trail is itself in it.
     assert AuditEvent.objects.filter(kind=Kind.AUDIT_READ, actor_id=auditor.pk).exists()
     assert AuditEvent.objects.filter(kind=Kind.EXPORT, actor_id=auditor.pk, target="audit trail").exists()
+
+
+@pytest.mark.django_db
+def test_the_beat_schedule_runs_the_pruning_task(settings):
+    from rectification.tasks import prune_audit_trail
+
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-audit-trail"]
+    assert entry["task"] == prune_audit_trail.name
+    _event(at=timezone.now() - dt.timedelta(days=400))
+    assert prune_audit_trail.apply().get() == "audit trail: 1 events pruned"
+    assert AuditEvent.objects.filter(kind=Kind.PRUNED).count() == 1
