@@ -134,8 +134,6 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out user is refused before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    # Unified login; matches a Profile, never creates an account (rectification/oidc.py).
-    "rectification.oidc.UnifiedLoginBackend",
     # Model permissions for the admin (staff only); the app's own are the rules above.
     "rectification.permissions.AdminModelBackend",
 ]
@@ -178,6 +176,11 @@ AUDIT_CLIENT_ADDRESS_HEADER = env.str("AUDIT_CLIENT_ADDRESS_HEADER", default="")
 # is set; the endpoints default to the provider's usual paths below it.
 OIDC_PROVIDER_URL = env.str("OIDC_PROVIDER_URL", default="").rstrip("/")
 OIDC_ENABLED = bool(OIDC_PROVIDER_URL)
+# Last, and only where configured: Django builds every backend for each has_perm, and the
+# test client's force_login takes the first backend with get_user.
+UNIFIED_LOGIN_BACKEND = "rectification.oidc.UnifiedLoginBackend"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, UNIFIED_LOGIN_BACKEND]
 OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
 OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
@@ -258,6 +261,9 @@ STORAGES = {
 # The PDF fonts under static/fonts (22 MB) are read from disk by WeasyPrint; compressing
 # them with Brotli would make every collectstatic take minutes.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "otf", "ttf", "ttc"]
+# Evidence files (and their folders) readable by the service's user and group only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 # Ledger (整改台账) upload limits; the zip checks run before openpyxl sees the file.
 LEDGER_MAX_BYTES = env.int("LEDGER_MAX_BYTES", default=5 * 1024 * 1024)

@@ -24,7 +24,6 @@ from .services.audit import reset_current_request, set_current_request
 
 OTP_PENDING = "_login_otp_pending"
 PASSWORD_EXPIRED = "_login_password_expired"
-OIDC_BACKEND = "rectification.oidc.UnifiedLoginBackend"
 
 
 def roles_of(user) -> set[str]:
@@ -44,7 +43,7 @@ def otp_required(user) -> bool:
 def _steps_owed(sender: Any, request: HttpRequest | None, user, **kwargs: Any) -> None:
     if request is None or not hasattr(request, "session"):
         return
-    unified = getattr(user, "backend", "") == OIDC_BACKEND
+    unified = getattr(user, "backend", "") == settings.UNIFIED_LOGIN_BACKEND
     if otp_required(user) and not (unified and settings.OIDC_COUNTS_AS_SECOND_FACTOR):
         request.session[OTP_PENDING] = True
     if not unified and password_expired(user):

@@ -48,10 +48,20 @@ def refusal_message(reason: str) -> str:
 class UnifiedLoginBackend(OIDCAuthenticationBackend):
     """Matches a person to an existing account by ``Profile.<OIDC_MATCH_FIELD>``."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing here: Django builds every backend anew for each has_perm (the navigation
+        asks several on every page), and mozilla-django-oidc's constructor reads every OIDC
+        setting. They are read when a login is actually handled."""
+
     def authenticate(self, request, **kwargs: Any):
         if not settings.OIDC_ENABLED:
             return None
+        super().__init__()
         return super().authenticate(request, **kwargs)
+
+    def get_user(self, user_id):
+        self.UserModel = get_user_model()
+        return super().get_user(user_id)
 
     def verify_claims(self, claims: dict) -> bool:
         return True  # which claims are needed is checked where they are matched

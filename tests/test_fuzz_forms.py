@@ -99,6 +99,8 @@ UNREACHABLE = {
     "see test_urging.test_hostile_letter_and_talk_input_is_refused_or_cleaned",
     "rectification:talk_new": "a supervisor's form, as upward_review: "
     "see test_urging.test_hostile_letter_and_talk_input_is_refused_or_cleaned",
+    "otp_verify": "shown only while a login's second step is pending: "
+    "see test_second_factor.test_hostile_codes_are_refused",
 }
 FIELD_TEXT_TYPES = {"text", "search", "password", "email", "url", "tel", ""}
 VERSION_FIELDS = {"version", "expected_version"}

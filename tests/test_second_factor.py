@@ -89,6 +89,19 @@ def test_a_secretary_required_to_use_totp_reaches_no_page_before_the_second_step
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("token", ["", " " * 20, "1" * 500, "\x00\x01123456", "<script>1</script>", "' OR 1=1 --", "１２３４５６"])
+def test_hostile_codes_are_refused(client, settings, personas, token):
+    settings.OTP_REQUIRED_FOR = ["secretary"]
+    from rectification.services import two_factor
+
+    two_factor.otp_enrolment_start(user=personas.secretary_a)
+    two_factor.otp_enrolment_confirm(user=personas.secretary_a, token=_code(personas.secretary_a))
+    _login(client, "secretary_a")
+    assert client.post(reverse("otp_verify"), {"token": token}).status_code == 200
+    assert client.get(reverse("rectification:home"))["Location"] == reverse("otp_verify")
+
+
+@pytest.mark.django_db
 def test_wrong_codes_are_throttled(settings, personas):
     from rectification.services import two_factor
 

@@ -69,6 +69,7 @@ class Provider:
 
     def configure(self, settings) -> None:
         settings.OIDC_ENABLED = True
+        settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, settings.UNIFIED_LOGIN_BACKEND]
         settings.OIDC_RP_CLIENT_ID = self.client_id
         settings.OIDC_RP_CLIENT_SECRET = self.client_secret
         settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{self.url}/authorize/"

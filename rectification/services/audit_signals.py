@@ -47,7 +47,9 @@ def _locked_out(sender: Any, request, username: str | None = None, **kwargs: Any
 
 
 @receiver(post_save, sender=Membership)
-def _membership_saved(sender: Any, instance: Membership, created: bool, **kwargs: Any) -> None:
+def _membership_saved(sender: Any, instance: Membership, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return  # a fixture or a restore loading rows: nobody changed anything
     verb = "added" if created else "changed"
     audit_record(
         Kind.MEMBERSHIP_CHANGED, target=instance.user, detail=f"{verb} {instance.role} @{instance.organisation_id}"
@@ -64,7 +66,11 @@ def _membership_deleted(sender: Any, instance: Membership, **kwargs: Any) -> Non
 
 
 @receiver(post_save, sender=AdministratorRole)
-def _admin_role_saved(sender: Any, instance: AdministratorRole, created: bool, **kwargs: Any) -> None:
+def _admin_role_saved(
+    sender: Any, instance: AdministratorRole, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
+        return
     audit_record(Kind.PERMISSION_CHANGED, target=instance.user, detail=f"granted {instance.role}")
 
 
@@ -83,15 +89,17 @@ def _user_m2m_changed(sender: Any, instance, action: str, pk_set, **kwargs: Any)
 
 
 @receiver(pre_save, sender=User)
-def _user_flags_before(sender: Any, instance, update_fields=None, **kwargs: Any) -> None:
+def _user_flags_before(sender: Any, instance, update_fields=None, raw: bool = False, **kwargs: Any) -> None:
     """Remember the flags as stored; a login's save (update_fields=last_login) is skipped."""
-    if instance.pk is None or (update_fields is not None and not set(update_fields) & set(_FLAGS)):
+    if raw or instance.pk is None or (update_fields is not None and not set(update_fields) & set(_FLAGS)):
         return
     instance._audit_flags_before = User.objects.filter(pk=instance.pk).values(*_FLAGS).first()
 
 
 @receiver(post_save, sender=User)
-def _user_saved(sender: Any, instance, created: bool, **kwargs: Any) -> None:
+def _user_saved(sender: Any, instance, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
     if created:
         flags = " ".join(flag for flag in _FLAGS if getattr(instance, flag))
         audit_record(Kind.ACCOUNT_CHANGED, target=instance, detail=f"created {flags}".strip())
