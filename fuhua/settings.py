@@ -153,7 +153,9 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=0 if DEBUG else 90)
 # Who must pass a second factor (TOTP, django-otp) after the password: membership roles
 # (secretary, member, staff, grid, supervisor) and "admin" (三员 and superusers); "all".
-OTP_REQUIRED_FOR = env.list("OTP_REQUIRED_FOR", default=[] if DEBUG else ["admin", "secretary", "supervisor"])
+OTP_REQUIRED_FOR = [
+    r for r in env.list("OTP_REQUIRED_FOR", default=[] if DEBUG else ["admin", "secretary", "supervisor"]) if r
+]
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="巡察整改管理")
 OTP_RECOVERY_CODES = 10
 # A login through the government platform (OIDC) has passed that platform's own factors.

@@ -89,7 +89,9 @@ def test_a_secretary_required_to_use_totp_reaches_no_page_before_the_second_step
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("token", ["", " " * 20, "1" * 500, "\x00\x01123456", "<script>1</script>", "' OR 1=1 --", "１２３４５６"])
+@pytest.mark.parametrize(
+    "token", ["", " " * 20, "1" * 500, "\x00\x01123456", "<script>1</script>", "' OR 1=1 --", "１２３４５６"]
+)
 def test_hostile_codes_are_refused(client, settings, personas, token):
     settings.OTP_REQUIRED_FOR = ["secretary"]
     from rectification.services import two_factor
