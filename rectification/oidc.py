@@ -11,9 +11,15 @@ the client id and secret, and which claim is compared with which field of ``Prof
 
 Extension point: a platform with its own web login that is not OIDC (a work-platform
 "scan to log in", a CAS ticket) gets its own view that turns the platform's answer into a
-claims dict and calls ``UnifiedLoginBackend.user_for_claims(claims)``: the same matching,
-the same refusals (``REFUSAL_KEY`` in the session, ``refusal_message``), the same audit
-event on login.
+claims dict and calls ``UnifiedLoginBackend().user_for_claims(claims)`` (set the backend's
+``request`` first, for the refusal's session key): the same matching, the same refusals
+(``REFUSAL_KEY`` in the session, shown by ``unified_login_refused`` with
+``refusal_message``). It then logs the person in with
+``django.contrib.auth.login(request, user, backend=settings.UNIFIED_LOGIN_BACKEND)``: the
+login is audited like any other, and ``login_gate`` treats it as a unified login (no local
+password to expire; the platform's factors count when OIDC_COUNTS_AS_SECOND_FACTOR). The
+backend must then be in AUTHENTICATION_BACKENDS (settings.py lists it where OIDC is
+configured; extend that condition for the adapter's own setting).
 """
 
 from __future__ import annotations
