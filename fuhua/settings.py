@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
     "rectification",
 ]
 
@@ -83,6 +87,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rectification.middleware.SessionIdleRenewalMiddleware",
+    # The audit trail's request (who, from where) and the login's unfinished steps: the second
+    # factor and an expired password come before any other page (rectification/login_gate.py).
+    "rectification.login_gate.LoginGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -135,7 +142,65 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保: characters of several classes, and none of the last N passwords again.
+    {
+        "NAME": "rectification.passwords.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": env.int("PASSWORD_MIN_CLASSES", default=3)},
+    },
+    {"NAME": "rectification.passwords.HistoryValidator", "OPTIONS": {"keep": env.int("PASSWORD_HISTORY", default=5)}},
 ]
+# A password older than this many days must be changed before anything else (0: never).
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=0 if DEBUG else 90)
+# Who must pass a second factor (TOTP, django-otp) after the password: membership roles
+# (secretary, member, staff, grid, supervisor) and "admin" (三员 and superusers); "all".
+OTP_REQUIRED_FOR = [
+    r for r in env.list("OTP_REQUIRED_FOR", default=[] if DEBUG else ["admin", "secretary", "supervisor"]) if r
+]
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="巡察整改管理")
+OTP_RECOVERY_CODES = 10
+# A login through the government platform (OIDC) has passed that platform's own factors.
+OIDC_COUNTS_AS_SECOND_FACTOR = env.bool("OIDC_COUNTS_AS_SECOND_FACTOR", default=True)
+# Local (user name + password) login: "all", or "administrators" (三员 and superusers only:
+# everyone else logs in through unified login).
+LOCAL_LOGIN = env.str("LOCAL_LOGIN", default="all")
+# 三员: one person may hold only one administrator role unless this is on.
+THREE_ADMINS_MAY_COMBINE = env.bool("THREE_ADMINS_MAY_COMBINE", default=False)
+
+# The security audit trail (rectification/services/audit.py). AUDIT_ENABLED only exists to
+# measure its cost (make bench-instructions); never switch it off in production.
+AUDIT_ENABLED = env.bool("AUDIT_ENABLED", default=True)
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Behind a proxy that sets it (nginx: proxy_set_header X-Real-IP $remote_addr), the header
+# that holds the client's address, as Django names it (HTTP_X_REAL_IP); empty: REMOTE_ADDR.
+AUDIT_CLIENT_ADDRESS_HEADER = env.str("AUDIT_CLIENT_ADDRESS_HEADER", default="")
+
+# Unified login through OpenID Connect (rectification/oidc.py). Off unless OIDC_PROVIDER_URL
+# is set; the endpoints default to the provider's usual paths below it.
+OIDC_PROVIDER_URL = env.str("OIDC_PROVIDER_URL", default="").rstrip("/")
+OIDC_ENABLED = bool(OIDC_PROVIDER_URL)
+# Last, and only where configured: Django builds every backend for each has_perm, and the
+# test client's force_login takes the first backend with get_user.
+UNIFIED_LOGIN_BACKEND = "rectification.oidc.UnifiedLoginBackend"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, UNIFIED_LOGIN_BACKEND]
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_AUTHORIZATION_ENDPOINT", default=f"{OIDC_PROVIDER_URL}/authorize/")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_TOKEN_ENDPOINT", default=f"{OIDC_PROVIDER_URL}/token/")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_USERINFO_ENDPOINT", default=f"{OIDC_PROVIDER_URL}/userinfo/")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_JWKS_ENDPOINT", default=f"{OIDC_PROVIDER_URL}/.well-known/jwks.json")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_LOGOUT_ENDPOINT", default="")
+# Which claim identifies the person, and which Profile field it is compared with
+# (employee_number, mobile or work_platform_id). Accounts are never created from a login.
+OIDC_MATCH_CLAIM = env.str("OIDC_MATCH_CLAIM", default="employee_number")
+OIDC_MATCH_FIELD = env.str("OIDC_MATCH_FIELD", default="employee_number")
+OIDC_CREATE_USER = False
+OIDC_LOGIN_LABEL = env.str("OIDC_LOGIN_LABEL", default="")
+OIDC_VERIFY_SSL = env.bool("OIDC_VERIFY_SSL", default=True)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/unified-refused/"
 # The demo accounts share a published password (README): loadable only where DEBUG is on.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 LOGIN_URL = "login"
@@ -154,7 +219,10 @@ AXES_USERNAME_CALLABLE = "rectification.auth.lockout_username"
 # 0004); they only serve PostgreSQL's index-only scans, and the key columns still index.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A wrong password during a lock-out must not restart it: with it on (axes' default), one
+# attempt every quarter of an hour keeps the owner locked out for ever (issue 26).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "rectification.auth.lockout_response"  # says when the lock ends
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多，账号已暂时锁定，请稍后再试。")
 AXES_PERMALOCK_MESSAGE = _("登录失败次数过多，账号已锁定，请联系系统管理员解锁。")
 AXES_VERBOSE = False
@@ -195,6 +263,9 @@ STORAGES = {
 # The PDF fonts under static/fonts (22 MB) are read from disk by WeasyPrint; compressing
 # them with Brotli would make every collectstatic take minutes.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "otf", "ttf", "ttc"]
+# Evidence files (and their folders) readable by the service's user and group only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 # Ledger (整改台账) upload limits; the zip checks run before openpyxl sees the file.
 LEDGER_MAX_BYTES = env.int("LEDGER_MAX_BYTES", default=5 * 1024 * 1024)
@@ -277,6 +348,11 @@ CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {
         "task": "rectification.tasks.deliver_outbox",
         "schedule": env.int("OUTBOX_DRAIN_EVERY_SECONDS", default=60),
+    },
+    # The audit trail keeps AUDIT_RETENTION_DAYS (at least six months); each run is recorded.
+    "prune-audit-trail": {
+        "task": "rectification.tasks.prune_audit_trail",
+        "schedule": crontab(hour=3, minute=15),
     },
     "weekly-digest": {
         "task": "rectification.tasks.weekly_digest",

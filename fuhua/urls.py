@@ -3,14 +3,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from rectification.views import account
+
 admin.site.site_header = "巡察整改管理 · 系统管理"
 admin.site.site_title = "巡察整改管理"
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", account.LoginView.as_view(), name="login"),
+    path("accounts/login/unified-refused/", account.unified_login_refused, name="unified_login_refused"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/second-factor/", account.otp_verify, name="otp_verify"),
+    path("accounts/second-factor/setup/", account.otp_setup, name="otp_setup"),
+    path("accounts/password/", account.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Unified login (OpenID Connect): off to the provider, and back (mozilla-django-oidc).
+    path("oidc/authenticate/", account.UnifiedLoginStart.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", account.UnifiedLoginCallback.as_view(), name="oidc_authentication_callback"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("rectification.urls")),

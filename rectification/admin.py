@@ -2,6 +2,9 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -254,3 +257,58 @@ class ReportingRulesAdmin(admin.ModelAdmin):
 def _inspections_below(organisation: models.Organisation) -> list[int]:
     rows = models.Inspection.objects.filter(organisation__path__startswith=organisation.path)
     return list(rows.values_list("pk", flat=True))
+
+
+# 三员 in the admin: each administrator sees only the pages of their own role
+# (permissions_admin.ADMIN_ROLE_PERMISSIONS). The system administrator keeps accounts but
+# never what they may do: permissions, groups, staff and superuser flags are the superuser's
+# (at installation) and the security administrator's (roles, memberships); nor may they
+# touch another administrator's account (resetting the auditor's password would open the
+# trail to them).
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    limited_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),
+        (_("状态"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if request.user.is_superuser or obj is None:
+            return super().get_fieldsets(request, obj)
+        return self.limited_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if request.user.is_superuser else ("last_login", "date_joined")
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(is_superuser=False, admin_roles__isnull=True)
+
+
+@admin.register(models.AdministratorRole)
+class AdministratorRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "role"]
+    list_filter = ["role"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:  # a role is granted or revoked, never turned into another one
+            raise PermissionDenied
+        try:
+            granted = services.administrator_grant(by=request.user, user=obj.user, role=obj.role)
+        except ValidationError as exc:
+            raise PermissionDenied(" ".join(exc.messages)) from exc
+        obj.pk = granted.pk
+
+    def delete_model(self, request, obj) -> None:
+        try:
+            services.administrator_revoke(by=request.user, granted=obj)
+        except ValidationError as exc:
+            raise PermissionDenied(" ".join(exc.messages)) from exc

@@ -11,4 +11,6 @@ class RectificationConfig(AppConfig):
         # middleware connects the login-stamp receiver; tasks registers the Celery tasks in
         # every process, the web's too, as services enqueue them by name (outbox.DRAIN_TASK)
         # and may not import tasks.py.
-        from . import middleware, tasks  # noqa: F401
+        # login_gate and services.audit_signals connect the login and audit receivers.
+        from . import login_gate, middleware, tasks  # noqa: F401
+        from .services import audit_signals  # noqa: F401

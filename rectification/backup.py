@@ -49,6 +49,11 @@ class Summary:
     missing: tuple[str, ...] = ()  # evidence rows whose file was not found
 
 
+# Evidence and backups are readable by the service's user and group only, like the files
+# uploads write (FILE_UPLOAD_PERMISSIONS), never by every local user.
+PRIVATE_FILE_MODE = 0o640
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -75,6 +80,7 @@ def backup_create(*, directory: Path) -> Summary:
         with tarfile.open(partial, "w:gz") as tar:
             for path in sorted(p for p in staging.rglob("*") if p.is_file()):
                 tar.add(path, arcname=path.relative_to(staging).as_posix())
+        partial.chmod(PRIVATE_FILE_MODE)  # it holds every evidence file and the whole database
         target = directory / name
         partial.replace(target)  # an archive is either complete or absent
     return Summary(path=target, files=len(names) - len(missing), bytes=target.stat().st_size, missing=missing)
@@ -201,6 +207,7 @@ def _restore_files(source: Path, media: Path, created: list[Path]) -> set[str]:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)
+        dest.chmod(PRIVATE_FILE_MODE)
         created.append(dest)
     return archived
 

@@ -53,6 +53,12 @@ from .models import (
     WithheldFinding,
 )
 from .permission_texts import WHO_MAY, denial_message  # noqa: F401 (views ask permissions for both)
+from .permissions_admin import (  # noqa: F401 (三员, re-exported: views and services ask permissions)
+    ADMIN_ROLE_PERMISSIONS,
+    administrator_roles,
+    is_auditor,
+    require_administrator,
+)
 
 Role = Membership.Role
 _CACHE_ATTR = "_rectification_scope_cache"
@@ -469,9 +475,11 @@ class AdminModelBackend(ModelBackend):
     Everything the app itself checks is a rule above. The stock ModelBackend answers
     every ``has_perm`` the rules refuse (the navigation asks four on every page) with two
     queries for the user's and groups' permissions; users who cannot enter the admin have
-    no use for those, so they are not loaded for them."""
+    no use for those, so they are not loaded for them. 三员 hold the permissions of their
+    role (permissions_admin.ADMIN_ROLE_PERMISSIONS) besides any given them in the admin."""
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or not (user_obj.is_staff or user_obj.is_superuser):
             return set()
-        return super().get_all_permissions(user_obj, obj)
+        roles = administrator_roles(user_obj)
+        return super().get_all_permissions(user_obj, obj) | {p for r in roles for p in ADMIN_ROLE_PERMISSIONS[r]}

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from .services import digest, outbox, sweep
+from .services import audit, digest, outbox, sweep
 
 
 def _day(today: str | None) -> dt.date:
@@ -39,3 +39,9 @@ def deliver_outbox() -> str:
 @shared_task(acks_late=True, **_RETRY)
 def weekly_digest(today: str | None = None) -> str:
     return f"weekly digest: {digest.digest_send(today=_day(today))} notifications"
+
+
+@shared_task(acks_late=True, **_RETRY)
+def prune_audit_trail() -> str:
+    """Deletes audit events past AUDIT_RETENTION_DAYS; each run is itself an event."""
+    return f"audit trail: {audit.audit_prune()} events pruned"

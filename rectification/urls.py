@@ -6,6 +6,7 @@ from django.urls import path
 from . import views
 from .views import acceptance as acceptance_views
 from .views import acceptance_opinions as opinion_views
+from .views import audit as audit_views
 from .views import bulletin_review as bulletin_review_views
 from .views import bulletins as bulletin_views
 from .views import dashboard as dashboard_views
@@ -26,6 +27,9 @@ urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection_list"),
     path("public/", views.public_index, name="public_index"),
     path("guide/", views.guide, name="guide"),
+    # The security audit trail: the auditor (审计管理员) alone.
+    path("audit/", audit_views.audit_list, name="audit_list"),
+    path("audit/export.xlsx", audit_views.audit_export, name="audit_export"),
     # Notifications (the bell) and re-checks (回头看): engineer "jobs".
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read/", notification_views.notification_mark_read, name="notifications_mark_read"),

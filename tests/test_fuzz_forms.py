@@ -110,6 +110,8 @@ UNREACHABLE = {
     "see test_urging_changes.test_hostile_revision_and_withdrawal_input_is_refused_or_cleaned",
     "rectification:urging_close": "a supervisor's button, as urging_new: "
     "see test_urging_changes.test_after_the_reply_no_change_then_the_supervisor_closes_it",
+    "otp_verify": "shown only while a login's second step is pending: "
+    "see test_second_factor.test_hostile_codes_are_refused",
 }
 FIELD_TEXT_TYPES = {"text", "search", "password", "email", "url", "tel", ""}
 VERSION_FIELDS = {"version", "expected_version"}

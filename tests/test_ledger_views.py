@@ -164,8 +164,8 @@ def test_inspection_export_download(personas, measure_a, django_assert_num_queri
     url = reverse("rectification:ledger_export", args=[inspection.pk])
     client = client_for(personas.supervisor)  # supervisors may export: read-only over the subtree
     # session, user, the user's memberships (scope), the inspection with its organisation,
-    # measures with their chain, owners = 6.
-    with django_assert_num_queries(6):
+    # measures with their chain, owners, the export's line in the audit trail = 7.
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     assert "attachment" in response["Content-Disposition"] and "filename*=utf-8''" in response["Content-Disposition"]
@@ -262,8 +262,9 @@ def test_measure_export_query_count_does_not_grow(personas, measure_a):
     few = queries()
     for i in range(8):
         f.measure(finding=measure_a.finding, title=f"追加{i}", owners=[personas.person_staff_a])
-    # session, user, memberships, measures (through the list's filtered subquery), owners
-    assert queries() == few == 5
+    # session, user, memberships, measures (through the list's filtered subquery), owners,
+    # the export's line in the audit trail
+    assert queries() == few == 6
 
 
 SCRIPT = "<script>alert(1)</script>"

@@ -45,6 +45,7 @@ from .bulletin_review import BulletinReview, HistoricalWithheldFinding, Withheld
 from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
 from .identity import Profile
 from .acceptance_opinion import AcceptanceOpinion
+from .audit import AUDIT_MINIMUM_DAYS, AdministratorRole, AuditEvent, PasswordRecord
 
 # isort: on
 
@@ -120,4 +121,9 @@ __all__ = [
     "Profile",
     # the acceptance's conclusion (整改验收意见)
     "AcceptanceOpinion",
+    # the security audit trail, 三员, password history
+    "AUDIT_MINIMUM_DAYS",
+    "AdministratorRole",
+    "AuditEvent",
+    "PasswordRecord",
 ]

@@ -5,6 +5,8 @@ one transaction, so a failure leaves nothing half-written.
 """
 
 from .acceptance import measure_accept, measure_return_acceptance
+from .administrators import administrator_grant, administrator_revoke
+from .audit import audit_prune, audit_record
 from .bulk import measures_bulk_update
 from .bulletins import (
     BulletinConflictError,
@@ -52,6 +54,10 @@ from .structure import (
 from .sweep import sweep_run
 
 __all__ = [
+    "administrator_grant",
+    "administrator_revoke",
+    "audit_prune",
+    "audit_record",
     "measure_accept",
     "measure_return_acceptance",
     "BulletinConflictError",

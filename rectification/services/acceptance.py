@@ -19,6 +19,8 @@ from .. import workflow
 from ..models import Measure, MeasureStatus, ProgressEntry, SignOff
 from ..permissions import acceptance_level_of, require
 from . import notifications
+from .audit import Kind as AuditKind
+from .audit import audit_record
 from .measures import _snapshot, add_entry, lock_measure, save_measure
 from .record import record_language
 
@@ -57,6 +59,7 @@ def measure_accept(*, measure: Measure, user, expected_version: int | None = Non
     # The version moves so that a form still open on the signed-off state is refused.
     save_measure(current, user, ["accepted_at"])
     notifications.notice_acceptance(current, sign_off)
+    audit_record(AuditKind.DECISION, actor=user, target=current, detail="accepted")
     return sign_off
 
 
@@ -86,4 +89,5 @@ def measure_return_acceptance(*, measure: Measure, user, reason: str, expected_v
         current, user, ["status", "signed_off_at", "signed_off_by", "completed_on", "recheck_on", "submitted_at"]
     )
     notifications.notice_acceptance(current, sign_off)
+    audit_record(AuditKind.DECISION, actor=user, target=current, detail="acceptance returned")
     return sign_off

@@ -28,6 +28,8 @@ from ..selectors.bulletin_review import bulletin_review_required, latest_bulleti
 from ..selectors.bulletins import bulletin_draft
 from ..text import CONTROL_CHARS, strip_control
 from . import notifications
+from .audit import Kind as AuditKind
+from .audit import audit_record
 
 State = BulletinReview.State
 MAX_COMMENTS = 5_000
@@ -139,6 +141,9 @@ def bulletin_review_decide(*, review: BulletinReview, user, decision: str, comme
     locked.decided_by, locked.decided_at = user, timezone.now()
     locked.save(update_fields=["state", "comments", "decided_by", "decided_at"])
     notifications.notice_bulletin_reviewed(locked.bulletin.inspection, locked)
+    audit_record(
+        AuditKind.DECISION, actor=user, target=locked.bulletin.inspection, detail=f"bulletin review {decision}"
+    )
     return locked
 
 

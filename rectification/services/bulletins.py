@@ -16,6 +16,8 @@ from ..documents.kinds.bulletin import bulletin_render
 from ..models import Bulletin, BulletinVersion, Inspection
 from ..permissions import require
 from ..text import CONTROL_CHARS, strip_control
+from .audit import Kind as AuditKind
+from .audit import audit_record
 from .bulletin_review import bulletin_publish_gate, changed_since_approval
 
 # What the secretary may edit; everything else of the row is bookkeeping.
@@ -138,9 +140,11 @@ def _write_version(
     ):
         raise changed_since_approval()
     last = bulletin.versions.aggregate(last=Max("number"))["last"] or 0
-    return BulletinVersion.objects.create(
+    version = BulletinVersion.objects.create(
         bulletin=bulletin, number=last + 1, published_by=user, published_at=timezone.now(), **outputs
     )
+    audit_record(AuditKind.PUBLICATION, actor=user, target=inspection, detail=f"published version {version.number}")
+    return version
 
 
 # A reason long enough to say what was wrong, short enough to stand on the public page.
@@ -183,4 +187,5 @@ def bulletin_withdraw(*, inspection: Inspection, user, number: int, reason: str)
     version.withdrawn_by = user
     version.withdrawal_reason = reason
     version.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    audit_record(AuditKind.PUBLICATION, actor=user, target=inspection, detail=f"withdrew version {number}")
     return version

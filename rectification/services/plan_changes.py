@@ -22,6 +22,8 @@ from ..models import DeadlineExtension, Measure, MeasureKind, Person, PlanChange
 from ..permissions import require
 from ..text import CONTROL_CHARS, strip_control
 from . import notifications
+from .audit import Kind as AuditKind
+from .audit import audit_record
 from .measures import add_entry, lock_measure, save_measure
 from .record import record_language
 from .structure import measure_create, measure_delete
@@ -146,6 +148,7 @@ def plan_change_decide(*, change: PlanChange, user, approve: bool, note: str = "
     _close_extension(current, user)
     current.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "measure"])
     notifications.notice_plan_change_decided(current)
+    audit_record(AuditKind.DECISION, actor=user, target=current, detail=f"plan change {current.state}")
     return current
 
 

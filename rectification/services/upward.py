@@ -27,6 +27,8 @@ from ..models import Inspection, Review, SubmittedVersion, UpwardDocument
 from ..permissions import require
 from ..text import CONTROL_CHARS, strip_control
 from . import notifications
+from .audit import Kind as AuditKind
+from .audit import audit_record
 
 Kind = UpwardDocument.Kind
 State = UpwardDocument.State
@@ -264,4 +266,5 @@ def upward_review(*, submitted_version: SubmittedVersion, user, decision: str, c
     document.state = workflow.document_step(workflow.REVIEW_STEPS[decision]).target
     _save(document, user)
     notifications.notice_upward_reviewed(document, submitted_version, review)
+    audit_record(AuditKind.DECISION, actor=user, target=document, detail=f"review {decision}")
     return review

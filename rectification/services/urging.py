@@ -26,6 +26,8 @@ from ..models import Inspection, Measure, Organisation, Talk, UrgingAttachment, 
 from ..permissions import require, supervising_organisation
 from ..text import CONTROL_CHARS, strip_control
 from . import notifications
+from .audit import Kind as AuditKind
+from .audit import audit_record
 from .evidence import sanitise_name, upload_sha256, validate_uploads
 
 MAX_SUBJECT = 200
@@ -130,6 +132,7 @@ def urging_issue(
     )
     letter.measures.set(measures)
     notifications.notice_urging_issued(letter)
+    audit_record(AuditKind.DECISION, actor=user, target=letter, detail="urging letter issued")
     return letter
 
 
@@ -261,6 +264,7 @@ def talk_record(
     issuer = supervising_organisation(user, organisation)
     if issuer is None:
         raise ValidationError(_("您没有督办该党组织的权限。"))
+    audit_record(AuditKind.DECISION, actor=user, target=organisation, detail="talk recorded")
     return Talk.objects.create(
         issuer=issuer,
         organisation=organisation,

@@ -23,6 +23,8 @@ from ..selectors import dashboard as sel
 from ..selectors import rollup as rollup_selectors
 from ..selectors.counting import COUNTING_RULES
 from ..selectors.deadlines import inspection_deadlines
+from ..services.audit import Kind as AuditKind
+from ..services.audit import audit_record
 
 # Texts the charts draw (the script has no translations of its own).
 CHART_LABELS = {
@@ -201,6 +203,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     if context is None:
         raise Http404
     data = _dashboard_data(context)
+    audit_record(AuditKind.EXPORT, actor=request.user, target=context["organisation"], detail="dashboard")
     response = HttpResponse(
         write_dashboard(data),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -23,6 +23,8 @@ from ..ledger.uploads import StoredUpload, upload_discard, upload_load, upload_s
 from ..ledger.writer import write_inspection_ledger, write_selection_ledger, write_template
 from ..models import Inspection, Organisation
 from ..permissions import ledger_import_organisations, require, visible_organisations
+from ..services.audit import Kind as AuditKind
+from ..services.audit import audit_record
 from .measures import _list_filters  # the list's own defaults, so an export holds exactly the rows shown
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -125,6 +127,7 @@ def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "export_ledger", inspection)
     today = timezone.localdate()
     data = write_inspection_ledger(selectors.ledger_export_for_inspection(inspection=inspection, today=today))
+    audit_record(AuditKind.EXPORT, actor=request.user, target=inspection, detail="ledger")
     return xlsx_response(data, f"{inspection.organisation.short_name}巡察整改台账-{today:%Y%m%d}.xlsx")
 
 
@@ -140,4 +143,5 @@ def measure_export(request: HttpRequest) -> HttpResponse:
     with translation.override("zh-hans"):
         description = "；".join(filterset.describe()) or "全部可见"
     data = write_selection_ledger(export, description=description)
+    audit_record(AuditKind.EXPORT, actor=request.user, target="measures", detail=f"measure list: {description}")
     return xlsx_response(data, f"整改措施-{today:%Y%m%d}.xlsx")

@@ -37,6 +37,8 @@ from ..forms.measures import (
 from ..models import DeadlineExtension, Evidence, Measure, PlanChange
 from ..permissions import measure_scope, oversees_measures, require, spans_organisations
 from ..selectors import measures as sel
+from ..services.audit import Kind as AuditKind
+from ..services.audit import audit_record
 from ..services.measures import ConflictError
 
 PAGE_SIZE = 25
@@ -369,6 +371,9 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """The only way to a file: permission checked, never sniffed, inline only for images/PDF."""
     evidence = _evidence(request, pk)
     require(request.user, "view_evidence", evidence)
+    audit_record(
+        AuditKind.EVIDENCE_DOWNLOAD, actor=request.user, target=evidence, detail=f"measure #{evidence.measure_id}"
+    )
     inline = evidence.content_type == "application/pdf" or evidence.content_type.startswith("image/")
     response = FileResponse(
         evidence.file.open("rb"),

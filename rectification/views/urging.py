@@ -23,6 +23,8 @@ from ..models import Inspection, Organisation, UrgingAttachment, UrgingLetter
 from ..permissions import require, visible_organisations
 from ..selectors import urging as sel
 from ..services import urging as service
+from ..services.audit import Kind as AuditKind
+from ..services.audit import audit_record
 from .measures import DOWNLOAD_CSP
 from .upward import _file_response
 
@@ -192,6 +194,7 @@ def urging_attachment(request: HttpRequest, pk: int) -> FileResponse:
     scoped = UrgingAttachment.objects.filter(reply__letter__organisation__in=visible_organisations(request.user))
     attachment = get_object_or_404(scoped.select_related("reply__letter__organisation"), pk=pk)
     require(request.user, VIEW, attachment)
+    audit_record(AuditKind.EVIDENCE_DOWNLOAD, actor=request.user, target=attachment, detail="urging reply attachment")
     inline = attachment.content_type == "application/pdf" or attachment.content_type.startswith("image/")
     response = FileResponse(
         attachment.file.open("rb"),
