@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "rectification.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages: no cookie, no Vary: Cookie (views/public_cache.py); above the session.
+    "rectification.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -195,6 +197,12 @@ STORAGES = {
 # The PDF fonts under static/fonts (22 MB) are read from disk by WeasyPrint; compressing
 # them with Brotli would make every collectstatic take minutes.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "otf", "ttf", "ttc"]
+# Comments from the public (bulletin pages): per sender address, at most this many a minute;
+# the address comes from CLIENT_IP_HEADER (e.g. HTTP_X_REAL_IP, which nginx sets) behind a
+# proxy, else from the connection.
+COMMENT_RATE_PER_MINUTE = env.int("COMMENT_RATE_PER_MINUTE", default=5)
+COMMENT_MAX_REQUEST_BYTES = 16 * 1024  # 2000 characters of Chinese, form-encoded, fit
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 # Ledger (整改台账) upload limits; the zip checks run before openpyxl sees the file.
 LEDGER_MAX_BYTES = env.int("LEDGER_MAX_BYTES", default=5 * 1024 * 1024)

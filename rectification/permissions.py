@@ -42,6 +42,7 @@ from .models import (
     Membership,
     Organisation,
     PlanChange,
+    PublicComment,
     ReportingRules,
     SubmittedVersion,
     Talk,
@@ -197,7 +198,7 @@ def _org_of(obj) -> Organisation:
         obj = obj.reply
     if isinstance(obj, UrgingReply):
         obj = obj.letter
-    if isinstance(obj, UrgingLetter | Talk):
+    if isinstance(obj, UrgingLetter | Talk | PublicComment):
         return obj.organisation
     if isinstance(obj, SubmittedVersion):
         obj = obj.document
@@ -439,6 +440,27 @@ rules.add_perm("rectification.issue_urging", is_admin | supervises)
 rules.add_perm("rectification.record_talk", is_admin | supervises)
 rules.add_perm("rectification.reply_urging", is_admin | is_secretary)
 rules.add_perm("rectification.view_urging", is_admin | is_secretary | is_member | is_supervisor)
+
+
+# The register of comments from the public (意见建议登记簿): private to the organisation's
+# committee (secretary and members read it), the secretary logs, answers and closes; the
+# supervisors above see its counts only (roll-up). Writing a comment on a public page needs
+# no rule: anyone may, within the comment window.
+def comment_register_organisations(user):
+    """Organisations whose register the user reads (own secretary or member role)."""
+    return Organisation.objects.filter(organisation_scope(user, roles=[Role.SECRETARY, Role.MEMBER]))
+
+
+rules.add_perm("rectification.view_comments", is_admin | is_secretary | is_member)
+rules.add_perm("rectification.handle_comment", is_admin | is_secretary)
+
+
+@rules.predicate
+def committee_somewhere(user) -> bool:
+    return holds_role_somewhere(user, [Role.SECRETARY, Role.MEMBER])
+
+
+rules.add_perm("rectification.view_comment_register", is_admin | committee_somewhere)
 
 
 def supervising_organisation(user, organisation: Organisation) -> Organisation | None:

@@ -7,11 +7,13 @@ from . import views
 from .views import acceptance as acceptance_views
 from .views import bulletin_review as bulletin_review_views
 from .views import bulletins as bulletin_views
+from .views import comments as comment_views
 from .views import dashboard as dashboard_views
 from .views import ledger as ledger_views
 from .views import measures as measure_views
 from .views import notifications as notification_views
 from .views import plan_changes as plan_change_views
+from .views import public as public_views
 from .views import structure as structure_views
 from .views import upward as upward_views
 from .views import urging as urging_views
@@ -22,7 +24,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("inspections/", views.inspection_list, name="inspection_list"),
-    path("public/", views.public_index, name="public_index"),
+    path("public/", public_views.public_index, name="public_index"),
     path("guide/", views.guide, name="guide"),
     # Notifications (the bell) and re-checks (回头看): engineer "jobs".
     path("notifications/", notification_views.notification_list, name="notifications"),
@@ -59,27 +61,38 @@ urlpatterns = [
     path(
         "bulletin-reviews/<int:pk>/decide/", bulletin_review_views.bulletin_review_decide, name="bulletin_review_decide"
     ),
-    path("public/<slug:slug>/bulletins/", bulletin_views.public_bulletin_list, name="public_bulletin_list"),
+    path("public/<slug:slug>/bulletins/", public_views.public_bulletin_list, name="public_bulletin_list"),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/",
-        bulletin_views.public_bulletin_latest,
+        public_views.public_bulletin_latest,
         name="public_bulletin_latest",
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>/",
-        bulletin_views.public_bulletin_html,
+        public_views.public_bulletin_html,
         name="public_bulletin_html",
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.pdf",
-        bulletin_views.public_bulletin_pdf,
+        public_views.public_bulletin_pdf,
         name="public_bulletin_pdf",
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.docx",
-        bulletin_views.public_bulletin_docx,
+        public_views.public_bulletin_docx,
         name="public_bulletin_docx",
     ),
+    path(
+        "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>/comments/",
+        public_views.public_comment,
+        name="public_comment",
+    ),
+    # The register of comments from the public (意见建议登记簿).
+    path("comments/", comment_views.comment_list, name="comment_list"),
+    path("organisations/<int:pk>/comments/new/", comment_views.comment_new, name="comment_new"),
+    path("comments/<int:pk>/", comment_views.comment_detail, name="comment_detail"),
+    path("comments/<int:pk>/answer/", comment_views.comment_answer, name="comment_answer"),
+    path("comments/<int:pk>/close/", comment_views.comment_close, name="comment_close"),
     # Dashboard, its xlsx export, and the supervisors' roll-up (read-only).
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),

@@ -31,6 +31,11 @@ class BulletinForm(forms.ModelForm):
             "section3_text",
             "signature",
             "issued_on",
+            "contact_phone",
+            "contact_hours",
+            "contact_address",
+            "contact_email",
+            "comment_until",
         ]
         labels = {
             "title": _("标题（第二行起，第一行为党组织全称）"),
@@ -50,6 +55,7 @@ class BulletinForm(forms.ModelForm):
             "statistics_text": forms.Textarea(attrs={"rows": 3}),
             "section3_text": forms.Textarea(attrs={"rows": 12}),
             "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "comment_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, **kwargs) -> None:

@@ -44,6 +44,7 @@ from .upward import (
 from .bulletin_review import BulletinReview, HistoricalWithheldFinding, WithheldFinding
 from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
 from .identity import Profile
+from .comments import COMMENT_MAX_CHARS, PublicComment
 
 # isort: on
 
@@ -117,4 +118,7 @@ __all__ = [
     "urging_attachment_upload_to",
     # identity outside the app
     "Profile",
+    # comments from the public
+    "COMMENT_MAX_CHARS",
+    "PublicComment",
 ]

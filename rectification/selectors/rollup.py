@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from ..models import Inspection, Measure, Organisation
+from .comments import CommentCounts, comment_counts
 from .counting import Counts, count_expressions
 from .deadlines import LateDocument, late_documents
 from .urging import UrgingCounts, urging_counts
@@ -27,6 +28,8 @@ class RollupRow:
     late_documents: list[LateDocument] = field(default_factory=list)
     # Urging from above (督办): open letters, late replies, talks held.
     urging: UrgingCounts = field(default_factory=UrgingCounts)
+    # The register of comments from the public (意见建议登记簿): received, answered, open.
+    comments: CommentCounts = field(default_factory=CommentCounts)
 
     @property
     def most_days_late(self) -> int | None:
@@ -61,9 +64,9 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
     completion rate, overdue count, the time of its last progress report, the documents
     it is late with and the urging from above (open 督办函, late replies, talks).
 
-    Queries: 6 (organisations, inspections grouped by organisation, measures grouped by
-    organisation, late documents, letters and talks grouped by organisation), whatever
-    the number of organisations, measures or letters."""
+    Queries: 7 (organisations, inspections grouped by organisation, measures grouped by
+    organisation, late documents, letters and talks grouped by organisation, comments
+    grouped by organisation), whatever the number of organisations, measures or letters."""
     orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
     org_ids = [o.pk for o in orgs]
     insp_rows = (
@@ -83,6 +86,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
     measures = {r[org_key]: r for r in measure_rows}
     late = late_documents(organisation_ids=org_ids, today=today)
     urging = urging_counts(organisation_ids=org_ids, today=today)
+    comments = comment_counts(organisation_ids=org_ids)
     root_depth = root.path.count("/")
     rows = [
         RollupRow(
@@ -95,6 +99,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
             last_progress=measures.get(o.pk, {}).get("last_progress"),
             late_documents=late.get(o.pk, []),
             urging=urging.get(o.pk, UrgingCounts()),
+            comments=comments.get(o.pk, CommentCounts()),
         )
         for o in orgs
     ]
@@ -117,6 +122,7 @@ class RollupTotals:
     last_progress: dt.datetime | None
     late_documents: int = 0
     urging: UrgingCounts = field(default_factory=UrgingCounts)
+    comments: CommentCounts = field(default_factory=CommentCounts)
 
 
 def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
@@ -126,4 +132,5 @@ def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
     last = max((r.last_progress for r in rows if r.last_progress), default=None)
     late = sum(len(r.late_documents) for r in rows)
     urging = UrgingCounts(**{n: sum(getattr(r.urging, n) for r in rows) for n in UrgingCounts.__dataclass_fields__})
-    return RollupTotals(sum(r.inspections for r in rows), counts, last, late, urging)
+    comments = CommentCounts(**{n: sum(getattr(r.comments, n) for r in rows) for n in ("received", "answered", "open")})
+    return RollupTotals(sum(r.inspections for r in rows), counts, last, late, urging, comments)

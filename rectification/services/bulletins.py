@@ -35,6 +35,12 @@ EDITABLE_FIELDS = frozenset(
         "zero_counts",
         "signature",
         "issued_on",
+        # The closing contact paragraph and the comment window (models/contact.py).
+        "contact_phone",
+        "contact_hours",
+        "contact_address",
+        "contact_email",
+        "comment_until",
     }
 )
 

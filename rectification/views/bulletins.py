@@ -8,8 +8,8 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from ..documents.fonts import missing_glyphs, resolve_faces
 from ..documents.kinds.bulletin import bulletin_document, bulletin_render
 from ..documents.writers import CONTENT_TYPES
 from ..forms.bulletins import BulletinForm, PublishForm, WithdrawForm
-from ..models import BulletinVersion, Inspection, Organisation
+from ..models import Inspection
 from ..services.bulletins import BulletinConflictError, BulletinRenderError, BulletinWithdrawError
 from .bulletin_common import DOCUMENT_CSP, bulletin_inspection
 from .bulletin_review import review_context
@@ -223,82 +223,3 @@ def bulletin_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         return _versions_page(request, inspection, form, status=400)
     messages.success(request, _("第 %(n)s 版已撤回；其公开网址现在说明撤回的时间和原因。") % {"n": version.number})
     return redirect("rectification:bulletin_versions", pk=inspection.pk)
-
-
-# --- public pages (no login): published versions only ----------------------------------
-
-
-def _organisation(slug: str) -> Organisation:
-    return get_object_or_404(Organisation, slug=slug)
-
-
-@require_GET
-def public_bulletin_list(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = _organisation(slug)
-    versions = list(selectors.public_versions(organisation=organisation))
-    context = {
-        "organisation": organisation,
-        "versions": versions,
-        "current_ids": selectors.current_version_ids(versions),
-    }
-    return render(request, "bulletin/public_list.html", context)
-
-
-@require_GET
-def public_bulletin_latest(request: HttpRequest, slug: str, bulletin_id: int) -> HttpResponse:
-    """The current version of a bulletin (a stable address): the newest one not withdrawn;
-    when every version is withdrawn, the newest, whose page says so."""
-    organisation = _organisation(slug)
-    versions = list(selectors.public_versions(organisation=organisation).filter(bulletin__id=bulletin_id))
-    if not versions:
-        raise Http404
-    current = selectors.current_version_ids(versions)
-    latest = next((v for v in versions if v.pk in current), versions[0])
-    return redirect("rectification:public_bulletin_html", slug=slug, bulletin_id=bulletin_id, number=latest.number)
-
-
-def _public_version(slug: str, bulletin_id: int, number: int) -> BulletinVersion:
-    try:
-        return selectors.public_version(organisation=_organisation(slug), bulletin_id=bulletin_id, number=number)
-    except BulletinVersion.DoesNotExist:
-        raise Http404 from None
-
-
-def _withdrawn(request: HttpRequest, version: BulletinVersion) -> HttpResponse:
-    """What every public address of a withdrawn version answers instead of its text or
-    files: when and why it was withdrawn, and where the current version is. 410 Gone:
-    the address was valid and is no longer, on purpose (search engines drop it)."""
-    context = {"version": version, "organisation": version.bulletin.inspection.organisation}
-    return render(request, "bulletin/withdrawn.html", context, status=410)
-
-
-@require_GET
-def public_bulletin_html(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
-    version = _public_version(slug, bulletin_id, number)
-    if version.withdrawn:
-        return _withdrawn(request, version)
-    response = _document_response(version.html)
-    response["ETag"] = f'"{version.html_sha256}"'
-    return response
-
-
-@require_GET
-def public_bulletin_pdf(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
-    version = _public_version(slug, bulletin_id, number)
-    if version.withdrawn:
-        return _withdrawn(request, version)
-    inspection = version.bulletin.inspection
-    return _pdf_response(bytes(version.pdf), _filename(inspection, f"（第{version.number}版）.pdf"), version.sha256)
-
-
-@require_GET
-def public_bulletin_docx(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
-    """The frozen Word document; versions published before there was one have none (404)."""
-    version = _public_version(slug, bulletin_id, number)
-    if version.withdrawn:
-        return _withdrawn(request, version)
-    if version.docx is None:
-        raise Http404
-    inspection = version.bulletin.inspection
-    filename = _filename(inspection, f"（第{version.number}版）.docx")
-    return _docx_response(bytes(version.docx), filename, version.docx_sha256)
