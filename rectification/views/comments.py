@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..forms.comments import CommentAnswerForm, CommentLogForm
 from ..models import Organisation, PublicComment
-from ..permissions import comment_register_organisations, denial_message, require
+from ..permissions import comment_register_organisations, denial_message, require, visible_organisations
 from ..selectors.comments import comment_counts, comment_register
 from ..services import comments as service
 
@@ -65,7 +65,7 @@ def _totals(rows) -> dict[str, int]:
 @require_http_methods(["GET", "POST"])
 def comment_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a comment that came by phone, letter, e-mail or in person (the secretary)."""
-    organisation = get_object_or_404(comment_register_organisations(request.user), pk=pk)
+    organisation = get_object_or_404(visible_organisations(request.user), pk=pk)
     require(request.user, HANDLE, organisation)
     form = CommentLogForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -81,7 +81,8 @@ def comment_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _comment(request: HttpRequest, pk: int) -> PublicComment:
-    scoped = comment_register(organisation_ids=[o.pk for o in comment_register_organisations(request.user)])
+    """A comment of an organisation the user reads (else 404) whose register they read (else 403)."""
+    scoped = comment_register(organisation_ids=visible_organisations(request.user).values("pk"))
     comment = get_object_or_404(scoped, pk=pk)
     require(request.user, "view_comments", comment)
     return comment
