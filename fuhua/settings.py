@@ -196,6 +196,8 @@ STORAGES = {
 }
 # The PDF fonts under static/fonts (22 MB) are read from disk by WeasyPrint; compressing
 # them with Brotli would make every collectstatic take minutes.
+# Fonts with their registered types (Python's table has no .otf/.woff2: octet-stream).
+WHITENOISE_MIMETYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff2": "font/woff2"}
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "otf", "ttf", "ttc"]
 # Comments from the public (bulletin pages): per sender address, at most this many a minute;
 # the address comes from CLIENT_IP_HEADER (e.g. HTTP_X_REAL_IP, which nginx sets) behind a
