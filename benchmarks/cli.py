@@ -24,6 +24,7 @@ CASES = {
     "reviews": "main",
     "ledger": "main",
     "http": "main",
+    "public": "main",
 }
 
 

@@ -76,7 +76,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "rectification.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Public pages: no cookie, no Vary: Cookie (views/public_cache.py); above the session.
+    # A frozen public version the cache holds is answered here, like a static file
+    # (views/public_files.py); the other public pages set no cookie and no Vary: Cookie
+    # (views/public_cache.py): both above the session.
+    "rectification.views.public_files.PublicFastPathMiddleware",
     "rectification.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -14,6 +14,7 @@ from .views import measures as measure_views
 from .views import notifications as notification_views
 from .views import plan_changes as plan_change_views
 from .views import public as public_views
+from .views import public_files
 from .views import structure as structure_views
 from .views import upward as upward_views
 from .views import urging as urging_views
@@ -69,17 +70,17 @@ urlpatterns = [
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>/",
-        public_views.public_bulletin_html,
+        public_files.public_bulletin_html,
         name="public_bulletin_html",
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.pdf",
-        public_views.public_bulletin_pdf,
+        public_files.public_bulletin_pdf,
         name="public_bulletin_pdf",
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.docx",
-        public_views.public_bulletin_docx,
+        public_files.public_bulletin_docx,
         name="public_bulletin_docx",
     ),
     path(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ..documents.kinds.bulletin import bulletin_render
 from ..models import Bulletin, BulletinVersion, Inspection
 from ..permissions import require
+from ..selectors.public import forget_public_version
 from ..text import CONTROL_CHARS, strip_control
 from .bulletin_review import bulletin_publish_gate, changed_since_approval
 
@@ -188,4 +189,9 @@ def bulletin_withdraw(*, inspection: Inspection, user, number: int, reason: str)
     version.withdrawn_by = user
     version.withdrawal_reason = reason
     version.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    # The public pages keep what a version's addresses need in the cache (selectors/public.py).
+    slug = inspection.organisation.slug
+    transaction.on_commit(
+        lambda: forget_public_version(slug=slug, bulletin_id=version.bulletin_id, number=version.number)
+    )
     return version
