@@ -38,6 +38,11 @@ urlpatterns = [
     path("inspections/<int:pk>/bulletin/preview/", bulletin_views.bulletin_preview, name="bulletin_preview"),
     path("inspections/<int:pk>/bulletin.pdf", bulletin_views.bulletin_pdf, name="bulletin_pdf"),
     path("inspections/<int:pk>/bulletin.docx", bulletin_views.bulletin_docx, name="bulletin_docx"),
+    path(
+        "inspections/<int:pk>/bulletin/internal.<str:fmt>",
+        bulletin_views.bulletin_internal,
+        name="bulletin_internal",
+    ),
     path("inspections/<int:pk>/bulletin/publish/", bulletin_views.bulletin_publish, name="bulletin_publish"),
     path("inspections/<int:pk>/bulletin/versions/", bulletin_views.bulletin_versions, name="bulletin_versions"),
     path("inspections/<int:pk>/bulletin/withdraw/", bulletin_views.bulletin_withdraw, name="bulletin_withdraw"),

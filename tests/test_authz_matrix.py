@@ -190,6 +190,10 @@ MATRIX: dict[str, Entry] = {
     "rectification:public_bulletin_docx": Entry(
         get="200 200 200 200 200", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
     ),
+    # The 党内通报 (internal wording): whoever reads the ledger; never the public.
+    "rectification:bulletin_internal": Entry(
+        get="L 200 404 200 200", post="L 405 405 405 405", kw=lambda o: {"pk": o.inspection.pk, "fmt": "docx"}
+    ),
     # Comments from the public: the public page's form is open to all (the bulletin takes
     # comments until 2099); the register (意见建议登记簿) is read by the organisation's
     # secretary and members, handled by the secretary; never by staff or supervisors.

@@ -8,7 +8,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import selectors, services
 from ..documents.fonts import missing_glyphs, resolve_faces
 from ..documents.kinds.bulletin import bulletin_document, bulletin_render
+from ..documents.kinds.bulletin_internal import internal_bulletin_render
 from ..documents.writers import CONTENT_TYPES
 from ..forms.bulletins import BulletinForm, PublishForm, WithdrawForm
 from ..models import Inspection
@@ -223,3 +224,20 @@ def bulletin_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         return _versions_page(request, inspection, form, status=400)
     messages.success(request, _("第 %(n)s 版已撤回；其公开网址现在说明撤回的时间和原因。") % {"n": version.number})
     return redirect("rectification:bulletin_versions", pk=inspection.pk)
+
+
+@login_required
+@require_GET
+def bulletin_internal(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The 党内通报 (PDF or Word) of the current draft: internal wording of the problems, for
+    those who read the ledger; never public, never kept by a cache."""
+    if fmt not in ("pdf", "docx"):
+        raise Http404
+    inspection = bulletin_inspection(request, pk, "rectification.export_ledger")
+    draft = selectors.bulletin_draft(inspection=inspection)
+    rendered = internal_bulletin_render(draft, formats=[fmt], today=timezone.localdate())
+    filename = f"{inspection.organisation.short_name}-巡察整改进展情况党内通报.{fmt}"
+    write = _pdf_response if fmt == "pdf" else _docx_response
+    response = write(rendered.data(fmt), filename, rendered.sha256(fmt))
+    response["Cache-Control"] = "private, no-store"
+    return response
