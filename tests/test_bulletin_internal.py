@@ -16,6 +16,7 @@ from rectification.models import Measure
 from rectification.selectors.bulletin_internal import internal_bulletin_source
 
 from . import factories as f
+from .helpers.browser import artifacts
 from .helpers.bulletin_text import normalise, pdftotext
 
 INTERNAL = "违规发放误餐补贴3.2万元"
@@ -57,6 +58,7 @@ def test_internal_version_names_the_problem_and_the_public_files_never_do(
     assert document.title.lines[-1] == "关于巡察整改进展情况的党内通报"
     text = "".join(b.text for b in document.blocks if hasattr(b, "text"))
     assert f"存在问题：{INTERNAL}。针对财务管理问题" in text and "欢迎广大干部群众" not in text
+    assert "现将巡察整改进展情况通报如下。" in text
 
     version = services.bulletin_publish(inspection=inspection, user=personas.secretary_a, today=dt.date(2025, 12, 31))
     slug, args = personas.tree.a.slug, (version.bulletin_id, 1)
@@ -64,6 +66,7 @@ def test_internal_version_names_the_problem_and_the_public_files_never_do(
     pdf = client.get(reverse("rectification:public_bulletin_pdf", args=[slug, *args])).content
     word = client.get(reverse("rectification:public_bulletin_docx", args=[slug, *args])).content
     assert "财务管理不规范" in page and "欢迎广大干部群众" in page
+    (artifacts("public") / "public-bulletin.pdf").write_bytes(pdf)
     for public_text in (page, normalise(pdftotext(pdf)), _docx_text(word)):
         assert INTERNAL not in public_text and "存在问题" not in public_text and "党内通报" not in public_text
 
@@ -71,6 +74,7 @@ def test_internal_version_names_the_problem_and_the_public_files_never_do(
     internal_pdf = client.get(reverse("rectification:bulletin_internal", args=[inspection.pk, "pdf"]))
     assert internal_pdf.status_code == 200 and internal_pdf["Cache-Control"] == "private, no-store"
     assert INTERNAL in normalise(pdftotext(internal_pdf.content))
+    (artifacts("public") / "internal-bulletin.pdf").write_bytes(internal_pdf.content)
     internal_docx = client.get(reverse("rectification:bulletin_internal", args=[inspection.pk, "docx"]))
     assert INTERNAL in _docx_text(internal_docx.content)
     assert client.get(reverse("rectification:bulletin_internal", args=[inspection.pk, "exe"])).status_code == 404

@@ -18,7 +18,7 @@ from ...selectors.bulletins import BulletinSource
 from ..model import Document
 from ..wording import full_stop, one_line
 from ..writers import Rendered, render
-from .bulletin import DEFAULT_TITLE, build_bulletin
+from .bulletin import DEFAULT_TITLE, INTRO_CLOSING, build_bulletin, generated_intro
 
 INTERNAL_TITLE = "关于巡察整改进展情况的党内通报"
 PROBLEM_LABEL = "存在问题："
@@ -42,6 +42,8 @@ def build_internal_bulletin(source: BulletinSource, *, today: dt.date | None = N
                 finding.lead_in = PROBLEM_LABEL + full_stop(problem) + one_line(finding.lead_in)
     draft = copy.copy(source.bulletin)
     draft.title = _internal_title(source.bulletin.title or DEFAULT_TITLE)
+    if not draft.intro.strip():  # addressed to members: 「通报如下」, not 「予以公布」
+        draft.intro = generated_intro(source).replace(INTRO_CLOSING, "现将巡察整改进展情况通报如下。")
     document = build_bulletin(dataclasses.replace(source, bulletin=draft), today=today)
     blocks = tuple(b for b in document.blocks if getattr(b, "kind", "") != "contact")
     return dataclasses.replace(document, blocks=blocks)
