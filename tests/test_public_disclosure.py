@@ -287,3 +287,26 @@ def test_secretary_logs_and_answers_through_the_pages(client, personas):
         == 404
     )
     assert PublicComment.objects.count() == 1
+
+
+def test_register_rides_with_the_ledger_export_for_its_readers_only(client, personas, measure_a):
+    import io
+
+    import openpyxl
+
+    from rectification.ledger.reader import read_ledger
+
+    org = personas.tree.a
+    comment_service.comment_log(
+        user=personas.secretary_a, organisation=org, channel="phone", body="=HYPERLINK(1) 电话反映路灯不亮"
+    )
+    url = reverse("rectification:ledger_export", args=[measure_a.finding.category.inspection.pk])
+    client.force_login(personas.secretary_a)
+    data = client.get(url).content
+    ws = openpyxl.load_workbook(io.BytesIO(data))["意见建议登记簿"]
+    assert [c.value for c in ws[1]][:5] == ["收到时间", "来源", "姓名", "联系方式", "意见建议"]
+    assert ws["B2"].value == "电话" and ws["E2"].value == "=HYPERLINK(1) 电话反映路灯不亮" and ws["E2"].data_type == "s"
+    assert ws["I2"].value == "待答复"
+    assert not read_ledger(data).problems  # the import reads the ledger as before, the register ignored
+    client.force_login(personas.staff_a)  # reads the ledger, not the register
+    assert "意见建议登记簿" not in openpyxl.load_workbook(io.BytesIO(client.get(url).content)).sheetnames

@@ -7,7 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import override
 
+from ..ledger.comments import CommentRow
 from ..models import Bulletin, Organisation, PublicComment
 from .counting import comment_count_rules
 
@@ -80,3 +83,29 @@ def comment_register(*, organisation_ids: list[int], state: str = "") -> QuerySe
     if state in rules:
         comments = comments.filter(rules[state])
     return comments.select_related("organisation", "bulletin__inspection", "assignee", "answered_by", "closed_by")
+
+
+def comment_export_rows(*, organisation_id: int) -> list[CommentRow]:
+    """The organisation's register as rows of the ledger's 意见建议登记簿 sheet, oldest first.
+
+    Queries: 1."""
+    comments = comment_register(organisation_ids=[organisation_id]).order_by("received_at", "pk")
+    with override("zh-hans"):  # the workbook is Chinese, as the whole ledger
+        return _rows(comments)
+
+
+def _rows(comments) -> list[CommentRow]:
+    return [
+        CommentRow(
+            received_at=timezone.localtime(c.received_at),
+            channel=c.get_channel_display(),
+            name=c.name,
+            contact=c.contact,
+            body=c.body,
+            assignee=(c.assignee.first_name or c.assignee.username) if c.assignee else "",
+            answer=c.answer,
+            answered_at=timezone.localtime(c.answered_at) if c.answered_at else None,
+            state=c.state_label,
+        )
+        for c in comments
+    ]
