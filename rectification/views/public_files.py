@@ -163,7 +163,7 @@ _KINDS = {"/": PAGE, ".pdf": PDF, ".docx": DOCX}
 
 
 class PublicFastPathMiddleware:
-    """Answers a GET of a frozen version's address straight from the cache, before the
+    """Answers a GET (as the views: HEAD is theirs to refuse) of a frozen version's address straight from the cache, before the
     session, authentication, CSRF, locale and message middleware (which such an answer
     does not need): a crowd's repeated requests then cost about what a static file does.
     Anything the cache does not hold goes down the stack to the view, which fills it."""
@@ -172,7 +172,7 @@ class PublicFastPathMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in ("GET", "HEAD") and (match := _ADDRESS.match(request.path_info)):
+        if request.method == "GET" and (match := _ADDRESS.match(request.path_info)):
             meta = cached_version_meta(
                 slug=match["slug"], bulletin_id=int(match["bulletin"]), number=int(match["number"])
             )
