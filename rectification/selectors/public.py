@@ -11,6 +11,7 @@ PUBLIC_META_SECONDS.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +38,10 @@ class PublicVersion:
 
 
 def _key(slug: str, bulletin_id: int, number: int) -> str:
+    # A slug is at most 60 characters (Organisation.slug): a longer one from a URL names
+    # nothing, and is hashed so that the key stays short for any cache backend.
+    if len(slug) > 60:
+        slug = hashlib.sha256(slug.encode()).hexdigest()
     return f"public-version:{slug}:{bulletin_id}:{number}"
 
 
