@@ -41,7 +41,7 @@ PUBLIC_PAGE_CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
 # Bump when the page's extras change, so that caches holding the old page revalidate.
-EXTRAS_REVISION = "1"
+EXTRAS_REVISION = "2"
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}\s*")
 PAGE, PDF, DOCX = "page", "pdf", "docx"
 
