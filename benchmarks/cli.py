@@ -25,6 +25,7 @@ CASES = {
     "acceptance": "main",
     "ledger": "main",
     "http": "main",
+    "public": "main",
 }
 
 

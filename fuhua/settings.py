@@ -80,6 +80,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "rectification.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A frozen public version the cache holds is answered here, like a static file
+    # (views/public_files.py); the other public pages set no cookie and no Vary: Cookie
+    # (views/public_cache.py): both above the session.
+    "rectification.views.public_files.PublicFastPathMiddleware",
+    "rectification.middleware.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,7 +140,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     # Model permissions for the admin (staff only); the app's own are the rules above.
-    "rectification.permissions.AdminModelBackend",
+    "rectification.permissions_admin.AdminModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -262,10 +267,18 @@ STORAGES = {
 }
 # The PDF fonts under static/fonts (22 MB) are read from disk by WeasyPrint; compressing
 # them with Brotli would make every collectstatic take minutes.
+# Fonts with their registered types (Python's table has no .otf/.woff2: octet-stream).
+WHITENOISE_MIMETYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff2": "font/woff2"}
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "otf", "ttf", "ttc"]
 # Evidence files (and their folders) readable by the service's user and group only.
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# Comments from the public (bulletin pages): per sender address, at most this many a minute;
+# the address comes from CLIENT_IP_HEADER (e.g. HTTP_X_REAL_IP, which nginx sets) behind a
+# proxy, else from the connection.
+COMMENT_RATE_PER_MINUTE = env.int("COMMENT_RATE_PER_MINUTE", default=5)
+COMMENT_MAX_REQUEST_BYTES = 16 * 1024  # 2000 characters of Chinese, form-encoded, fit
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 # Ledger (整改台账) upload limits; the zip checks run before openpyxl sees the file.
 LEDGER_MAX_BYTES = env.int("LEDGER_MAX_BYTES", default=5 * 1024 * 1024)

@@ -96,3 +96,26 @@ class ControlCharacterMiddleware:
         if request.method == "POST":
             request.POST = _cleaned(request.POST)
         return self.get_response(request)
+
+
+class PublicCacheMiddleware:
+    """For a response a public view marked cacheable (views/public_cache.py): no cookie
+    (a shared cache must not hand one reader's cookie to the next) and no ``Vary: Cookie``
+    (the page does not depend on one). Placed above the session, CSRF and message
+    middleware so it sees what they added."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(response, "public_cache", False):
+            for name in list(response.cookies):
+                del response.cookies[name]
+            if vary := response.headers.get("Vary"):
+                kept = [v.strip() for v in vary.split(",") if v.strip().lower() != "cookie"]
+                if kept:
+                    response.headers["Vary"] = ", ".join(kept)
+                else:
+                    del response.headers["Vary"]
+        return response

@@ -49,6 +49,9 @@ WHO_MAY = {
     "issue_urging": _ABOVE,
     "record_talk": _ABOVE,
     "reply_urging": _SECRETARY,
+    "view_comments": gettext_lazy("本党组织书记和委员"),
+    "view_comment_register": gettext_lazy("党组织书记和委员"),
+    "handle_comment": _SECRETARY,
 }
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import rules
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
@@ -43,6 +42,7 @@ from .models import (
     Membership,
     Organisation,
     PlanChange,
+    PublicComment,
     ReportingRules,
     SubmittedVersion,
     Talk,
@@ -55,6 +55,7 @@ from .models import (
 from .permission_texts import WHO_MAY, denial_message  # noqa: F401 (views ask permissions for both)
 from .permissions_admin import (  # noqa: F401 (三员, re-exported: views and services ask permissions)
     ADMIN_ROLE_PERMISSIONS,
+    AdminModelBackend,
     administrator_roles,
     is_auditor,
     require_administrator,
@@ -204,7 +205,7 @@ def _org_of(obj) -> Organisation:
         obj = obj.reply
     if isinstance(obj, UrgingReply):
         obj = obj.letter
-    if isinstance(obj, UrgingLetter | Talk):
+    if isinstance(obj, UrgingLetter | Talk | PublicComment):
         return obj.organisation
     if isinstance(obj, SubmittedVersion):
         obj = obj.document
@@ -455,6 +456,27 @@ rules.add_perm("rectification.reply_urging", is_admin | is_secretary)
 rules.add_perm("rectification.view_urging", is_admin | is_secretary | is_member | is_supervisor)
 
 
+# The register of comments from the public (意见建议登记簿): private to the organisation's
+# committee (secretary and members read it), the secretary logs, answers and closes; the
+# supervisors above see its counts only (roll-up). Writing a comment on a public page needs
+# no rule: anyone may, within the comment window.
+def comment_register_organisations(user):
+    """Organisations whose register the user reads (own secretary or member role)."""
+    return Organisation.objects.filter(organisation_scope(user, roles=[Role.SECRETARY, Role.MEMBER]))
+
+
+rules.add_perm("rectification.view_comments", is_admin | is_secretary | is_member)
+rules.add_perm("rectification.handle_comment", is_admin | is_secretary)
+
+
+@rules.predicate
+def committee_somewhere(user) -> bool:
+    return holds_role_somewhere(user, [Role.SECRETARY, Role.MEMBER])
+
+
+rules.add_perm("rectification.view_comment_register", is_admin | committee_somewhere)
+
+
 def supervising_organisation(user, organisation: Organisation) -> Organisation | None:
     """The organisation in whose name ``user`` urges ``organisation``: their nearest
     SUPERVISOR membership at or above it (a superuser: its top); None when they hold none."""
@@ -467,19 +489,3 @@ def supervising_organisation(user, organisation: Organisation) -> Organisation |
         if role == Role.SUPERVISOR and organisation.path.startswith(path)
     ]
     return Organisation.objects.get(pk=max(found)[1]) if found else None
-
-
-class AdminModelBackend(ModelBackend):
-    """Django's model permissions, which only the admin uses, for staff users only.
-
-    Everything the app itself checks is a rule above. The stock ModelBackend answers
-    every ``has_perm`` the rules refuse (the navigation asks four on every page) with two
-    queries for the user's and groups' permissions; users who cannot enter the admin have
-    no use for those, so they are not loaded for them. 三员 hold the permissions of their
-    role (permissions_admin.ADMIN_ROLE_PERMISSIONS) besides any given them in the admin."""
-
-    def get_all_permissions(self, user_obj, obj=None):
-        if not user_obj.is_active or not (user_obj.is_staff or user_obj.is_superuser):
-            return set()
-        roles = administrator_roles(user_obj)
-        return super().get_all_permissions(user_obj, obj) | {p for r in roles for p in ADMIN_ROLE_PERMISSIONS[r]}

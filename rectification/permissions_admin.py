@@ -4,6 +4,7 @@ one place views and services ask): who holds which role, and what each may do in
 from __future__ import annotations
 
 import rules
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from .models import AdministratorRole
@@ -56,3 +57,19 @@ ADMIN_ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _model_perms("auth.group"),
     AdministratorRole.Role.AUDITOR: set(),
 }
+
+
+class AdminModelBackend(ModelBackend):
+    """Django's model permissions, which only the admin uses, for staff users only.
+
+    Everything the app itself checks is a rule (permissions.py). The stock ModelBackend answers
+    every ``has_perm`` the rules refuse (the navigation asks four on every page) with two
+    queries for the user's and groups' permissions; users who cannot enter the admin have
+    no use for those, so they are not loaded for them. 三员 hold the permissions of their
+    role (ADMIN_ROLE_PERMISSIONS above) besides any given them in the admin."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or not (user_obj.is_staff or user_obj.is_superuser):
+            return set()
+        roles = administrator_roles(user_obj)
+        return super().get_all_permissions(user_obj, obj) | {p for r in roles for p in ADMIN_ROLE_PERMISSIONS[r]}

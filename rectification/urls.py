@@ -9,12 +9,15 @@ from .views import acceptance_opinions as opinion_views
 from .views import audit as audit_views
 from .views import bulletin_review as bulletin_review_views
 from .views import bulletins as bulletin_views
+from .views import comments as comment_views
 from .views import dashboard as dashboard_views
 from .views import ledger as ledger_views
 from .views import measures as measure_views
 from .views import notifications as notification_views
 from .views import onboarding as onboarding_views
 from .views import plan_changes as plan_change_views
+from .views import public as public_views
+from .views import public_files
 from .views import structure as structure_views
 from .views import upward as upward_views
 from .views import urging as urging_views
@@ -25,7 +28,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("inspections/", views.inspection_list, name="inspection_list"),
-    path("public/", views.public_index, name="public_index"),
+    path("public/", public_views.public_index, name="public_index"),
     path("guide/", views.guide, name="guide"),
     # The security audit trail: the auditor (审计管理员) alone.
     path("audit/", audit_views.audit_list, name="audit_list"),
@@ -41,6 +44,11 @@ urlpatterns = [
     path("inspections/<int:pk>/bulletin/preview/", bulletin_views.bulletin_preview, name="bulletin_preview"),
     path("inspections/<int:pk>/bulletin.pdf", bulletin_views.bulletin_pdf, name="bulletin_pdf"),
     path("inspections/<int:pk>/bulletin.docx", bulletin_views.bulletin_docx, name="bulletin_docx"),
+    path(
+        "inspections/<int:pk>/bulletin/internal.<str:fmt>",
+        bulletin_views.bulletin_internal,
+        name="bulletin_internal",
+    ),
     path("inspections/<int:pk>/bulletin/publish/", bulletin_views.bulletin_publish, name="bulletin_publish"),
     path("inspections/<int:pk>/bulletin/versions/", bulletin_views.bulletin_versions, name="bulletin_versions"),
     path("inspections/<int:pk>/bulletin/withdraw/", bulletin_views.bulletin_withdraw, name="bulletin_withdraw"),
@@ -65,27 +73,38 @@ urlpatterns = [
     path(
         "bulletin-reviews/<int:pk>/decide/", bulletin_review_views.bulletin_review_decide, name="bulletin_review_decide"
     ),
-    path("public/<slug:slug>/bulletins/", bulletin_views.public_bulletin_list, name="public_bulletin_list"),
+    path("public/<slug:slug>/bulletins/", public_views.public_bulletin_list, name="public_bulletin_list"),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/",
-        bulletin_views.public_bulletin_latest,
+        public_views.public_bulletin_latest,
         name="public_bulletin_latest",
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>/",
-        bulletin_views.public_bulletin_html,
+        public_files.public_bulletin_html,
         name="public_bulletin_html",
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.pdf",
-        bulletin_views.public_bulletin_pdf,
+        public_files.public_bulletin_pdf,
         name="public_bulletin_pdf",
     ),
     path(
         "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>.docx",
-        bulletin_views.public_bulletin_docx,
+        public_files.public_bulletin_docx,
         name="public_bulletin_docx",
     ),
+    path(
+        "public/<slug:slug>/bulletins/<int:bulletin_id>/v<int:number>/comments/",
+        public_views.public_comment,
+        name="public_comment",
+    ),
+    # The register of comments from the public (意见建议登记簿).
+    path("comments/", comment_views.comment_list, name="comment_list"),
+    path("organisations/<int:pk>/comments/new/", comment_views.comment_new, name="comment_new"),
+    path("comments/<int:pk>/", comment_views.comment_detail, name="comment_detail"),
+    path("comments/<int:pk>/answer/", comment_views.comment_answer, name="comment_answer"),
+    path("comments/<int:pk>/close/", comment_views.comment_close, name="comment_close"),
     # Dashboard, its xlsx export, and the supervisors' roll-up (read-only).
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),

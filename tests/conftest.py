@@ -63,6 +63,16 @@ def demo(db):
     return Inspection.objects.get(organisation__slug="fuhua")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: the public pages keep what a version's
+    addresses need there (selectors/public.py) under keys that a later test's rows, whose
+    ids the rolled-back transaction hands out again, could meet."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_stray_database_sessions(django_db_setup, django_db_blocker):
     """End the sessions a browser test's live server leaves behind, before the test

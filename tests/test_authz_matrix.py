@@ -32,6 +32,7 @@ from rectification.models import (
     BulletinReview,
     BulletinVersion,
     PlanChange,
+    PublicComment,
     ReportingRules,
     SubmittedVersion,
     UpwardDocument,
@@ -57,7 +58,7 @@ Kwargs = Callable[[SimpleNamespace], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Entry:
-    get: str | None = None  # e.g. "L 200 404 200 200"; None: GET is not checked (say why)
+    get: str | None = None  # e.g. "L 200 404 200 200 404 404 404"; None: GET is not checked (say why)
     post: str | None = None
     kw: Kwargs | None = None  # URL kwargs from one organisation's objects
     data: Kwargs | None = None  # POST data
@@ -287,6 +288,41 @@ MATRIX: dict[str, Entry] = {
     ),
     "rectification:public_bulletin_docx": Entry(
         get="200 200 200 200 200 200 200 200", kw=lambda o: {**_public_bulletin(o), "number": 1}, foreign=False
+    ),
+    # The 党内通报 (internal wording): whoever reads the ledger; never the public.
+    "rectification:bulletin_internal": Entry(
+        get="L 200 404 200 200 404 404 404",
+        post="L 405 405 405 405 405 405 405",
+        kw=lambda o: {"pk": o.inspection.pk, "fmt": "docx"},
+    ),
+    # Comments from the public: the public page's form is open to all (the bulletin takes
+    # comments until 2099); the register (意见建议登记簿) is read by the organisation's
+    # secretary and members, handled by the secretary; never by staff or supervisors.
+    "rectification:public_comment": Entry(
+        get="405 405 405 405 405 405 405 405",
+        post="200 200 200 200 200 200 200 200",
+        kw=lambda o: {**_public_bulletin(o), "number": 1},
+        data=lambda o: {"body": "建议增加路灯"},
+        foreign=False,
+    ),
+    "rectification:comment_list": Entry(get="L 403 403 200 403 403 403 403", post="L 405 405 405 405 405 405 405"),
+    "rectification:comment_new": Entry(
+        get="L 403 404 200 403 404 404 404",
+        post="L 403 404 302 403 404 404 404",
+        kw=lambda o: {"pk": o.organisation.pk},
+        data=lambda o: {"channel": "phone", "body": "电话反映"},
+    ),
+    "rectification:comment_detail": Entry(
+        get="L 403 404 200 403 404 404 404", post="L 405 405 405 405 405 405 405", kw=lambda o: {"pk": o.comment.pk}
+    ),
+    "rectification:comment_answer": Entry(
+        get="L 405 405 405 405 405 405 405",
+        post="L 403 404 302 403 404 404 404",
+        kw=lambda o: {"pk": o.comment.pk},
+        data=lambda o: {"answer": "已答复"},
+    ),
+    "rectification:comment_close": Entry(
+        get="L 405 405 405 405 405 405 405", post="L 403 404 302 403 404 404 404", kw=lambda o: {"pk": o.comment.pk}
     ),
     # Dashboard and its export: whoever reads A (B's staff: 404, see test_dashboard_views);
     # the roll-up is for supervisors only.
@@ -551,6 +587,7 @@ def _side(organisation, staff, person) -> SimpleNamespace:
         serial=AcceptanceOpinion.objects.count() + 1, drafted_by=staff, issued_by=staff, issued_at=timezone.now(),
     )  # fmt: skip
     o.opinion.measures.set([measure])
+    o.comment = PublicComment.objects.create(organisation=organisation, body="建议增加路灯")
     return o
 
 
@@ -592,7 +629,7 @@ def _submitted_plan(inspection, user) -> tuple[UpwardDocument, SubmittedVersion]
 
 def _published(inspection, user) -> BulletinVersion:
     """A published version 1 of the inspection's bulletin (rows only: no PDF rendering)."""
-    bulletin = Bulletin.objects.create(inspection=inspection)
+    bulletin = Bulletin.objects.create(inspection=inspection, comment_until=dt.date(2099, 1, 1))
     return BulletinVersion.objects.create(
         bulletin=bulletin, number=1, html="<p>通报</p>", pdf=b"%PDF-1.4\n%%EOF\n", docx=b"PK\x03\x04",
         sha256="0" * 64, html_sha256="1" * 64, docx_sha256="2" * 64, published_by=user,

@@ -34,6 +34,7 @@ PERSONAS = ("shuji", "weiyuan", "gongzuo", "wangge", "jiedao", "xunchaban", None
 DOWNLOADS = {
     "bulletin_pdf",
     "bulletin_docx",
+    "bulletin_internal",
     "public_bulletin_pdf",
     "public_bulletin_docx",
     "ledger_template",

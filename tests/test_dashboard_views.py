@@ -180,8 +180,9 @@ def _more(board, n: int) -> None:
 # count, table, list and the burn-down), items, timeline entries, measures created/deleted. The page's chrome adds the bell's unread count (the
 # nav's permission checks are rules only: no model permissions are loaded for non-staff).
 # The documents' countdown: the inspection's documents, the reporting rules up its tree.
-REQUEST, CHOOSING, DATA, CHROME, DOCUMENTS = 3, 2, 4, 1, 2
-DASHBOARD_QUERIES = REQUEST + CHOOSING + DATA + DOCUMENTS + CHROME
+# The register of comments from the public: its counts (1).
+REQUEST, CHOOSING, DATA, CHROME, DOCUMENTS, COMMENTS = 3, 2, 4, 1, 2, 1
+DASHBOARD_QUERIES = REQUEST + CHOOSING + DATA + DOCUMENTS + CHROME + COMMENTS
 AUDIT = 1  # the export's line in the security audit trail (one INSERT)
 EXPORT_QUERIES = REQUEST + CHOOSING + DATA + AUDIT
 
@@ -206,9 +207,10 @@ def test_export_query_budget(client, board, personas, django_assert_num_queries,
 
 # Request (3), the roll-up roots (1); organisations below the root, inspections grouped by
 # organisation, measures grouped by organisation, late documents, urging letters and talks
-# grouped by organisation, issued acceptance opinions (7); the page's chrome, and the count
-# of documents awaiting the supervisor's review in their menu (1).
-ROLLUP_QUERIES = REQUEST + 1 + 7 + CHROME + 1
+# grouped by organisation, issued acceptance opinions, comments from the public grouped by
+# organisation (8); the page's chrome, and the count of documents awaiting the supervisor's
+# review in their menu (1).
+ROLLUP_QUERIES = REQUEST + 1 + 8 + CHROME + 1
 
 
 @pytest.mark.parametrize("extra", [0, 20])

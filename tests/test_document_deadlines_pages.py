@@ -130,9 +130,10 @@ def test_roll_up_query_count_stays_flat_with_late_documents(client, personas, fr
     client.get(ROLLUP)  # the session's first request
     # Session, user, memberships (3); the roll-up roots (1); organisations, inspections and
     # measures grouped by organisation, late documents, urging letters and talks grouped by
-    # organisation, issued acceptance opinions (7); the bell's unread count (1); the menu's
-    # count of documents awaiting the supervisor's review (1).
-    with django_assert_num_queries(13):
+    # organisation, issued acceptance opinions, comments from the public grouped by
+    # organisation (8); the bell's unread count (1); the menu's count of documents awaiting
+    # the supervisor's review (1).
+    with django_assert_num_queries(14):
         response = client.get(ROLLUP, {"sort": "-documents"})
     late = [r for r in response.context["rows"] if r.late_documents]
     assert len(late) == 2 + extra

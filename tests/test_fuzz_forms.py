@@ -38,7 +38,15 @@ from django.utils import timezone
 
 from rectification import services
 from rectification.documents.kinds.upward import SECTIONS
-from rectification.models import BulletinReview, Inspection, Measure, ReCheck, ReportingRules, UpwardDocument
+from rectification.models import (
+    BulletinReview,
+    Inspection,
+    Measure,
+    PublicComment,
+    ReCheck,
+    ReportingRules,
+    UpwardDocument,
+)
 
 from .test_authz_matrix import MATRIX, PERSONAS
 from .test_authz_matrix import world as world  # a fixture, used by fuzz_world
@@ -287,6 +295,8 @@ def fuzz_world(world):
         state="returned", comments="请修改", decided_by=staff, decided_at=timezone.now()
     )
     f.finding(category=a.category, heading="第二个问题")
+    # An answered comment from the public: its page shows the close form (办结) too.
+    PublicComment.objects.filter(pk=a.comment.pk).update(answer="已答复", answered_at=timezone.now(), answered_by=staff)
     return world
 
 
@@ -469,6 +479,10 @@ def _tick(f: FormField) -> str | None:
     return "on" if f.kind == "checkbox" and f.name in REQUIRED_TICKS else None
 
 
+def _plain(f: FormField) -> str:
+    return "fuhua@example.gov.cn" if f.kind == "email" else "整改"
+
+
 def test_a_valid_submission_of_each_form_succeeds(fuzz_world):
     """The fuzz reaches the services: the untouched forms (plus text) are accepted."""
     w = fuzz_world
@@ -476,7 +490,7 @@ def test_a_valid_submission_of_each_form_succeeds(fuzz_world):
     for name, (persona, _page, form) in _discover(w).items():
         with transaction.atomic():
             # Plus the ticks a person must give (the 签字背书 before submitting a document).
-            data = _submission(form, lambda f: "整改" if _is_text(f) and not f.value else _tick(f))
+            data = _submission(form, lambda f: _plain(f) if _is_text(f) and not f.value else _tick(f))
             response = _client(w, persona).post(urlsplit(form.action).path, data)
             status = response.status_code
             if status == 400:

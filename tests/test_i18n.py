@@ -340,7 +340,6 @@ def _demo_pages(demo) -> dict[str, str]:
         "bulletin editor": reverse("rectification:bulletin_edit", args=[demo.pk]),
         "ledger import": reverse("rectification:ledger_import"),
         "password change": reverse("password_change"),
-        "public bulletins": reverse("rectification:public_bulletin_list", args=[demo.organisation.slug]),
     }
     for status in Measure.Status.values:
         if measure := measures.filter(status=status).order_by("pk").first():
@@ -360,3 +359,16 @@ def test_demo_pages_have_no_chinese_chrome_in_english(client, demo):
         if runs := chinese_left(response.content.decode()):
             left[name] = runs
     assert left == {}
+
+
+def test_public_pages_are_english_by_accept_language(client, demo):
+    """The public pages follow the browser's Accept-Language only (the language cookie would
+    make one cached address differ between readers: views/public_cache.py)."""
+    urls = [
+        reverse("rectification:public_index"),
+        reverse("rectification:public_bulletin_list", args=[demo.organisation.slug]),
+    ]
+    for url in urls:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200 and response["Content-Language"] == "en"
+        assert chinese_left(response.content.decode()) == [], url

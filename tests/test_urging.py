@@ -358,8 +358,8 @@ def test_roll_up_counts_take_two_queries_whatever_the_size(personas, overdue, ex
     assert sum(c.talks for c in counts.values()) == extra
     assert sum(c.late for c in counts.values()) == sum(1 for n in range(extra) if not n % 2)
     # The roll-up's rows: organisations, inspections, measures, late documents, letters, talks,
-    # issued acceptance opinions.
-    with django_assert_num_queries(7):
+    # issued acceptance opinions, comments from the public.
+    with django_assert_num_queries(8):
         rows = rollup_rows(root=personas.tree.street, today=TODAY)
     assert len(rows) == 2 + extra
 

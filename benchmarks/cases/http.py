@@ -169,11 +169,19 @@ def parse_wrk(out: str) -> Load:
 
 
 def wrk(
-    url: str, seconds: int, *, cookie: str = "", script: Path | None = None, connections: int = CONNECTIONS
+    url: str,
+    seconds: int,
+    *,
+    cookie: str = "",
+    script: Path | None = None,
+    connections: int = CONNECTIONS,
+    headers: tuple[str, ...] = (),
 ) -> Load:
     cmd = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "--latency"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
+    for header in headers:
+        cmd += ["-H", header]
     if script is not None:
         cmd += ["-s", str(script), "-H", "Content-Type: application/x-www-form-urlencoded"]
     done = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=True)

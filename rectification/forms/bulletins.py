@@ -32,6 +32,11 @@ class BulletinForm(forms.ModelForm):
             "section3_text",
             "signature",
             "issued_on",
+            "contact_phone",
+            "contact_hours",
+            "contact_address",
+            "contact_email",
+            "comment_until",
         ]
         labels = {
             "title": _("标题（第二行起，第一行为党组织全称）"),
@@ -51,6 +56,7 @@ class BulletinForm(forms.ModelForm):
             "statistics_text": forms.Textarea(attrs={"rows": 3}),
             "section3_text": forms.Textarea(attrs={"rows": 12}),
             "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "comment_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, **kwargs) -> None:

@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import MeasureKind, MeasureStatus
+from .comments import SHEET_COMMENTS, CommentRow, write_comment_sheet
 from .format import (
     COLUMNS,
     INFO_FIELDS,
@@ -71,6 +72,7 @@ def write_ledger(
     title: str,
     extra_info: Sequence[tuple[str, str]] = (),
     sources: Sequence[InspectionInfo] = (),
+    comments: Sequence[CommentRow] | None = None,
 ) -> bytes:
     """The workbook as bytes. ``info`` describes the one inspection; for a selection that
     spans several, pass ``sources`` instead (the 巡察信息 sheet then lists them)."""
@@ -86,6 +88,8 @@ def write_ledger(
         _write_info_sheet(info_ws, info, extra_info)
     else:
         _write_sources_sheet(info_ws, sources, extra_info)
+    if comments is not None:  # the register, for those who read it (ledger/comments.py)
+        write_comment_sheet(wb.create_sheet(SHEET_COMMENTS), comments, _append)
     return _bytes(wb)
 
 
@@ -99,11 +103,16 @@ class LedgerExport:
     today: dt.date
 
 
-def write_inspection_ledger(export: LedgerExport) -> bytes:
-    """A whole inspection as an importable ledger."""
+def write_inspection_ledger(export: LedgerExport, *, comments: Sequence[CommentRow] | None = None) -> bytes:
+    """A whole inspection as an importable ledger (with the organisation's register of
+    comments from the public as a last sheet when ``comments`` is given)."""
     (info,) = export.inspections
     return write_ledger(
-        info=info, rows=export.rows, title=f"{info.short_name}巡察整改台账", extra_info=_summary(export)
+        info=info,
+        rows=export.rows,
+        title=f"{info.short_name}巡察整改台账",
+        extra_info=_summary(export),
+        comments=comments,
     )
 
 

@@ -46,6 +46,7 @@ from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_at
 from .identity import Profile
 from .acceptance_opinion import AcceptanceOpinion
 from .audit import AUDIT_MINIMUM_DAYS, AdministratorRole, AuditEvent, PasswordRecord
+from .comments import COMMENT_MAX_CHARS, PublicComment
 
 # isort: on
 
@@ -126,4 +127,7 @@ __all__ = [
     "AdministratorRole",
     "AuditEvent",
     "PasswordRecord",
+    # comments from the public
+    "COMMENT_MAX_CHARS",
+    "PublicComment",
 ]

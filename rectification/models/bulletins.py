@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .contact import ContactFields
 from .inspections import Inspection
 
 # A blank section heading prints no heading line (bulletins without a 「一、」 level).
 SECTION_HEADING_HELP = _("留空则不显示该部分标题")
 
 
-class Bulletin(models.Model):
+class Bulletin(ContactFields):
     """The editable draft of an inspection's progress bulletin (通报).
 
     Empty text fields mean "generate from the data"; published versions are frozen
@@ -72,6 +73,9 @@ class Bulletin(models.Model):
     zero_counts = models.CharField(_("统计为零时"), max_length=20, choices=ZeroCounts.choices, default=ZeroCounts.OMIT)
     signature = models.CharField(_("落款"), max_length=200, blank=True, help_text=_("留空则使用党组织全称"))
     issued_on = models.DateField(_("成文日期"), null=True, blank=True)
+    # The comment window (意见征集): printed in the closing paragraph, and the public page's
+    # comment form is open until this day (inclusive); empty: no form, no date printed.
+    comment_until = models.DateField(_("意见征集截止日期"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

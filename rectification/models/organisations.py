@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from .contact import ContactFields
+
 
 class Role(models.TextChoices):
     SECRETARY = "secretary", _("书记")
@@ -17,7 +19,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("巡察办（督导）")
 
 
-class Organisation(models.Model):
+class Organisation(ContactFields):
     """A Party organisation: district > street > community, any depth.
 
     ``path`` is a materialised path ("/1/5/23/") maintained by services, so that

@@ -37,6 +37,10 @@ COUNTING_RULES = [
     _("一项措施有多名责任人的，在每名责任人名下各计一次。"),
     _("点击任一数字，打开的措施列表就是计入这个数字的那些措施。"),
     _(
+        "群众意见建议：收到数为登记簿中本党组织的全部意见建议（网页留言和书记登记的电话、信件、邮件、来访）；"
+        "已答复为已记录答复的；未办结为尚未办结的（已答复但未办结的也算）。"
+    ),
+    _(
         "报送期限：整改方案、整改情况报告自巡察反馈日期起算，按本党组织或最近的上级党组织规定的期限"
         "（均未规定的按系统默认）；期限已过仍未报送（草稿或被退回修改）的计为超期，已报送的不再计为超期。"
     ),
@@ -90,6 +94,13 @@ def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:
         # Flagged by the daily sweep: ongoing, open, no progress for STALE_AFTER_DAYS.
         "stale": stale_q(),
     }
+
+
+def comment_count_rules() -> dict[str, Q]:
+    """The register of comments (意见建议登记簿): ``received`` counts every row; answered
+    once an answer is recorded; open until closed (answered but not closed is still open).
+    Each count's list is the register filtered by the same Q (selectors.comments)."""
+    return {"answered": Q(answered_at__isnull=False), "open": Q(closed_at__isnull=True)}
 
 
 def count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:

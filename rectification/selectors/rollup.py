@@ -10,6 +10,7 @@ from django.db.models import Count, Max
 
 from ..models import Inspection, Measure, Organisation
 from .acceptance_opinions import ConclusionCounts, conclusion_counts
+from .comments import CommentCounts, comment_counts
 from .counting import Counts, count_expressions
 from .deadlines import LateDocument, late_documents
 from .urging import UrgingCounts, urging_counts
@@ -30,6 +31,8 @@ class RollupRow:
     urging: UrgingCounts = field(default_factory=UrgingCounts)
     # The acceptance's standing conclusions (整改验收意见): passed, second round (late).
     conclusions: ConclusionCounts = field(default_factory=ConclusionCounts)
+    # The register of comments from the public (意见建议登记簿): received, answered, open.
+    comments: CommentCounts = field(default_factory=CommentCounts)
 
     @property
     def most_days_late(self) -> int | None:
@@ -68,7 +71,8 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
 
     Queries: 7 (organisations, inspections grouped by organisation, measures grouped by
     organisation, late documents, letters and talks grouped by organisation, issued
-    opinions), whatever the number of organisations, measures or letters."""
+    opinions, comments grouped by organisation), whatever the number of organisations,
+    measures or letters."""
     orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
     org_ids = [o.pk for o in orgs]
     insp_rows = (
@@ -89,6 +93,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
     late = late_documents(organisation_ids=org_ids, today=today)
     urging = urging_counts(organisation_ids=org_ids, today=today)
     conclusions = conclusion_counts(organisation_ids=org_ids, today=today)
+    comments = comment_counts(organisation_ids=org_ids)
     root_depth = root.path.count("/")
     rows = [
         RollupRow(
@@ -102,6 +107,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
             late_documents=late.get(o.pk, []),
             urging=urging.get(o.pk, UrgingCounts()),
             conclusions=conclusions.get(o.pk, ConclusionCounts()),
+            comments=comments.get(o.pk, CommentCounts()),
         )
         for o in orgs
     ]
@@ -125,6 +131,7 @@ class RollupTotals:
     late_documents: int = 0
     urging: UrgingCounts = field(default_factory=UrgingCounts)
     conclusions: ConclusionCounts = field(default_factory=ConclusionCounts)
+    comments: CommentCounts = field(default_factory=CommentCounts)
 
 
 def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
@@ -137,4 +144,7 @@ def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
     conclusions = ConclusionCounts(
         **{n: sum(getattr(r.conclusions, n) for r in rows) for n in ConclusionCounts.__dataclass_fields__}
     )
-    return RollupTotals(sum(r.inspections for r in rows), counts, last, late, urging, conclusions)
+    comments = CommentCounts(**{n: sum(getattr(r.comments, n) for r in rows) for n in ("received", "answered", "open")})
+    return RollupTotals(
+        sum(r.inspections for r in rows), counts, last, late, urging, conclusions=conclusions, comments=comments
+    )

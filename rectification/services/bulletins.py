@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ..documents.kinds.bulletin import bulletin_render
 from ..models import Bulletin, BulletinVersion, Inspection
 from ..permissions import require
+from ..selectors.public import forget_public_version
 from ..text import CONTROL_CHARS, strip_control
 from .audit import Kind as AuditKind
 from .audit import audit_record
@@ -38,6 +39,12 @@ EDITABLE_FIELDS = frozenset(
         "zero_counts",
         "signature",
         "issued_on",
+        # The closing contact paragraph and the comment window (models/contact.py).
+        "contact_phone",
+        "contact_hours",
+        "contact_address",
+        "contact_email",
+        "comment_until",
     }
 )
 
@@ -188,4 +195,9 @@ def bulletin_withdraw(*, inspection: Inspection, user, number: int, reason: str)
     version.withdrawal_reason = reason
     version.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
     audit_record(AuditKind.PUBLICATION, actor=user, target=inspection, detail=f"withdrew version {number}")
+    # The public pages keep what a version's addresses need in the cache (selectors/public.py).
+    slug = inspection.organisation.slug
+    transaction.on_commit(
+        lambda: forget_public_version(slug=slug, bulletin_id=version.bulletin_id, number=version.number)
+    )
     return version

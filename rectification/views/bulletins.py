@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import selectors, services
 from ..documents.fonts import missing_glyphs, resolve_faces
 from ..documents.kinds.bulletin import bulletin_document, bulletin_render, draft_notes
+from ..documents.kinds.bulletin_internal import internal_bulletin_render
 from ..documents.writers import CONTENT_TYPES
 from ..forms.bulletins import BulletinForm, PublishForm, WithdrawForm
-from ..models import BulletinVersion, Inspection, Organisation
+from ..models import Inspection
 from ..services.bulletins import BulletinConflictError, BulletinRenderError, BulletinWithdrawError
 from .bulletin_common import DOCUMENT_CSP, bulletin_inspection
 from .bulletin_review import review_context
@@ -226,80 +227,18 @@ def bulletin_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("rectification:bulletin_versions", pk=inspection.pk)
 
 
-# --- public pages (no login): published versions only ----------------------------------
-
-
-def _organisation(slug: str) -> Organisation:
-    return get_object_or_404(Organisation, slug=slug)
-
-
+@login_required
 @require_GET
-def public_bulletin_list(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = _organisation(slug)
-    versions = list(selectors.public_versions(organisation=organisation))
-    context = {
-        "organisation": organisation,
-        "versions": versions,
-        "current_ids": selectors.current_version_ids(versions),
-    }
-    return render(request, "bulletin/public_list.html", context)
-
-
-@require_GET
-def public_bulletin_latest(request: HttpRequest, slug: str, bulletin_id: int) -> HttpResponse:
-    """The current version of a bulletin (a stable address): the newest one not withdrawn;
-    when every version is withdrawn, the newest, whose page says so."""
-    organisation = _organisation(slug)
-    versions = list(selectors.public_versions(organisation=organisation).filter(bulletin__id=bulletin_id))
-    if not versions:
+def bulletin_internal(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The 党内通报 (PDF or Word) of the current draft: internal wording of the problems, for
+    those who read the ledger; never public, never kept by a cache."""
+    if fmt not in ("pdf", "docx"):
         raise Http404
-    current = selectors.current_version_ids(versions)
-    latest = next((v for v in versions if v.pk in current), versions[0])
-    return redirect("rectification:public_bulletin_html", slug=slug, bulletin_id=bulletin_id, number=latest.number)
-
-
-def _public_version(slug: str, bulletin_id: int, number: int) -> BulletinVersion:
-    try:
-        return selectors.public_version(organisation=_organisation(slug), bulletin_id=bulletin_id, number=number)
-    except BulletinVersion.DoesNotExist:
-        raise Http404 from None
-
-
-def _withdrawn(request: HttpRequest, version: BulletinVersion) -> HttpResponse:
-    """What every public address of a withdrawn version answers instead of its text or
-    files: when and why it was withdrawn, and where the current version is. 410 Gone:
-    the address was valid and is no longer, on purpose (search engines drop it)."""
-    context = {"version": version, "organisation": version.bulletin.inspection.organisation}
-    return render(request, "bulletin/withdrawn.html", context, status=410)
-
-
-@require_GET
-def public_bulletin_html(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
-    version = _public_version(slug, bulletin_id, number)
-    if version.withdrawn:
-        return _withdrawn(request, version)
-    response = _document_response(version.html)
-    response["ETag"] = f'"{version.html_sha256}"'
+    inspection = bulletin_inspection(request, pk, "rectification.export_ledger")
+    draft = selectors.bulletin_draft(inspection=inspection)
+    rendered = internal_bulletin_render(draft, formats=[fmt], today=timezone.localdate())
+    filename = f"{inspection.organisation.short_name}-巡察整改进展情况党内通报.{fmt}"
+    write = _pdf_response if fmt == "pdf" else _docx_response
+    response = write(rendered.data(fmt), filename, rendered.sha256(fmt))
+    response["Cache-Control"] = "private, no-store"
     return response
-
-
-@require_GET
-def public_bulletin_pdf(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
-    version = _public_version(slug, bulletin_id, number)
-    if version.withdrawn:
-        return _withdrawn(request, version)
-    inspection = version.bulletin.inspection
-    return _pdf_response(bytes(version.pdf), _filename(inspection, f"（第{version.number}版）.pdf"), version.sha256)
-
-
-@require_GET
-def public_bulletin_docx(request: HttpRequest, slug: str, bulletin_id: int, number: int) -> HttpResponse:
-    """The frozen Word document; versions published before there was one have none (404)."""
-    version = _public_version(slug, bulletin_id, number)
-    if version.withdrawn:
-        return _withdrawn(request, version)
-    if version.docx is None:
-        raise Http404
-    inspection = version.bulletin.inspection
-    filename = _filename(inspection, f"（第{version.number}版）.docx")
-    return _docx_response(bytes(version.docx), filename, version.docx_sha256)

@@ -51,12 +51,6 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def public_index(request: HttpRequest) -> HttpResponse:
-    """The organisations that have published bulletins, each linking to its public list."""
-    return render(request, "rectification/public_index.html", {"organisations": selectors.public_organisations()})
-
-
-@require_GET
 def guide(request: HttpRequest) -> HttpResponse:
     """The user guide (使用说明), one section per role, open to everyone: its pictures are
     screenshots of the real pages taken by tests/test_guide_browser.py (``make guide``)."""

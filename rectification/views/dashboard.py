@@ -21,6 +21,7 @@ from ..models import Inspection, MeasureStatus, Organisation, status_label
 from ..permissions import denial_message, require, rollup_roots, works_in
 from ..selectors import dashboard as sel
 from ..selectors import rollup as rollup_selectors
+from ..selectors.comments import CommentCounts, comment_counts
 from ..selectors.counting import COUNTING_RULES
 from ..selectors.deadlines import inspection_deadlines
 from ..services.audit import Kind as AuditKind
@@ -192,8 +193,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         export_query=urlencode(data.base_params),
         deadlines=deadlines,
         rules=[str(rule).format(days=data.due_soon_days) for rule in COUNTING_RULES],
+        **_comment_context(request, context["organisation"]),
     )
     return render(request, "rectification/dashboard.html", context)
+
+
+def _comment_context(request: HttpRequest, organisation) -> dict:
+    """The register's counts of the organisation (1 query), linked to the register for
+    those who read it."""
+    counts = comment_counts(organisation_ids=[organisation.pk]).get(organisation.pk, CommentCounts())
+    url = ""
+    if request.user.has_perm("rectification.view_comments", organisation):
+        url = f"{reverse('rectification:comment_list')}?organisation={organisation.pk}"
+    return {"comments": counts, "comment_list_url": url}
 
 
 @login_required

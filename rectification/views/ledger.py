@@ -23,6 +23,7 @@ from ..ledger.uploads import StoredUpload, upload_discard, upload_load, upload_s
 from ..ledger.writer import write_inspection_ledger, write_selection_ledger, write_template
 from ..models import Inspection, Organisation
 from ..permissions import ledger_import_organisations, require, visible_organisations
+from ..selectors.comments import comment_export_rows
 from ..services.audit import Kind as AuditKind
 from ..services.audit import audit_record
 from .measures import _list_filters  # the list's own defaults, so an export holds exactly the rows shown
@@ -126,7 +127,12 @@ def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(scoped.select_related("organisation"), pk=pk)
     require(request.user, "export_ledger", inspection)
     today = timezone.localdate()
-    data = write_inspection_ledger(selectors.ledger_export_for_inspection(inspection=inspection, today=today))
+    # The register of comments from the public rides along for those who read it.
+    comments = None
+    if request.user.has_perm("rectification.view_comments", inspection.organisation):
+        comments = comment_export_rows(organisation_id=inspection.organisation_id)
+    export = selectors.ledger_export_for_inspection(inspection=inspection, today=today)
+    data = write_inspection_ledger(export, comments=comments)
     audit_record(AuditKind.EXPORT, actor=request.user, target=inspection, detail="ledger")
     return xlsx_response(data, f"{inspection.organisation.short_name}巡察整改台账-{today:%Y%m%d}.xlsx")
 

@@ -1,6 +1,6 @@
 /* Dashboard and roll-up enhancements. The pages are complete without this file: every
  * chart's numbers are in the table next to it. Charts use the vendored ECharts
- * (static/vendor/echarts.min.js), SVG renderer so they stay sharp in print. */
+ * (static/vendor/echarts.dashboard.min.js: only the charts drawn here, scripts/vendor/build-echarts.sh), SVG renderer so they stay sharp in print. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");

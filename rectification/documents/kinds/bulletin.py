@@ -31,10 +31,12 @@ from django.utils.translation import gettext as _
 
 from ...models import Bulletin, Category, Finding
 from ...selectors.bulletins import BulletinSource, bulletin_source
+from ...selectors.comments import contact_window
 from ..model import HEADING_ROLES, Block, Document, Heading, Paragraph, Run, Signature, Title, parse_narrative
 from ..numbering import category_number, item_number, ordinal_list, section_number, sub_number
 from ..wording import date_span, ends_in_punctuation, format_date, full_stop, one_line
 from ..writers import FORMATS, Rendered, render
+from .bulletin_contact import contact_blocks
 from .bulletin_statistics import compute_statistics, statistics_text
 
 DEFAULT_TITLE = "关于巡察整改进展情况的通报"
@@ -208,6 +210,8 @@ def build_bulletin(source: BulletinSource, *, today: dt.date | None = None) -> D
             number += 1
             blocks.append(Heading(1, section_number(number), heading.strip()))
         blocks += content
+    # The closing paragraph: how to comment (bulletin_contact.py); none when nothing is set.
+    blocks += contact_blocks(contact_window(bulletin=bulletin, organisation=organisation))
     return Document(
         title=Title((organisation.name, *title_lines)),
         blocks=tuple(blocks),
