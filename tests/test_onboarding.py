@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from rectification.ledger.onboarding import OrgRow, PersonRow, read_roster, write_roster
-from rectification.models import Measure, Membership, Organisation, Person, Profile, Role
+from rectification.models import AuditEvent, Measure, Membership, Organisation, Person, Profile, Role
 from rectification.services.onboarding import onboarding_import, onboarding_preview
 
 from . import factories as f
@@ -81,14 +81,19 @@ def test_a_district_of_100_communities_and_1000_people_imports_once_and_again_ch
     assert Person.objects.filter(user=secretary, organisation=membership.organisation).exists()
     community = Organisation.objects.get(short_name="3街4社区")
     assert community.path == f"{community.parent.parent.path}{community.parent.pk}/{community.pk}/"
+    # The grants and the new accounts are in the security audit trail, one event each kind.
+    events = dict(AuditEvent.objects.values_list("kind", "detail"))
+    assert events[AuditEvent.Kind.MEMBERSHIP_CHANGED].startswith("1000: +NS00001 secretary@")
+    assert events[AuditEvent.Kind.ACCOUNT_CHANGED].startswith("1000 created")
 
     before = snapshot()
+    audited = AuditEvent.objects.count()
     # The lock, the organisations, profiles, usernames, roles (read and compared), the
     # savepoint around the writes (none here).
     with django_assert_max_num_queries(11):
         again = onboarding_import(data=data)
     assert again.changes == 0
-    assert snapshot() == before
+    assert snapshot() == before and AuditEvent.objects.count() == audited
 
 
 @pytest.mark.django_db

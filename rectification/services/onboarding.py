@@ -32,6 +32,8 @@ from ..ledger.onboarding import LEVEL_LABELS, SHEET_ORGS, SHEET_PEOPLE, OrgRow, 
 from ..ledger.reader import Limits
 from ..models import Measure, MeasureStatus, Membership, Organisation, Person, Profile
 from ..permissions import require
+from .audit import Kind as AuditKind
+from .audit import audit_record
 from .organisations import organisation_rebuild_paths
 
 User = get_user_model()
@@ -127,7 +129,32 @@ def onboarding_import(
         raise ValidationError(
             _("导入时数据已被修改（名称、工号、手机号码或平台账号冲突），请重新预览后再导入。")
         ) from exc
+    _audit(plan, user)
     return plan
+
+
+def _audit(plan: OnboardingPlan, user) -> None:
+    """The workbook's grants and removals of roles and its account changes in the security
+    audit trail (its bulk writes send no model signals): one event each, naming the workbook
+    by its SHA-256 and the people by employee number."""
+    target = f"onboarding workbook {plan.sha256[:16]}"
+    roles = [
+        *(f"+{e.employee_number} {role}@{org}" for e, org, role in plan.new_roles),
+        *(f"{e.employee_number} {old}->{new}@{org}" for e, org, old, new in plan.changed_roles),
+        *(f"-{m.user_id} {m.role}@{m.organisation_id}" for m in plan.removed_roles),
+    ]
+    if roles:
+        audit_record(
+            AuditKind.MEMBERSHIP_CHANGED, actor=user, target=target, detail=f"{len(roles)}: " + "; ".join(roles)
+        )
+    accounts = [
+        *(f"deactivated user#{u.pk}" for u in plan.deactivated),
+        *(f"reactivated {e.employee_number}" for e in plan.reactivated),
+    ]
+    new = len(plan.new_people)
+    if accounts or new:
+        detail = f"{new} created; " + "; ".join(accounts)
+        audit_record(AuditKind.ACCOUNT_CHANGED, actor=user, target=target, detail=detail)
 
 
 class _Planner:
