@@ -48,8 +48,9 @@ class CategoryInline(admin.TabularInline):
 
 @admin.register(models.Inspection)
 class InspectionAdmin(SimpleHistoryAdmin):
-    list_display = ["team", "organisation", "onsite_start", "onsite_end", "feedback_on", "deadline"]
-    list_filter = ["organisation"]
+    list_display = ["team", "organisation", "kind", "round_no", "onsite_start", "onsite_end", "feedback_on", "deadline"]
+    list_filter = ["organisation", "kind", "round_no"]
+    raw_id_fields = ["follows"]
     inlines = [CategoryInline]
 
 
@@ -74,8 +75,25 @@ class FindingAdmin(SimpleHistoryAdmin):
     inlines = [MeasureInline]
 
 
+class RuleInline(admin.TabularInline):
+    model = models.RuleRecord
+    extra = 0
+    raw_id_fields = ["evidence"]
+
+
+class TreatmentInline(admin.TabularInline):
+    model = models.TreatmentRecord
+    extra = 0
+
+
+class MoneyInline(admin.TabularInline):
+    model = models.MoneyRecord
+    extra = 0
+
+
 @admin.register(models.Measure)
 class MeasureAdmin(SimpleHistoryAdmin):
+    inlines = [RuleInline, TreatmentInline, MoneyInline]
     list_display = ["title", "finding", "kind", "status", "due_on", "leader"]
     list_filter = ["status", "kind", "finding__category__inspection"]
     search_fields = ["title", "progress"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -308,8 +307,13 @@ def test_default_headings_are_the_seeds(demo):
 def _stats_world(insp):
     cat = f.category(inspection=insp)
     done = f.finding(category=cat, heading="已完成")
-    f.measure(finding=done, status=S.DONE, rules_made=2, money_recovered=Decimal("12.50"))
-    f.measure(finding=done, status=S.DONE, people_handled=1, money_recovered=Decimal("0.75"))
+    first = f.measure(finding=done, status=S.DONE)
+    f.rule(first, "made")
+    f.rule(first, "revised")
+    f.money(first, "12.50", "refunded")
+    second = f.measure(finding=done, status=S.DONE)
+    f.treatment(second, 1)
+    f.money(second, "0.75", "loss_recovered")
     basically = f.finding(category=cat, heading="基本完成")
     f.measure(finding=basically, status=S.DONE)
     f.measure(finding=basically, status=S.IN_PROGRESS, kind=Measure.Kind.ONGOING)

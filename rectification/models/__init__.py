@@ -10,7 +10,16 @@ One module per area; import from here.
 # registry (and with it content types, flushes and dumps) lists them as before.
 # isort: off
 from .organisations import Membership, Organisation, Person, Role
-from .inspections import Category, Finding, HistoricalCategory, HistoricalFinding, HistoricalInspection, Inspection
+from .inspections import (
+    Category,
+    Finding,
+    HistoricalCategory,
+    HistoricalFinding,
+    HistoricalInspection,
+    Inspection,
+    InspectionKind,
+    Recurrence,
+)
 from .measures import (
     HistoricalMeasure,
     Measure,
@@ -44,6 +53,7 @@ from .upward import (
 from .bulletin_review import BulletinReview, HistoricalWithheldFinding, WithheldFinding
 from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
 from .identity import Profile
+from .outcomes import MoneyKind, MoneyRecord, RuleKind, RuleRecord, TreatmentKind, TreatmentRecord
 
 # isort: on
 
@@ -60,6 +70,8 @@ __all__ = [
     "HistoricalFinding",
     "HistoricalInspection",
     "Inspection",
+    "InspectionKind",
+    "Recurrence",
     # measures
     "HistoricalMeasure",
     "Measure",
@@ -117,4 +129,11 @@ __all__ = [
     "urging_attachment_upload_to",
     # identity outside the app
     "Profile",
+    # outcome registers
+    "MoneyKind",
+    "MoneyRecord",
+    "RuleKind",
+    "RuleRecord",
+    "TreatmentKind",
+    "TreatmentRecord",
 ]

@@ -10,12 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ..models import MeasureKind, MeasureStatus, accepted_q, due_within_q, overdue_q, stale_q
+from ..models import (
+    MeasureKind,
+    MeasureStatus,
+    MoneyKind,
+    MoneyRecord,
+    RuleKind,
+    RuleRecord,
+    TreatmentKind,
+    TreatmentRecord,
+    accepted_q,
+    due_within_q,
+    overdue_q,
+    stale_q,
+)
 
 # The counting rules, stated on the page and in the export.
 COUNTING_RULES = [
@@ -31,6 +46,22 @@ COUNTING_RULES = [
     _("整改事项按最末一级计数，事项下全部措施均已销号即为已完成。"),
     _("一项措施有多名责任人的，在每名责任人名下各计一次。"),
     _("点击任一数字，打开的措施列表就是计入这个数字的那些措施。"),
+    _(
+        "按期完成率：在原定时限（延期前的时限）当天或之前完成并销号的措施 ÷ 设有完成时限的措施；"
+        "延期后才完成的、尚未完成的都不算按期完成，长期坚持的措施不计入。"
+    ),
+    _("立行立改、限期整改、长期坚持：按措施的整改类型分别计数。"),
+    _(
+        "建章立制：制度登记中每项制度计一次，新建、修订分别计数；由原有数字迁移、未区分新建或修订的计入“未分类”，"
+        "只计入合计。"
+    ),
+    _(
+        "处理人数：按处理方式分别合计登记的人数，不列姓名；资金：按清退、追回、挽回经济损失分别合计，以万元计，保留两位小数。"
+    ),
+    _(
+        "回头看：“回头看”带入的前一轮问题，经查反弹或重复发生的，在“回头看”这一轮计入“发现反弹/重复”，"
+        "在前一轮计入“本轮问题反弹/重复”。"
+    ),
     _(
         "报送期限：整改方案、整改情况报告自巡察反馈日期起算，按本党组织或最近的上级党组织规定的期限"
         "（均未规定的按系统默认）；期限已过仍未报送（草稿或被退回修改）的计为超期，已报送的不再计为超期。"
@@ -59,10 +90,20 @@ def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:
         "ongoing": ongoing,
         "bounded": ~ongoing,
         "bounded_done": ~ongoing & Q(status=DONE),
+        "on_time": on_time_q(),
+        "immediate": Q(kind=MeasureKind.IMMEDIATE),
+        "time_bound": Q(kind=MeasureKind.TIME_BOUND),
         "extended": extended,
         # Flagged by the daily sweep: ongoing, open, no progress for STALE_AFTER_DAYS.
         "stale": stale_q(),
     }
+
+
+def on_time_q() -> Q:
+    """按期完成: has a deadline, signed off, completed on or before the original deadline
+    (the one before any extension; ``due_on`` where none was recorded)."""
+    original = Coalesce("original_due_on", "due_on")
+    return ~Q(kind=MeasureKind.ONGOING) & Q(status=DONE, completed_on__isnull=False, completed_on__lte=original)
 
 
 def count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:
@@ -86,6 +127,9 @@ class Counts:
     ongoing: int = 0
     bounded: int = 0
     bounded_done: int = 0
+    on_time: int = 0
+    immediate: int = 0
+    time_bound: int = 0
     extended: int = 0
     stale: int = 0
 
@@ -117,3 +161,60 @@ class Counts:
         if not self.bounded:
             return None
         return round(self.bounded_done * 100 / self.bounded, 1)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按期完成率 in percent: measures done by their original deadline among those with a
+        deadline; None when there is nothing with a deadline."""
+        if not self.bounded:
+            return None
+        return round(self.on_time * 100 / self.bounded, 1)
+
+
+# --- outcome registers: rules, people dealt with, money ---------------------------------
+
+ZERO = Decimal("0.00")
+RULE_FIGURES: dict[str, Q] = {
+    "rules_made": Q(kind=RuleKind.MADE),
+    "rules_revised": Q(kind=RuleKind.REVISED),
+    "rules_total": Q(),
+}
+
+
+def outcome_expressions() -> dict[str, dict[str, Any]]:
+    """The registers' figures as conditional aggregates, per register (``outcome_registers``):
+    ``rules_made``, ``rules_revised``, ``rules_total`` over the rules; ``people_<treatment
+    kind>``, ``people_total`` over the treatments; ``money_<money kind>``, ``money_total`` over
+    the money. Each register is aggregated in a query of its own (joined, they would multiply)."""
+    return {
+        "rules": {k: Count("pk", filter=q) for k, q in RULE_FIGURES.items()},
+        "treatments": {
+            **{f"people_{k}": Sum("count", filter=Q(kind=k)) for k in TreatmentKind.values},
+            "people_total": Sum("count"),
+        },
+        "money": {
+            **{f"money_{k}": Sum("amount", filter=Q(kind=k)) for k in MoneyKind.values},
+            "money_total": Sum("amount"),
+        },
+    }
+
+
+def outcome_registers() -> dict[str, type]:
+    return {"rules": RuleRecord, "treatments": TreatmentRecord, "money": MoneyRecord}
+
+
+def measure_outcome_annotations() -> dict[str, Any]:
+    """Per measure, the three figures the documents print (「建立完善制度N项」, 处理N人, 资金N万元):
+    every rule counted (made, revised or unspecified), every person, every amount. Correlated
+    subqueries, so they add no query to the selector that annotates them."""
+
+    def total(model: type, value: Any, output: Any) -> Coalesce:
+        rows = model.objects.filter(measure=OuterRef("pk")).order_by().values("measure")
+        return Coalesce(Subquery(rows.annotate(v=value).values("v")[:1]), Value(0), output_field=output)
+
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return {
+        "rules_made": total(RuleRecord, Count("pk"), IntegerField()),
+        "people_handled": total(TreatmentRecord, Sum("count"), IntegerField()),
+        "money_recovered": total(MoneyRecord, Sum("amount"), money),
+    }

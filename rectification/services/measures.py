@@ -40,11 +40,9 @@ from .record import in_record_language, record_language
 Status = MeasureStatus
 
 # Fields whose change alters what a sign-off approved (besides progress and evidence).
-APPROVED_FIELDS = frozenset({"title", "kind", "progress", "rules_made", "money_recovered", "people_handled"})
+APPROVED_FIELDS = frozenset({"title", "kind", "progress"})
 # Fields the secretary may edit through measure_update (status has its own service).
-UPDATABLE_FIELDS = frozenset(
-    {"title", "kind", "due_on", "leader", "owners", "unit", "note", "rules_made", "money_recovered", "people_handled"}
-)
+UPDATABLE_FIELDS = frozenset({"title", "kind", "due_on", "leader", "owners", "unit", "note"})
 
 
 class ConflictError(Exception):
