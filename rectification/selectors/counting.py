@@ -22,6 +22,7 @@ from ..models import (
     MeasureStatus,
     MoneyKind,
     MoneyRecord,
+    Recurrence,
     RuleKind,
     RuleRecord,
     TreatmentKind,
@@ -218,3 +219,34 @@ def measure_outcome_annotations() -> dict[str, Any]:
         "people_handled": total(TreatmentRecord, Sum("count"), IntegerField()),
         "money_recovered": total(MoneyRecord, Sum("amount"), money),
     }
+
+
+# --- rounds and 回头看: over problems (findings) ------------------------------------------
+
+# A problem counts once, at its lowest level (整改事项按最末一级计数): a finding without
+# sub-problems. The join to the sub-problems is why every count below is distinct.
+LEAF = Q(subfindings__isnull=True)
+RECURRENCE_RULES: dict[str, Q] = {
+    "carried": Q(carried_from__isnull=False),  # brought in from the earlier round
+    "carried_open": Q(carried_from__isnull=False, carried_done=False),  # … not done there then
+    "found_rebound": Q(recurrence=Recurrence.REBOUND),  # the 回头看 found it back
+    "found_repeat": Q(recurrence=Recurrence.REPEAT),  # … or happening again
+}
+# Over the later round's copies, counted in the earlier round (grouped by ``carried_from``).
+RECURRENCE_LATER_RULES: dict[str, Q] = {
+    "rebounded_later": Q(recurrence=Recurrence.REBOUND),
+    "repeated_later": Q(recurrence=Recurrence.REPEAT),
+}
+
+
+def recurrence_found_expressions() -> dict[str, Count]:
+    """Over a round's own problems: ``problems`` and ``RECURRENCE_RULES``, leaves only."""
+    return {
+        "problems": Count("pk", filter=LEAF, distinct=True),
+        **{k: Count("pk", filter=LEAF & q, distinct=True) for k, q in RECURRENCE_RULES.items()},
+    }
+
+
+def recurrence_later_expressions() -> dict[str, Count]:
+    """Over the copies a later 回头看 made of a round's problems (``RECURRENCE_LATER_RULES``)."""
+    return {k: Count("pk", filter=LEAF & q, distinct=True) for k, q in RECURRENCE_LATER_RULES.items()}
