@@ -23,6 +23,7 @@ CASES = {
     "upward": "main",
     "reviews": "main",
     "ledger": "main",
+    "statistics": "main",
     "http": "main",
 }
 

@@ -12,6 +12,7 @@ from .views import ledger as ledger_views
 from .views import measures as measure_views
 from .views import notifications as notification_views
 from .views import plan_changes as plan_change_views
+from .views import statistics as statistics_views
 from .views import structure as structure_views
 from .views import upward as upward_views
 from .views import urging as urging_views
@@ -84,6 +85,8 @@ urlpatterns = [
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),
     path("rollup/", dashboard_views.rollup, name="rollup"),
+    path("rollup/statistics/", statistics_views.statistics, name="statistics"),
+    path("rollup/statistics.xlsx", statistics_views.statistics_xlsx, name="statistics_xlsx"),
     # Structure editor (inspections, categories, items, measures) and bulk actions.
     path("inspections/new/", structure_views.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", structure_views.inspection_detail, name="inspection_detail"),

@@ -198,6 +198,9 @@ MATRIX: dict[str, Entry] = {
         get="L 200 404 200 200", post="L 405 405 405 405", query=lambda o: f"inspection={o.inspection.pk}"
     ),
     "rectification:rollup": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
+    # The district statistics: the roll-up's readers (a root outside theirs: test_statistics).
+    "rectification:statistics": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
+    "rectification:statistics_xlsx": Entry(get="L 403 403 403 200", post="L 405 405 405 405"),
     # Notifications: everyone's own; re-checks: whoever reads the measure sees them, only
     # the secretary decides (an empty form: back to the list with a message).
     "rectification:notifications": Entry(get="L 200 200 200 200", post="L 405 405 405 405"),

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from rectification.ledger.statistics import write_statistics
@@ -274,3 +275,39 @@ def test_only_the_secretary_starts_a_follow_up_and_marks_and_only_carried_proble
         )
     count = Inspection.objects.count()
     assert count == 2
+
+
+# ---------------------------------------------------------------- the page and the download
+
+
+def test_the_page_and_the_download_for_the_supervisor_only_within_their_tree(two_rounds, personas, client):
+    client.force_login(personas.supervisor)
+    url = reverse("rectification:statistics")
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "按期完成率" in text and "第1轮" in text and "第2轮" in text
+    one_round = client.get(url, {"round": 2})
+    assert one_round.context["data"].round_no == 2 and len(one_round.context["org_rows"]) == 1
+    xlsx = client.get(reverse("rectification:statistics_xlsx"), {"round": 1})
+    assert xlsx.status_code == 200 and xlsx["Cache-Control"] == "private, no-store"
+    sheet = load_workbook(io.BytesIO(xlsx.content))["按党组织"]
+    assert sheet["A3"].value == personas.tree.a.short_name and sheet["A4"].value == "合计"
+    # Above their own organisation, or not a number: 404, nothing shown.
+    for query in ({"organisation": personas.tree.district.pk}, {"organisation": "x"}, {"round": "-1"}):
+        assert client.get(url, query).status_code == 404
+        assert client.get(reverse("rectification:statistics_xlsx"), query).status_code == 404
+
+
+def test_the_page_queries_do_not_grow_with_the_organisations(client, django_assert_num_queries, personas):
+    client.force_login(personas.supervisor)
+    url = reverse("rectification:statistics")
+    # session, user, memberships, the supervisor's roots, statistics_data's 15, the frame's
+    # two counts (unread notifications, documents to review): 21, for 1 or 7 organisations.
+    _community(personas.tree.street, random.Random(3), round_no=1)
+    with django_assert_num_queries(21):
+        assert len(client.get(url).context["org_rows"]) == 1
+    for _ in range(6):
+        _community(personas.tree.street, random.Random(3), round_no=1)
+    with django_assert_num_queries(21):
+        assert len(client.get(url).context["org_rows"]) == 7
