@@ -12,6 +12,7 @@ from .views import ledger as ledger_views
 from .views import measures as measure_views
 from .views import notifications as notification_views
 from .views import plan_changes as plan_change_views
+from .views import rounds as round_views
 from .views import statistics as statistics_views
 from .views import structure as structure_views
 from .views import upward as upward_views
@@ -91,6 +92,8 @@ urlpatterns = [
     path("inspections/new/", structure_views.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", structure_views.inspection_detail, name="inspection_detail"),
     path("inspections/<int:pk>/edit/", structure_views.inspection_edit, name="inspection_edit"),
+    path("inspections/<int:pk>/follow-up/", round_views.follow_up, name="inspection_follow_up"),
+    path("inspections/findings/<int:pk>/recurrence/", round_views.finding_recurrence, name="finding_recurrence"),
     path("inspections/<int:pk>/categories/new/", structure_views.category_create, name="category_create"),
     path("inspections/categories/<int:pk>/edit/", structure_views.category_edit, name="category_edit"),
     path("inspections/categories/<int:pk>/move/", structure_views.category_move, name="category_move"),

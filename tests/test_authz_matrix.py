@@ -129,6 +129,10 @@ MATRIX: dict[str, Entry] = {
     "rectification:category_move": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_category),
     "rectification:category_delete": Entry(get="L 403 404 200 403", post="L 403 404 302 403", kw=_category),
     "rectification:finding_create": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_category),
+    # Rounds: a 回头看 from an inspection; what it found of a problem (A's is not carried: the
+    # secretary is sent back with the message).
+    "rectification:inspection_follow_up": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_inspection),
+    "rectification:finding_recurrence": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_finding),
     "rectification:finding_edit": Entry(get="L 403 404 200 403", post="L 403 404 400 403", kw=_finding),
     "rectification:finding_move": Entry(get="L 405 405 405 405", post="L 403 404 302 403", kw=_finding),
     "rectification:finding_delete": Entry(get="L 403 404 200 403", post="L 403 404 302 403", kw=_finding),

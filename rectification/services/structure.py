@@ -23,13 +23,23 @@ from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ..models import Category, Finding, Inspection, Measure, Organisation, Person, PlanChange, ProgressEntry
+from ..models import (
+    Category,
+    Finding,
+    Inspection,
+    InspectionKind,
+    Measure,
+    Organisation,
+    Person,
+    PlanChange,
+    ProgressEntry,
+)
 from .document_deadlines import documents_schedule
 from .measures import measure_update
 from .plan_change_requests import fixed_plan, iso, plan_change_request
 
 Direction = Literal["up", "down"]
-INSPECTION_FIELDS = ("deployed_by", "team", "onsite_start", "onsite_end", "feedback_on", "deadline")
+INSPECTION_FIELDS = ("deployed_by", "team", "onsite_start", "onsite_end", "feedback_on", "deadline", "kind", "round_no")
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -160,6 +170,8 @@ def _check_inspection_dates(values: dict) -> None:
         raise ValidationError(_("反馈日期不能早于进驻结束日期。"))
     if deadline and deadline < feedback:
         raise ValidationError(_("整改期限不能早于反馈日期。"))
+    if values.get("kind", InspectionKind.REGULAR) not in InspectionKind.values:
+        raise ValidationError(_("未知的巡察类型。"))
 
 
 @transaction.atomic
@@ -173,8 +185,12 @@ def inspection_create(
     feedback_on: dt.date,
     deployed_by: str = "区委",
     deadline: dt.date | None = None,
+    kind: str = InspectionKind.REGULAR,
+    round_no: int | None = None,
 ) -> Inspection:
     values = {
+        "kind": kind or InspectionKind.REGULAR,
+        "round_no": round_no,
         "team": _clean_text(team, _("巡察组")),
         "deployed_by": _clean_text(deployed_by, _("巡察部署单位")),
         "onsite_start": onsite_start,
