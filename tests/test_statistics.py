@@ -311,3 +311,23 @@ def test_the_page_queries_do_not_grow_with_the_organisations(client, django_asse
         _community(personas.tree.street, random.Random(3), round_no=1)
     with django_assert_num_queries(21):
         assert len(client.get(url).context["org_rows"]) == 7
+
+
+# ---------------------------------------------------------------- the on-time rate on the dashboard
+
+
+def test_the_on_time_rate_counts_what_was_done_by_the_original_deadline(client, personas):
+    insp = f.inspection(organisation=personas.tree.a)
+    finding = f.finding(category=f.category(inspection=insp))
+    due = dt.date(2025, 6, 30)
+    f.measure(finding=finding, status=S.DONE, due_on=due, completed_on=due)  # on the day: on time
+    late = f.measure(finding=finding, status=S.DONE, due_on=due, completed_on=dt.date(2025, 7, 20))
+    Measure.objects.filter(pk=late.pk).update(due_on=dt.date(2025, 7, 31))  # extended first: still late
+    f.measure(finding=finding, status=S.IN_PROGRESS, due_on=due)
+    f.measure(finding=finding, status=S.DONE, kind=K.ONGOING, completed_on=dt.date(2025, 1, 1))  # no deadline
+    client.force_login(personas.secretary_a)
+    with time_machine.travel(dt.datetime(2025, 9, 1, 10, tzinfo=dt.UTC), tick=False):
+        response = client.get(reverse("rectification:dashboard"), {"inspection": insp.pk})
+    counts = response.context["data"].counts
+    assert (counts.on_time, counts.bounded, counts.on_time_rate) == (1, 3, 33.3)
+    assert "按期完成率 33.3%" in response.content.decode()
