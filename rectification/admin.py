@@ -56,8 +56,14 @@ class InspectionAdmin(SimpleHistoryAdmin):
 
 @admin.register(models.Category)
 class CategoryAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "inspection", "position"]
-    list_filter = ["inspection"]
+    list_display = ["title", "inspection", "position", "heading"]
+    list_filter = ["inspection", "heading"]
+
+
+@admin.register(models.Heading)
+class HeadingAdmin(admin.ModelAdmin):
+    list_display = ["title", "organisation", "position", "keywords"]
+    list_filter = ["organisation"]
 
 
 class MeasureInline(admin.StackedInline):

@@ -19,7 +19,9 @@ from openpyxl import load_workbook
 
 from rectification.ledger.statistics import write_statistics
 from rectification.models import (
+    Category,
     Finding,
+    Heading,
     Inspection,
     Measure,
     MoneyKind,
@@ -31,10 +33,12 @@ from rectification.models import (
 )
 from rectification.selectors.statistics import (
     district_statistics,
+    heading_statistics,
     round_statistics,
     statistics_columns,
     statistics_data,
 )
+from rectification.services.headings import headings_for
 from rectification.services.rounds import finding_mark_recurrence, follow_up_create
 
 from . import factories as f
@@ -45,12 +49,15 @@ K, S = Measure.Kind, Measure.Status
 
 def _community(street, rng: random.Random, round_no: int) -> None:
     """An organisation with one inspection of ``round_no``: measures of every kind and state,
-    done on time, late and after an extension, with register rows."""
+    done on time, late and after an extension, with register rows; its first category
+    under a standard heading (picked at random), the second under none."""
     org = f.organisation(parent=street)
     insp = f.inspection(organisation=org)
     Inspection.objects.filter(pk=insp.pk).update(round_no=round_no)
+    headings = headings_for(organisation=org)
     for c in range(2):
         cat = f.category(inspection=insp, title=f"方面{c}")
+        Category.objects.filter(pk=cat.pk).update(heading=rng.choice(headings) if c == 0 else None)
         parent = f.finding(category=cat, heading=f"事项{c}")
         findings = [parent, f.finding(category=cat, heading=f"子事项{c}", parent=parent), f.finding(category=cat)]
         for finding in findings[1:]:
@@ -81,17 +88,25 @@ def _district(n: int, seed: int = 7):
     return district
 
 
-def _expected(measures: list[Measure], findings: list[Finding], org_ids: set[int]) -> dict[str, object]:
+def _expected(
+    measures: list[Measure], findings: list[Finding], org_ids: set[int], heading: object = "any"
+) -> dict[str, object]:
     """Every column of one group, computed from the rows in Python (not with the rules of
-    counting.py): measures, problems (findings without sub-problems) and registers."""
-    ms = [m for m in measures if m.finding.category.inspection.organisation_id in org_ids]
+    counting.py): measures, problems (findings without sub-problems) and registers; of the
+    organisations ``org_ids``, and of one standard heading id (None: unmapped) when given."""
+
+    def keep(category: Category) -> bool:
+        return category.inspection.organisation_id in org_ids and heading in ("any", category.heading_id)
+
+    ms = [m for m in measures if keep(m.finding.category)]
     ids = {m.pk for m in ms}
     bounded = [m for m in ms if m.kind != K.ONGOING]
     on_time = [m for m in bounded if m.status == S.DONE and m.completed_on <= (m.original_due_on or m.due_on)]
-    leaves = [x for x in findings if x.category.inspection.organisation_id in org_ids and not x.subfindings.exists()]
+    leaves = [x for x in findings if keep(x.category) and not x.subfindings.exists()]
     later = [x for x in Finding.objects.filter(carried_from__in=leaves)]
+    inspections = Inspection.objects.filter(organisation_id__in=org_ids).count()
     out: dict[str, object] = {
-        "inspections": Inspection.objects.filter(organisation_id__in=org_ids).count(),
+        "inspections": inspections if heading == "any" else None,
         "problems": len(leaves),
         "total": len(ms),
         "immediate": sum(m.kind == K.IMMEDIATE for m in ms),
@@ -151,6 +166,22 @@ def test_every_column_of_every_organisation_and_the_total_equals_the_sums_of_the
 
 
 @pytest.mark.django_db
+def test_every_column_of_every_standard_heading_equals_the_sums_of_the_rows():
+    district = _district(6)
+    rows, total = heading_statistics(root=district, today=TODAY)
+    measures, findings = _all_rows()
+    orgs = set(Inspection.objects.values_list("organisation_id", flat=True))
+    used = set(Category.objects.values_list("heading_id", flat=True))
+    order = [h.pk for h in Heading.objects.filter(organisation=district).order_by("position") if h.pk in used]
+    assert [r.label for r in rows] == [Heading.objects.get(pk=pk).title for pk in order] + ["未归类"]
+    for row, key in zip(rows, [*order, None], strict=True):
+        assert _values(row.figures) == _expected(measures, findings, orgs, heading=key), row.label
+    everything = _expected(measures, findings, orgs)
+    assert _values(total) == everything | {"inspections": None}
+    assert total.counts.total == len(measures)
+
+
+@pytest.mark.django_db
 def test_one_round_counts_only_its_inspections():
     district = _district(6)
     rows, total = district_statistics(root=district, today=TODAY, round_no=2)
@@ -172,11 +203,12 @@ def test_one_round_counts_only_its_inspections():
 @pytest.mark.django_db
 def test_queries_do_not_grow_with_the_number_of_organisations(django_assert_num_queries):
     small, large = _district(2, seed=1), _district(8, seed=2)
-    # 15 = district_statistics 8 (inspections, measures, problems, problems found back later,
-    # rules, treatments, money, organisations) + round_statistics 7 (the same but organisations).
-    with django_assert_num_queries(15):
+    # 22 = district_statistics 8 (inspections, measures, problems, problems found back later,
+    # rules, treatments, money, organisations) + round_statistics 7 (the same but organisations)
+    # + heading_statistics 7 (the same but inspections, and the headings).
+    with django_assert_num_queries(22):
         assert len(statistics_data(root=small, today=TODAY).rows) == 2
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(22):
         assert len(statistics_data(root=large, today=TODAY).rows) == 8
 
 
@@ -302,14 +334,14 @@ def test_the_page_and_the_download_for_the_supervisor_only_within_their_tree(two
 def test_the_page_queries_do_not_grow_with_the_organisations(client, django_assert_num_queries, personas):
     client.force_login(personas.supervisor)
     url = reverse("rectification:statistics")
-    # session, user, memberships, the supervisor's roots, statistics_data's 15, the frame's
-    # two counts (unread notifications, documents to review): 21, for 1 or 7 organisations.
+    # session, user, memberships, the supervisor's roots, statistics_data's 22, the frame's
+    # two counts (unread notifications, documents to review): 28, for 1 or 7 organisations.
     _community(personas.tree.street, random.Random(3), round_no=1)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(28):
         assert len(client.get(url).context["org_rows"]) == 1
     for _ in range(6):
         _community(personas.tree.street, random.Random(3), round_no=1)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(28):
         assert len(client.get(url).context["org_rows"]) == 7
 
 

@@ -73,13 +73,17 @@ def _sheet(ws: Worksheet, title: str, first: str, rows: list[StatisticsRow], tot
 
 
 def write_statistics(data: StatisticsData) -> bytes:
-    """The workbook: 「按党组织」 (the chosen round), 「按轮次」 (every round), 「统计口径」."""
+    """The workbook: 「按党组织」 (the chosen round), 「按轮次」 (every round), 「按标准问题方面」
+    (the chosen round), 「统计口径」."""
     with translation.override("zh-hans"):
         wb = Workbook()
         title = f"{data.title}（数据截至 {data.today:%Y-%m-%d}）"
         _sheet(wb.active, title, "党组织", data.rows, data.total, street=True)
         wb.active.title = "按党组织"
         _sheet(wb.create_sheet("按轮次"), "按轮次统计", "轮次", data.round_rows, data.round_total, street=False)
+        by_heading = wb.create_sheet("按标准问题方面")
+        _sheet(by_heading, "按标准问题方面统计", "标准问题方面", data.heading_rows, data.heading_total, street=False)
+        by_heading.column_dimensions["A"].width = 40
         rules = wb.create_sheet("统计口径")
         rules.column_dimensions["A"].width = 120
         for rule in COUNTING_RULES:

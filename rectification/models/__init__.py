@@ -53,6 +53,7 @@ from .upward import (
 from .bulletin_review import BulletinReview, HistoricalWithheldFinding, WithheldFinding
 from .urging import Talk, UrgingAttachment, UrgingLetter, UrgingReply, urging_attachment_upload_to
 from .identity import Profile
+from .headings import FOUR_FOCUSES, Heading
 from .outcomes import MoneyKind, MoneyRecord, RuleKind, RuleRecord, TreatmentKind, TreatmentRecord
 
 # isort: on
@@ -129,6 +130,9 @@ __all__ = [
     "urging_attachment_upload_to",
     # identity outside the app
     "Profile",
+    # standard headings
+    "FOUR_FOCUSES",
+    "Heading",
     # outcome registers
     "MoneyKind",
     "MoneyRecord",

@@ -88,6 +88,15 @@ class Category(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="categories")
     title = models.CharField(_("问题类别"), max_length=300)
     position = models.PositiveIntegerField(_("顺序"))
+    # The district's standard heading (models/headings.py) this free-text category maps to.
+    heading = models.ForeignKey(
+        "Heading",
+        verbose_name=_("标准问题方面"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="categories",
+    )
 
     history = HistoricalRecords()
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from ..models import Finding, Inspection, Measure, MoneyKind, Organisation, TreatmentKind
+from ..models import Finding, Heading, Inspection, Measure, MoneyKind, Organisation, TreatmentKind
 from .counting import (
     ZERO,
     Counts,
@@ -26,13 +26,14 @@ from .counting import (
 )
 
 INSPECTION = "finding__category__inspection__"  # from a measure to its inspection
+HEADING = "heading"  # group by the category's standard heading (标准问题方面)
 
 
 @dataclass
 class Figures:
     """Every figure of one group of inspections (an organisation, a round, the total)."""
 
-    inspections: int = 0
+    inspections: int | None = 0  # None by heading: an inspection spans several headings
     problems: int = 0
     counts: Counts = field(default_factory=Counts)
     # Problems a 回头看 brought in and what it found of them; this round's problems found
@@ -113,35 +114,49 @@ def _grouped(queryset, key: str, aggregates: dict[str, Any]) -> dict[Any, dict[s
     return {row.pop(key): row for row in rows}
 
 
+def _key(to_inspection: str, by: str) -> str:
+    """The path to the group key from a model that reaches the inspection by
+    ``to_inspection``: a field of the inspection, or the category's standard heading."""
+    if by == HEADING:
+        return to_inspection.removesuffix("inspection__") + "heading_id"
+    return to_inspection + by
+
+
 def statistics_figures(*, root: Organisation, today: dt.date, round_no: int | None, by: str) -> dict[Any, Figures]:
-    """The figures grouped ``by`` "organisation_id" or "round_no" (of the inspection).
+    """The figures grouped ``by`` "organisation_id" or "round_no" (of the inspection) or
+    ``HEADING`` (the category's standard heading; no inspection count then).
 
     Queries: 7 whatever the number of organisations, rounds or measures (inspections,
     measures, problems with what a 回头看 found, problems found back later, rules,
-    treatments, money), each one ``GROUP BY``."""
+    treatments, money), each one ``GROUP BY``; 6 by heading."""
     scope = _scope(root, round_no)
     groups: dict[Any, Figures] = {}
 
     def figures(key: Any) -> Figures:
         return groups.setdefault(key, Figures())
 
-    for key, row in _grouped(Inspection.objects.filter(scope), by, {"n": Count("pk")}).items():
-        figures(key).inspections = row["n"]
+    if by != HEADING:
+        for key, row in _grouped(Inspection.objects.filter(scope), by, {"n": Count("pk")}).items():
+            figures(key).inspections = row["n"]
     measures = Measure.objects.filter(_prefixed(scope, INSPECTION))
-    for key, row in _grouped(measures, INSPECTION + by, count_expressions(today, 0)).items():
+    for key, row in _grouped(measures, _key(INSPECTION, by), count_expressions(today, 0)).items():
         figures(key).counts = Counts.from_row(row)
-    findings = Finding.objects.filter(_prefixed(scope, "category__inspection__"))
-    for key, row in _grouped(findings, "category__inspection__" + by, recurrence_found_expressions()).items():
+    own = "category__inspection__"
+    findings = Finding.objects.filter(_prefixed(scope, own))
+    for key, row in _grouped(findings, _key(own, by), recurrence_found_expressions()).items():
         figures(key).problems = row.pop("problems")
         figures(key).recurrence.update(row)
     later_key = "carried_from__category__inspection__"
     later = Finding.objects.filter(_prefixed(scope, later_key))
-    for key, row in _grouped(later, later_key + by, recurrence_later_expressions()).items():
+    for key, row in _grouped(later, _key(later_key, by), recurrence_later_expressions()).items():
         figures(key).recurrence.update(row)
     for name, model in outcome_registers().items():
         rows = model.objects.filter(_prefixed(scope, "measure__" + INSPECTION))
-        for key, row in _grouped(rows, "measure__" + INSPECTION + by, outcome_expressions()[name]).items():
+        for key, row in _grouped(rows, _key("measure__" + INSPECTION, by), outcome_expressions()[name]).items():
             figures(key).outcomes.update(row)
+    if by == HEADING:
+        for group in groups.values():
+            group.inspections = None
     return groups
 
 
@@ -170,6 +185,20 @@ def round_statistics(*, root: Organisation, today: dt.date) -> tuple[list[Statis
     return rows, figures_total([r.figures for r in rows])
 
 
+def heading_statistics(
+    *, root: Organisation, today: dt.date, round_no: int | None = None
+) -> tuple[list[StatisticsRow], Figures]:
+    """One row per standard heading (四个聚焦 …) of the categories below ``root`` (of the
+    round when chosen), in the code list's order, categories without one last (「未归类」).
+
+    Queries: 7 (``statistics_figures`` by heading 6, the headings)."""
+    groups = statistics_figures(root=root, today=today, round_no=round_no, by=HEADING)
+    headings = {h.pk: h for h in Heading.objects.filter(pk__in=[k for k in groups if k is not None])}
+    keys = sorted(groups, key=lambda k: (k is None, (headings[k].organisation_id, headings[k].position) if k else 0))
+    rows = [StatisticsRow(headings[k].title if k else _("未归类"), "", groups[k]) for k in keys]
+    return rows, figures_total([r.figures for r in rows])
+
+
 def _round_label(round_no: int | None) -> str:
     return _("第{n}轮").format(n=round_no) if round_no is not None else _("未编轮次")
 
@@ -186,7 +215,7 @@ def figures_total(items: list[Figures]) -> Figures:
         for k, v in f.outcomes.items():
             outcomes[k] = outcomes.get(k, Decimal(0) if k.startswith("money_") else 0) + (v or 0)
     return Figures(
-        inspections=sum(f.inspections for f in items),
+        inspections=None if any(f.inspections is None for f in items) else sum(f.inspections or 0 for f in items),
         problems=sum(f.problems for f in items),
         counts=counts,
         recurrence=recurrence,
@@ -206,6 +235,8 @@ class StatisticsData:
     round_rows: list[StatisticsRow]
     round_total: Figures
     rounds: list[int]  # the round numbers there are, for the choice
+    heading_rows: list[StatisticsRow]
+    heading_total: Figures
 
     @property
     def title(self) -> str:
@@ -216,10 +247,14 @@ class StatisticsData:
 
 
 def statistics_data(*, root: Organisation, today: dt.date, round_no: int | None = None) -> StatisticsData:
-    """The statistics of ``root``'s organisations (of one round when chosen) and of every
-    round. Queries: 15 (``district_statistics`` 8, ``round_statistics`` 7), however many
-    organisations, rounds and measures."""
+    """The statistics of ``root``'s organisations (of one round when chosen), of every
+    round, and by standard heading (of the round when chosen). Queries: 22
+    (``district_statistics`` 8, ``round_statistics`` 7, ``heading_statistics`` 7), however
+    many organisations, rounds, headings and measures."""
     rows, total = district_statistics(root=root, today=today, round_no=round_no)
     round_rows, round_total = round_statistics(root=root, today=today)
     rounds = [r.round_no for r in round_rows if r.round_no is not None]
-    return StatisticsData(root, today, round_no, rows, total, round_rows, round_total, rounds)
+    heading_rows, heading_total = heading_statistics(root=root, today=today, round_no=round_no)
+    return StatisticsData(
+        root, today, round_no, rows, total, round_rows, round_total, rounds, heading_rows, heading_total
+    )

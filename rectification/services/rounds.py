@@ -74,7 +74,7 @@ def follow_up_create(
     )
     copies: dict[int, Finding] = {}
     for old in Category.objects.filter(inspection=earlier).order_by("position", "pk"):
-        category = Category(inspection=inspection, title=old.title, position=old.position)
+        category = Category(inspection=inspection, title=old.title, position=old.position, heading_id=old.heading_id)
         _save(category, user)
         # Parents come before their sub-problems in position order (document order).
         for f in (f for f in findings if f.category_id == old.pk):

@@ -35,6 +35,7 @@ from ..models import (
     ProgressEntry,
 )
 from .document_deadlines import documents_schedule
+from .headings import heading_for_title, headings_for
 from .measures import measure_update
 from .plan_change_requests import fixed_plan, iso, plan_change_request
 
@@ -242,7 +243,8 @@ def category_create(*, inspection: Inspection, user, title: str) -> Category:
     Inspection.objects.select_for_update().filter(pk=inspection.pk).first()  # serialises concurrent appends
     title = _check_category_title(inspection, title)
     position = _renumber(Category, [*_categories(inspection), None], user)
-    category = Category(inspection=inspection, title=title, position=position)
+    heading = heading_for_title(headings_for(organisation=inspection.organisation), title)  # 四个聚焦 …
+    category = Category(inspection=inspection, title=title, position=position, heading=heading)
     _save(category, user)
     return category
 

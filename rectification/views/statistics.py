@@ -50,6 +50,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "org_total": cells(data.total),
         "round_rows": [(r, cells(r.figures)) for r in data.round_rows],
         "round_total": cells(data.round_total),
+        "heading_rows": [(r, cells(r.figures)) for r in data.heading_rows],
+        "heading_total": cells(data.heading_total),
         "rules": [str(rule).format(days=settings.RECTIFICATION["DUE_SOON_DAYS"]) for rule in COUNTING_RULES],
         "query": request.GET.urlencode(),
     }
