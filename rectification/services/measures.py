@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import workflow
+from ..dates import implausible_date_message
 from ..models import (
     DeadlineExtension,
     Measure,
@@ -263,6 +264,8 @@ def _apply_deadline(current: Measure, fields: dict[str, Any]) -> None:
     due_on = fields["due_on"] if "due_on" in fields else current.due_on
     if due_on is None:
         raise ValidationError(_("请填写完成时限。"))
+    if due_on != current.due_on and (implausible := implausible_date_message(due_on)):
+        raise ValidationError(implausible)  # 1800-01-01 would climb the whole reminder ladder at once
     fields["due_on"] = due_on
     if current.original_due_on is None:
         fields["original_due_on"] = due_on
@@ -354,6 +357,8 @@ def extension_request(
         raise ValidationError(refusal)
     if new_due_on <= current.due_on:
         raise ValidationError(_("申请的时限须晚于当前时限 {due}。").format(due=current.due_on))
+    if implausible := implausible_date_message(new_due_on):
+        raise ValidationError(implausible)
     if not reason.strip():
         raise ValidationError(_("请填写延期理由。"))
     if current.extensions.filter(state=DeadlineExtension.State.PENDING).exists():

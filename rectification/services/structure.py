@@ -23,6 +23,7 @@ from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from ..dates import implausible_date_message
 from ..models import (
     Category,
     Finding,
@@ -165,6 +166,9 @@ def _check_inspection_dates(values: dict) -> None:
     start, end, feedback, deadline = (values.get(k) for k in ("onsite_start", "onsite_end", "feedback_on", "deadline"))
     if not (start and end and feedback):
         raise ValidationError(_("请填写进驻开始、结束日期和反馈日期。"))
+    for day in filter(None, (start, end, feedback, deadline)):
+        if implausible := implausible_date_message(day):
+            raise ValidationError(implausible)
     if end < start:
         raise ValidationError(_("进驻结束日期不能早于开始日期。"))
     if feedback < end:
@@ -392,6 +396,8 @@ def _check_kind_and_deadline(kind: str, due_on: dt.date | None) -> None:
         raise ValidationError(_("长期坚持的措施不设完成时限。"))
     if kind != Measure.Kind.ONGOING and due_on is None:
         raise ValidationError(_("立行立改和限期整改的措施须填写完成时限。"))
+    if due_on is not None and (implausible := implausible_date_message(due_on)):
+        raise ValidationError(implausible)
 
 
 @transaction.atomic
