@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from rectification import services
 from rectification.documents.kinds.upward import SECTIONS
-from rectification.models import BulletinReview, Inspection, Measure, ReCheck, ReportingRules, UpwardDocument
+from rectification.models import BulletinReview, Finding, Inspection, Measure, ReCheck, ReportingRules, UpwardDocument
 
 from .test_authz_matrix import MATRIX, PERSONAS
 from .test_authz_matrix import world as world  # a fixture, used by fuzz_world
@@ -274,6 +274,10 @@ def fuzz_world(world):
         state="returned", comments="请修改", decided_by=staff, decided_at=timezone.now()
     )
     f.finding(category=a.category, heading="第二个问题")
+    # A problem brought in from an earlier round (a 回头看): its page shows the 反弹 form.
+    earlier = f.inspection(organisation=a.inspection.organisation, feedback_on=dt.date(2024, 12, 30))
+    old = f.finding(category=f.category(inspection=earlier), heading="前一轮的问题")
+    Finding.objects.filter(pk=a.finding.pk).update(carried_from=old, carried_done=True)
     return world
 
 

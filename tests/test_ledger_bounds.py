@@ -36,20 +36,28 @@ from .ledger_books import book, hostile, row
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 
+# The peak is the process's own high-water mark (VmHWM), not getrusage's ru_maxrss: Linux
+# carries ru_maxrss across exec, so a child of a large pytest worker would report its parent's.
 MEASURE_SCRIPT = """
-import json, os, resource, sys, time
+import json, sys, time
 import django
 django.setup()
 from rectification.ledger.reader import read_ledger
+
+def status(name):
+    for line in open("/proc/self/status"):
+        if line.startswith(name + ":"):
+            return int(line.split()[1]) / 1024
+
 data = open(sys.argv[1], "rb").read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = status("VmHWM")
 wall, cpu = time.perf_counter(), time.process_time()
 ledger = read_ledger(data)
 print(json.dumps({
     "wall": time.perf_counter() - wall,
     "cpu": time.process_time() - cpu,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "before_mb": before / 1024,
+    "peak_mb": status("VmHWM"),
+    "before_mb": before,
     "problems": [p.message for p in ledger.problems],
 }))
 """

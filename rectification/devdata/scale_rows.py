@@ -34,6 +34,7 @@ from ..models import (
     TreatmentKind,
     TreatmentRecord,
 )
+from ..services.headings import heading_for_title, headings_for
 from . import vocabulary as vocab
 from .scale_spec import ScaleReport, ScaleSpec, username
 
@@ -110,13 +111,19 @@ class CommunityBuilder:
             onsite_end=onsite_end,
             feedback_on=feedback,
             deadline=feedback + dt.timedelta(days=rng.choice((180, 270, 365))),
+            round_no=k + 1,  # the district's rounds, oldest first
         )
         self._insert(Inspection, [inspection])
         self._insert(Bulletin, [Bulletin(inspection=inspection)])
         n_cat = min(spec.items_per_inspection, rng.randint(3, 5))
         titles = rng.sample(vocab.CATEGORY_TITLES, n_cat)
+        headings = headings_for(organisation=self.org)  # the 四个聚焦, made once on the district
         categories = self._insert(
-            Category, [Category(inspection=inspection, title=t, position=p) for p, t in enumerate(titles, 1)]
+            Category,
+            [
+                Category(inspection=inspection, title=t, position=p, heading=heading_for_title(headings, t))
+                for p, t in enumerate(titles, 1)
+            ],
         )
         findings = []
         for j in range(spec.items_per_inspection):
