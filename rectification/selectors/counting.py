@@ -9,6 +9,7 @@ evaluate them per measure and adds them up (``Counts.add``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -107,10 +108,27 @@ def on_time_q() -> Q:
     return ~Q(kind=MeasureKind.ONGOING) & Q(status=DONE, completed_on__isnull=False, completed_on__lte=original)
 
 
-def count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:
-    """The counting rules as conditional counts, for a grouped query."""
+def count_expressions(today: dt.date, due_soon_days: int, names: Iterable[str] | None = None) -> dict[str, Count]:
+    """The counting rules as conditional counts, for a grouped query; only ``names`` when
+    given (a rule with a subquery, such as 已验收, costs a query plan that PostgreSQL
+    JIT-compiles for a quarter of a second: leave out what a table does not show)."""
     rules = count_rules(today, due_soon_days)
-    return {"total": Count("pk"), **{key: Count("pk", filter=q) for key, q in rules.items()}}
+    wanted = set(rules) if names is None else set(names)
+    return {"total": Count("pk"), **{key: Count("pk", filter=q) for key, q in rules.items() if key in wanted}}
+
+
+# What the district statistics count of measures (selectors/statistics.py).
+STATISTICS_COUNTS = (
+    "done",
+    "overdue",
+    "ongoing",
+    "bounded",
+    "bounded_done",
+    "on_time",
+    "immediate",
+    "time_bound",
+    "extended",
+)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Finding, Heading, Inspection, Measure, MoneyKind, Organisation, TreatmentKind
 from .counting import (
+    STATISTICS_COUNTS,
     ZERO,
     Counts,
     count_expressions,
@@ -139,7 +140,7 @@ def statistics_figures(*, root: Organisation, today: dt.date, round_no: int | No
         for key, row in _grouped(Inspection.objects.filter(scope), by, {"n": Count("pk")}).items():
             figures(key).inspections = row["n"]
     measures = Measure.objects.filter(_prefixed(scope, INSPECTION))
-    for key, row in _grouped(measures, _key(INSPECTION, by), count_expressions(today, 0)).items():
+    for key, row in _grouped(measures, _key(INSPECTION, by), count_expressions(today, 0, STATISTICS_COUNTS)).items():
         figures(key).counts = Counts.from_row(row)
     own = "category__inspection__"
     findings = Finding.objects.filter(_prefixed(scope, own))
