@@ -24,6 +24,7 @@ CASES = {
     "reviews": "main",
     "acceptance": "main",
     "ledger": "main",
+    "statistics": "main",
     "http": "main",
     "public": "main",
 }

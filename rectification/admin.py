@@ -52,19 +52,25 @@ class CategoryInline(admin.TabularInline):
 
 @admin.register(models.Inspection)
 class InspectionAdmin(SimpleHistoryAdmin):
-    list_display = ["team", "organisation", "onsite_start", "onsite_end", "feedback_on", "deadline"]
-    list_filter = ["organisation"]
+    list_display = ["team", "organisation", "kind", "round_no", "onsite_start", "onsite_end", "feedback_on", "deadline"]
+    list_filter = ["organisation", "kind", "round_no"]
+    raw_id_fields = ["follows"]
     inlines = [CategoryInline]
 
 
 @admin.register(models.Category)
 class CategoryAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "inspection", "position"]
+    list_display = ["title", "inspection", "position", "heading"]
+    list_filter = ["inspection", "heading"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return super().has_delete_permission(request, obj) and not (obj and _fixed(obj.inspection))
 
-    list_filter = ["inspection"]
+
+@admin.register(models.Heading)
+class HeadingAdmin(admin.ModelAdmin):
+    list_display = ["title", "organisation", "position", "keywords"]
+    list_filter = ["organisation"]
 
 
 def _fixed(inspection: models.Inspection | None) -> bool:
@@ -112,8 +118,25 @@ class FindingAdmin(SimpleHistoryAdmin):
     inlines = [MeasureInline]
 
 
+class RuleInline(admin.TabularInline):
+    model = models.RuleRecord
+    extra = 0
+    raw_id_fields = ["evidence"]
+
+
+class TreatmentInline(admin.TabularInline):
+    model = models.TreatmentRecord
+    extra = 0
+
+
+class MoneyInline(admin.TabularInline):
+    model = models.MoneyRecord
+    extra = 0
+
+
 @admin.register(models.Measure)
 class MeasureAdmin(SimpleHistoryAdmin):
+    inlines = [RuleInline, TreatmentInline, MoneyInline]
     list_display = ["title", "finding", "kind", "status", "due_on", "leader"]
     list_filter = ["status", "kind", "finding__category__inspection"]
     search_fields = ["title", "progress"]

@@ -18,6 +18,8 @@ from .views import onboarding as onboarding_views
 from .views import plan_changes as plan_change_views
 from .views import public as public_views
 from .views import public_files
+from .views import rounds as round_views
+from .views import statistics as statistics_views
 from .views import structure as structure_views
 from .views import upward as upward_views
 from .views import urging as urging_views
@@ -109,10 +111,14 @@ urlpatterns = [
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),
     path("rollup/", dashboard_views.rollup, name="rollup"),
+    path("rollup/statistics/", statistics_views.statistics, name="statistics"),
+    path("rollup/statistics.xlsx", statistics_views.statistics_xlsx, name="statistics_xlsx"),
     # Structure editor (inspections, categories, items, measures) and bulk actions.
     path("inspections/new/", structure_views.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", structure_views.inspection_detail, name="inspection_detail"),
     path("inspections/<int:pk>/edit/", structure_views.inspection_edit, name="inspection_edit"),
+    path("inspections/<int:pk>/follow-up/", round_views.follow_up, name="inspection_follow_up"),
+    path("inspections/findings/<int:pk>/recurrence/", round_views.finding_recurrence, name="finding_recurrence"),
     path("inspections/<int:pk>/categories/new/", structure_views.category_create, name="category_create"),
     path("inspections/categories/<int:pk>/edit/", structure_views.category_edit, name="category_edit"),
     path("inspections/categories/<int:pk>/move/", structure_views.category_move, name="category_move"),

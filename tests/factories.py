@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from rectification import services
-from rectification.models import Category, Finding, Inspection, Measure, Membership, Organisation, Person
+from rectification.models import (
+    Category,
+    Finding,
+    Inspection,
+    Measure,
+    Membership,
+    MoneyRecord,
+    Organisation,
+    Person,
+    RuleRecord,
+    TreatmentRecord,
+)
 
 _seq = itertools.count(1)
 
@@ -93,6 +105,18 @@ def measure(
     if owners:
         m.owners.set(owners)
     return m
+
+
+def rule(measure: Measure, kind: str = "made", title: str = "议事规则", **extra) -> RuleRecord:
+    return RuleRecord.objects.create(measure=measure, kind=kind, title=title, **extra)
+
+
+def treatment(measure: Measure, count: int, kind: str = "criticism", **extra) -> TreatmentRecord:
+    return TreatmentRecord.objects.create(measure=measure, kind=kind, count=count, **extra)
+
+
+def money(measure: Measure, amount: str, kind: str = "recovered", **extra) -> MoneyRecord:
+    return MoneyRecord.objects.create(measure=measure, kind=kind, amount=Decimal(amount), **extra)
 
 
 def measure_in(organisation: Organisation, **kwargs) -> Measure:

@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rectification.devdata.hostile import hostile_ledger
+
 ORG_NAME = "中共深圳市福田区福田街道福华社区委员会"
 HEADER = ["序号", "问题类别", "整改事项", "问题描述", "事项概述", "整改措施", "整改进展", "整改类型", "责任领导", "责任人", "责任部门", "完成时限", "整改状态", "备注"]  # fmt: skip
 INFO = [
@@ -89,3 +91,8 @@ def save(wb: openpyxl.Workbook) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def hostile(rows: int = 75_000, cells: int = 20) -> bytes:
+    """The hostile workbook of issue 25 (``devdata.hostile``), with this module's 巡察信息."""
+    return hostile_ledger(rows, cells, INFO)

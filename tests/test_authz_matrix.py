@@ -190,6 +190,14 @@ MATRIX: dict[str, Entry] = {
     "rectification:measure_delete": Entry(
         get="L 403 404 200 403 404 404 404", post="L 403 404 302 403 404 404 404", kw=_measure
     ),
+    # Rounds: a 回头看 from an inspection; what it found of a problem (A's is not carried: the
+    # secretary is sent back with the message).
+    "rectification:inspection_follow_up": Entry(
+        get="L 403 404 200 403 404 404 404", post="L 403 404 400 403 404 404 404", kw=_inspection
+    ),
+    "rectification:finding_recurrence": Entry(
+        get="L 405 405 405 405 405 405 405", post="L 403 404 302 403 404 404 404", kw=_finding
+    ),
     # Bulk actions name measures in the POST body: see test_bulk_action_ignores_foreign_measures.
     "rectification:measure_bulk": Entry(
         get="L 405 405 405 405 405 405 405",
@@ -337,6 +345,9 @@ MATRIX: dict[str, Entry] = {
         query=lambda o: f"inspection={o.inspection.pk}",
     ),
     "rectification:rollup": Entry(get="L 403 403 403 200 403 403 403", post="L 405 405 405 405 405 405 405"),
+    # The district statistics: the roll-up's readers (a root outside theirs: test_statistics).
+    "rectification:statistics": Entry(get="L 403 403 403 200 403 403 403", post="L 405 405 405 405 405 405 405"),
+    "rectification:statistics_xlsx": Entry(get="L 403 403 403 200 403 403 403", post="L 405 405 405 405 405 405 405"),
     # Notifications: everyone's own; re-checks: whoever reads the measure sees them, only
     # the secretary decides (an empty form: back to the list with a message).
     "rectification:notifications": Entry(get="L 200 200 200 200 200 200 200", post="L 405 405 405 405 405 405 405"),

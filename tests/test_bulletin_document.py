@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -324,8 +323,13 @@ def _stats_world(insp):
     cat = f.category(inspection=insp)
     ongoing = Measure.Kind.ONGOING
     done = f.finding(category=cat, heading="已完成")
-    f.measure(finding=done, status=S.DONE, rules_made=2, money_recovered=Decimal("12.50"))
-    f.measure(finding=done, status=S.DONE, people_handled=1, money_recovered=Decimal("0.75"))
+    first = f.measure(finding=done, status=S.DONE)
+    f.rule(first, "made")
+    f.rule(first, "revised")
+    f.money(first, "12.50", "refunded")
+    second = f.measure(finding=done, status=S.DONE)
+    f.treatment(second, 1)
+    f.money(second, "0.75", "loss_recovered")
     # Only the secretary's sign-off left: 基本完成.
     basically = f.finding(category=cat, heading="待销号")
     f.measure(finding=basically, status=S.DONE)

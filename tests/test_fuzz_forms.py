@@ -40,6 +40,7 @@ from rectification import services
 from rectification.documents.kinds.upward import SECTIONS
 from rectification.models import (
     BulletinReview,
+    Finding,
     Inspection,
     Measure,
     PublicComment,
@@ -297,6 +298,10 @@ def fuzz_world(world):
     f.finding(category=a.category, heading="第二个问题")
     # An answered comment from the public: its page shows the close form (办结) too.
     PublicComment.objects.filter(pk=a.comment.pk).update(answer="已答复", answered_at=timezone.now(), answered_by=staff)
+    # A problem brought in from an earlier round (a 回头看): its page shows the 反弹 form.
+    earlier = f.inspection(organisation=a.inspection.organisation, feedback_on=dt.date(2024, 12, 30))
+    old = f.finding(category=f.category(inspection=earlier), heading="前一轮的问题")
+    Finding.objects.filter(pk=a.finding.pk).update(carried_from=old, carried_done=True)
     return world
 
 

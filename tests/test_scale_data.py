@@ -151,7 +151,11 @@ def _snapshot() -> list[tuple]:
             "finding__position",
             "position",
         )
-        .annotate(entries_n=Count("entries", distinct=True), evidence_n=Count("evidence", distinct=True))
+        .annotate(
+            entries_n=Count("entries", distinct=True),
+            evidence_n=Count("evidence", distinct=True),
+            outcomes_n=Count("money", distinct=True) + Count("rules", distinct=True),
+        )
         .values_list(
             "finding__category__inspection__organisation__slug",
             "finding__category__inspection__feedback_on",
@@ -171,7 +175,7 @@ def _snapshot() -> list[tuple]:
             "signed_off_at",
             "overdue_since",
             "last_progress_at",
-            "money_recovered",
+            "outcomes_n",
             "entries_n",
             "evidence_n",
         )

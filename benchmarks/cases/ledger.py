@@ -16,6 +16,7 @@ import random
 from django.utils import timezone
 
 from rectification.devdata import vocabulary as vocab
+from rectification.devdata.hostile import hostile_ledger
 from rectification.devdata.scale import community_slug
 from rectification.ledger.format import InspectionInfo, LedgerRow
 from rectification.ledger.reader import read_ledger
@@ -24,7 +25,7 @@ from rectification.models import Category, Finding, Inspection, Measure, Measure
 from rectification.services.ledger import ledger_import
 
 from .. import data
-from ..figures import Figure, Target
+from ..figures import Figure, Target, cpu_ms, interleaved
 from .sweep import rolled_back_ms
 
 MEASURES_PER_ITEM = 5
@@ -159,7 +160,28 @@ def run(ctx) -> list[Figure]:
             import_ms.append(ms)
             bulk_ms.append(ms_limit)
     assert Measure.objects.count() == before  # everything was rolled back
+    hostile = hostile_ledger(rows=75_000 if not ctx.quick else 8_000)
+    refused = [p.message for p in read_ledger(hostile).problems]
+    assert len(refused) == 1 and "超过" in refused[0], refused
+    times = interleaved({"hostile": lambda: read_ledger(hostile), "accepted": lambda: read_ledger(workbook)}, ctx.runs)
     return [
+        Figure(
+            "ledger.hostile-refused",
+            times["hostile"],
+            "ms",
+            "ledger.read-accepted",
+            times["accepted"],
+            note=f"read_ledger of the hostile workbook ({len(hostile) // 1024} KiB, 20 numeric cells a row, "
+            f"{'75,000' if not ctx.quick else '8,000'} rows), refused while streamed; limit: reading the "
+            f"accepted {ctx.scale.ledger_rows}-row ledger above",
+        ),
+        Figure(
+            "ledger.hostile-refused.cpu",
+            cpu_ms(lambda: read_ledger(hostile), ctx.runs),
+            "ms",
+            targets=[Target("median", "<", 2000)],
+            note="the same refusal's CPU time: the issue's 2 s, whatever the neighbours do to the wall clock",
+        ),
         Figure(
             "ledger.import",
             import_ms,
@@ -169,5 +191,5 @@ def run(ctx) -> list[Figure]:
             targets=[Target("ratio", "<=", 5)],
             note=f"{ctx.scale.ledger_rows} rows, {len(workbook) // 1024} KiB xlsx: read, validate, match, write "
             "(with change history); limit: the same rows from parsed cells, no history",
-        )
+        ),
     ]

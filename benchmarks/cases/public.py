@@ -1,4 +1,4 @@
-"""Case 7: the public bulletin served to a crowd (a link passed round the residents'
+"""Case 10: the public bulletin served to a crowd (a link passed round the residents'
 groups): the version's web page and its PDF through gunicorn, fresh (200) and revalidated
 (If-None-Match: 304), beside a static file WhiteNoise serves from the same gunicorn in the
 same run (css/app.css, which the public pages load), all loaded by wrk on loopback.

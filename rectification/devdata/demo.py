@@ -39,6 +39,7 @@ from ..models import (
     ProgressEntry,
     ReportingRules,
     Review,
+    RuleRecord,
     SignOff,
     SubmittedVersion,
     UpwardDocument,
@@ -169,7 +170,6 @@ def _measure(report: LoadReport, clock: Clock, finding: Finding, position: int, 
         original_due_on=clock.date(row.get("original_due_on")) or due,
         leader=people[row["leader"]],
         unit=row["unit"],
-        rules_made=row.get("rules_made", 0),
         completed_on=completed,
         signed_off_at=_at(completed) if completed else None,
         signed_off_by=secretary if completed else None,
@@ -178,6 +178,8 @@ def _measure(report: LoadReport, clock: Clock, finding: Finding, position: int, 
     )
     measure.owners.set([people[name] for name in row["owners"]])
     report.add("measures", True)
+    for rule in row.get("rules", []):
+        RuleRecord.objects.create(measure=measure, title=rule["title"], kind=rule["kind"], issued_on=completed)
     if completed:
         SignOff.objects.create(
             measure=measure,

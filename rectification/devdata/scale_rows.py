@@ -23,11 +23,18 @@ from ..models import (
     MeasureKind,
     MeasureStatus,
     Membership,
+    MoneyKind,
+    MoneyRecord,
     Organisation,
     Person,
     ProgressEntry,
+    RuleKind,
+    RuleRecord,
     SignOff,
+    TreatmentKind,
+    TreatmentRecord,
 )
+from ..services.headings import heading_for_title, headings_for
 from . import vocabulary as vocab
 from .scale_spec import ScaleReport, ScaleSpec, username
 
@@ -104,13 +111,19 @@ class CommunityBuilder:
             onsite_end=onsite_end,
             feedback_on=feedback,
             deadline=feedback + dt.timedelta(days=rng.choice((180, 270, 365))),
+            round_no=k + 1,  # the district's rounds, oldest first
         )
         self._insert(Inspection, [inspection])
         self._insert(Bulletin, [Bulletin(inspection=inspection)])
         n_cat = min(spec.items_per_inspection, rng.randint(3, 5))
         titles = rng.sample(vocab.CATEGORY_TITLES, n_cat)
+        headings = headings_for(organisation=self.org)  # the 四个聚焦, made once on the district
         categories = self._insert(
-            Category, [Category(inspection=inspection, title=t, position=p) for p, t in enumerate(titles, 1)]
+            Category,
+            [
+                Category(inspection=inspection, title=t, position=p, heading=heading_for_title(headings, t))
+                for p, t in enumerate(titles, 1)
+            ],
         )
         findings = []
         for j in range(spec.items_per_inspection):
@@ -138,6 +151,9 @@ class CommunityBuilder:
             Through, [Through(measure_id=pl.saved.pk, person_id=o.pk) for _f, _p, pl in plans for o in pl.owners]
         )
         self._insert(DeadlineExtension, [x for _f, _p, pl in plans for x in pl.extensions()])
+        outcomes = [row for _f, _p, pl in plans for row in pl.outcomes()]
+        for model in (RuleRecord, TreatmentRecord, MoneyRecord):
+            self._insert(model, [row for row in outcomes if type(row) is model])
         evidence = self._insert(Evidence, [e for _f, _p, pl in plans for e in pl.evidence()])
         by_measure: dict[int, list[Evidence]] = {}
         for e in evidence:
@@ -205,20 +221,33 @@ class _MeasurePlan:
         overdue = self.due is not None and self.due < ref and self.status != Status.DONE
         times = [self.started, *(t for t, _ in self.notes), self.submitted, self.signed_off]
         done = self.status == Status.DONE
+        title = vocab.measure_title(rng)
+        progress = "" if self.status == Status.NOT_STARTED else vocab.progress(rng)
+        unit = rng.choice(vocab.UNITS)
+        # The outcome registers' rows (rules, people dealt with, money), drawn now, inserted
+        # once the measure has a key (``outcomes``).
+        self.rules = [
+            rng.choice(RuleKind.values[:2]) for _ in range(rng.randint(1, 2) if done and rng.random() < 0.3 else 0)
+        ]
+        self.money = (
+            (rng.choice(MoneyKind.values[:3]), Decimal(rng.randint(1, 50000)) / 100)
+            if done and rng.random() < 0.03
+            else None
+        )
+        self.treatment = (
+            (rng.choice(TreatmentKind.values[:6]), rng.randint(1, 3)) if done and rng.random() < 0.02 else None
+        )
         return Measure(
             finding=finding,
             position=position,
-            title=vocab.measure_title(rng),
-            progress="" if self.status == Status.NOT_STARTED else vocab.progress(rng),
+            title=title,
+            progress=progress,
             kind=self.kind,
             status=self.status,
             due_on=self.due,
             original_due_on=self.extended_from or self.due,
             leader=self.leader,
-            unit=rng.choice(vocab.UNITS),
-            rules_made=rng.randint(1, 2) if done and rng.random() < 0.3 else 0,
-            money_recovered=Decimal(rng.randint(1, 50000)) / 100 if done and rng.random() < 0.03 else Decimal(0),
-            people_handled=rng.randint(1, 3) if done and rng.random() < 0.02 else 0,
+            unit=unit,
             submitted_at=self.submitted,
             completed_on=self.completed,
             signed_off_at=self.signed_off,
@@ -230,6 +259,15 @@ class _MeasurePlan:
             last_progress_at=None if self.status == Status.NOT_STARTED else max(t for t in times if t),
             recheck_on=self.completed + dt.timedelta(days=180) if done and rng.random() < 0.2 else None,
         )
+
+    def outcomes(self) -> list[RuleRecord | TreatmentRecord | MoneyRecord]:
+        m, day = self.saved, self.completed
+        rows: list = [RuleRecord(measure=m, title=vocab.RULE_TITLE, kind=k, issued_on=day) for k in self.rules]
+        if self.treatment:
+            rows.append(TreatmentRecord(measure=m, kind=self.treatment[0], count=self.treatment[1], dealt_on=day))
+        if self.money:
+            rows.append(MoneyRecord(measure=m, kind=self.money[0], amount=self.money[1], recorded_on=day))
+        return rows
 
     def extensions(self) -> list[DeadlineExtension]:
         if not self.extended_from:

@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Finding, Measure, Organisation, Person
+from ..models import Finding, InspectionKind, Measure, Organisation, Person
 from ..widgets import FastSelect, share_options
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -28,6 +28,12 @@ class InspectionForm(forms.Form):
     onsite_end = forms.DateField(label=_("进驻结束日期"), widget=DATE)
     feedback_on = forms.DateField(label=_("反馈日期"), widget=DATE)
     deadline = forms.DateField(label=_("整改期限"), widget=DATE, required=False)
+    kind = forms.ChoiceField(
+        label=_("巡察类型"), choices=InspectionKind.choices, initial=InspectionKind.REGULAR, required=False
+    )
+    round_no = forms.IntegerField(
+        label=_("巡察轮次"), required=False, min_value=1, max_value=999, help_text=_("区里编排的轮次，如第3轮填3")
+    )
 
     def __init__(self, *args, organisations=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -35,6 +41,9 @@ class InspectionForm(forms.Form):
             del self.fields["organisation"]
         else:
             self.fields["organisation"].queryset = organisations
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or InspectionKind.REGULAR  # forms from before kinds existed
 
 
 class CategoryForm(forms.Form):

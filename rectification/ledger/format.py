@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from ..dates import implausible_date_message
 from ..models import MeasureKind, MeasureStatus
 
 SHEET_INFO = "巡察信息"
@@ -240,7 +241,17 @@ _SERIAL_RANGE = (36526, 73415)
 
 
 def parse_date(value: object) -> dt.date:
-    """A cell value -> date. Raises ValueError with a Chinese message on anything else."""
+    """A cell value -> a plausible date (``dates.py``). Raises ValueError with a Chinese
+    message on anything else, an implausible date (1800-01-01, 9999-12-31, a negative Excel
+    serial shown as 1899-12-25) included."""
+    day = _parse_date(value)
+    message = implausible_date_message(day)
+    if message:
+        raise ValueError(message)
+    return day
+
+
+def _parse_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

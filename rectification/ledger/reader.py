@@ -12,17 +12,16 @@ import bisect
 import datetime as dt
 import io
 import logging
-import zipfile
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import MeasureKind
 from ..text import CONTROL_CHARS
+from .container import LedgerFileError, Limits, Scan, check_container, prescan
 from .format import (
     COLUMN_BY_KEY,
     COLUMNS,
@@ -48,11 +47,6 @@ from .format import (
 
 logger = logging.getLogger(__name__)
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-# An encrypted OOXML file is an OLE container holding these streams (MS-OFFCRYPTO).
-ENCRYPTED_MARKERS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
-MB = 1024 * 1024
 # Text limits of the model fields the cells end up in.
 MAX_LENGTHS = {"category": 300, "item": 300, "unit": 100}
 MAX_NAME = 50
@@ -60,88 +54,21 @@ MAX_NAME = 50
 _CONTROL = CONTROL_CHARS
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int
-    max_uncompressed: int
-    max_ratio: int
-    max_rows: int
-    max_members: int = 1000
-
-    @classmethod
-    def from_settings(cls) -> Limits:
-        return cls(
-            max_bytes=settings.LEDGER_MAX_BYTES,
-            max_uncompressed=settings.LEDGER_MAX_UNCOMPRESSED_BYTES,
-            max_ratio=settings.LEDGER_MAX_COMPRESSION_RATIO,
-            max_rows=settings.LEDGER_MAX_ROWS,
-        )
-
-
-class LedgerFileError(Exception):
-    """The file cannot be opened as a ledger at all."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.problem = Problem("", None, None, message)
-
-
 def read_ledger(data: bytes, limits: Limits | None = None) -> Ledger:
-    """Bytes of an .xlsx -> a Ledger with its rows and every problem found."""
+    """Bytes of an .xlsx -> a Ledger with its rows and every problem found.
+
+    Before openpyxl loads the workbook: the container checks (size, zip bomb, encryption)
+    and a streaming pass that stops as soon as the workbook holds more rows or cells than
+    an import may (``container.prescan``), so a hostile workbook costs what its first
+    rows cost, not what all of them do; it also notes the formula cells."""
     limits = limits or Limits.from_settings()
     try:
         check_container(data, limits)
+        scan = prescan(data, limits)
         workbook = _open(data)
     except LedgerFileError as exc:
         return Ledger(info=None, rows=[], problems=[exc.problem])
-    return _read_workbook(workbook, limits)
-
-
-def check_container(data: bytes, limits: Limits) -> None:
-    """Refuse what must not reach openpyxl: oversize, encrypted, not a zip, zip bombs."""
-    if not data:
-        raise LedgerFileError(_("文件为空。"))
-    if len(data) > limits.max_bytes:
-        raise LedgerFileError(
-            _("文件大小 {size} MB，超过上限 {limit} MB。").format(
-                size=f"{len(data) / MB:.1f}", limit=f"{limits.max_bytes / MB:.0f}"
-            )
-        )
-    if data.startswith(OLE_MAGIC):
-        if any(marker in data for marker in ENCRYPTED_MARKERS):
-            raise LedgerFileError(_("工作簿设置了打开密码，无法读取。请在 Excel 中取消密码保护后另存，再重新上传。"))
-        raise LedgerFileError(_("这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中另存为 .xlsx 格式后上传。"))
-    if not data.startswith(ZIP_MAGIC):
-        raise LedgerFileError(_("文件不是 Excel 工作簿（.xlsx）。请上传用 Excel 或 WPS 保存的 .xlsx 文件。"))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise LedgerFileError(_("文件已损坏，无法作为 .xlsx 工作簿打开。")) from exc
-    _check_bomb(members, limits)
-    if "xl/workbook.xml" not in {m.filename for m in members}:
-        raise LedgerFileError(_("文件不是 Excel 工作簿（可能是改了扩展名的 Word 或其他文件）。请上传 .xlsx 文件。"))
-
-
-def _check_bomb(members: list[zipfile.ZipInfo], limits: Limits) -> None:
-    # Declared sizes are an upper bound: zipfile stops reading a member at its declared size.
-    if len(members) > limits.max_members:
-        raise LedgerFileError(
-            _("工作簿包含 {count} 个部件，超过上限，已拒绝（疑似压缩炸弹）。").format(count=len(members))
-        )
-    total = sum(m.file_size for m in members)
-    packed = max(sum(m.compress_size for m in members), 1)
-    if total > limits.max_uncompressed:
-        raise LedgerFileError(
-            _("文件解压后达 {size} MB，超过上限 {limit} MB，已拒绝（疑似压缩炸弹）。").format(
-                size=f"{total / MB:.0f}", limit=f"{limits.max_uncompressed / MB:.0f}"
-            )
-        )
-    # Small files may compress well; only a large inflated size with a freak ratio is suspect.
-    if total > MB and total / packed > limits.max_ratio:
-        raise LedgerFileError(
-            _("文件压缩比异常（{ratio} 倍），已拒绝（疑似压缩炸弹）。").format(ratio=f"{total / packed:.0f}")
-        )
+    return _read_workbook(workbook, limits, scan)
 
 
 def _open(data: bytes) -> Workbook:
@@ -159,7 +86,7 @@ def _find_sheet(workbook: Workbook, name: str, fragments: tuple[str, ...]) -> Wo
     return next((ws for key, ws in by_name.items() if any(f in key for f in fragments)), None)
 
 
-def _read_workbook(workbook: Workbook, limits: Limits) -> Ledger:
+def _read_workbook(workbook: Workbook, limits: Limits, scan: Scan) -> Ledger:
     problems: list[Problem] = []
     names = "、".join(f"「{ws.title}」" for ws in workbook.worksheets)
     info_ws = _find_sheet(workbook, SHEET_INFO, ("巡察信息", "基本信息"))
@@ -186,7 +113,8 @@ def _read_workbook(workbook: Workbook, limits: Limits) -> Ledger:
             )
         )
         return Ledger(info=info, rows=[], problems=problems)
-    rows, columns = LedgerSheetReader(ledger_ws, info, problems, limits).read()
+    formulas = scan.formulas.get(ledger_ws.title, set())
+    rows, columns = LedgerSheetReader(ledger_ws, info, problems, limits, formulas).read()
     return Ledger(info=info, rows=rows, problems=problems, columns=columns)
 
 
@@ -248,8 +176,16 @@ def _check_info(info: InspectionInfo, problems: list[Problem]) -> None:
 class LedgerSheetReader:
     """Reads the 「整改台账」 sheet: finds the header row, fills merged blocks, parses rows."""
 
-    def __init__(self, ws: Worksheet, info: InspectionInfo | None, problems: list[Problem], limits: Limits) -> None:
+    def __init__(
+        self,
+        ws: Worksheet,
+        info: InspectionInfo | None,
+        problems: list[Problem],
+        limits: Limits,
+        formulas: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
+    ) -> None:
         self.ws = ws
+        self.formulas = formulas
         self.info = info
         self.problems = problems
         self.limits = limits
@@ -301,6 +237,7 @@ class LedgerSheetReader:
         self.header_row, self.columns = best_row, best
         for message in filter(None, best_extra):
             self.add(best_row, None, message, warning=True)
+        self._hidden_by_merged_header()
         missing = [c for c in required if c.key not in best]
         for column in missing:
             also = _("（也可写作：{names}）").format(names="、".join(column.synonyms)) if column.synonyms else ""
@@ -313,6 +250,27 @@ class LedgerSheetReader:
                 )
             )
         return not missing
+
+    def _hidden_by_merged_header(self) -> None:
+        """A header cell merged across several columns names only the first of them: each
+        further column with data under it gets an error instead of being dropped unsaid."""
+        merges = [
+            rng
+            for rng in self.ws.merged_cells.ranges
+            if rng.min_row <= self.header_row <= rng.max_row and rng.max_col > rng.min_col
+        ]
+        if not merges:
+            return
+        cells = self.ws._cells  # see _data_rows
+        used = {c for (r, c), cell in cells.items() if r > self.header_row and not _blank(cell.value)}
+        for rng in merges:
+            name = cell_text(self.ws.cell(rng.min_row, rng.min_col).value)
+            for col in sorted(used.intersection(range(rng.min_col + 1, rng.max_col + 1))):
+                message = _(
+                    "表头“{name}”是跨 {width} 列的合并单元格，第 {column} 列（{letter} 列）因此没有自己的列名，"
+                    "其中的内容不会导入。请取消合并，为该列填写列名（不需要的列请删除）后再导入。"
+                ).format(name=name, width=rng.max_col - rng.min_col + 1, column=col, letter=get_column_letter(col))
+                self.add(self.header_row, None, message)
 
     @staticmethod
     def _ignored_header(value: object, key: str | None, mapping: dict[str, int]) -> str:
@@ -329,8 +287,13 @@ class LedgerSheetReader:
         must not make us walk a million empty rows."""
         wanted = {c for k, c in self.columns.items() if k != "number"}
         cells = self.ws._cells  # private, but the only way to visit just the cells that exist
+        formulas = self.formulas  # a formula without a saved result reads as empty: still a row
         return sorted(
-            {r for (r, c), cell in cells.items() if r > self.header_row and c in wanted and not _blank(cell.value)}
+            {
+                r
+                for (r, c), cell in cells.items()
+                if r > self.header_row and c in wanted and (not _blank(cell.value) or (r, c) in formulas)
+            }
         )
 
     def _merged_values(self, data_rows: list[int]) -> dict[tuple[int, int], object]:
@@ -354,6 +317,8 @@ class LedgerSheetReader:
         previous: LedgerRow | None = None
         for r in data_rows:
             raw = {key: self._value(r, col, merged) for key, col in self.columns.items()}
+            if self._unread_formulas(r, raw):
+                continue
             row = self._parse_row(r, raw, previous)
             if row is None:
                 continue
@@ -367,6 +332,20 @@ class LedgerSheetReader:
                 rows.append(row)
             previous = row
         return rows
+
+    def _unread_formulas(self, r: int, raw: dict[str, object]) -> bool:
+        """Report each formula cell of the row that has no saved result (the app never
+        computes formulas), instead of calling the field empty. True when there was one."""
+        found = False
+        for key, col in self.columns.items():
+            if (r, col) in self.formulas and _blank(raw.get(key)):
+                message = _(
+                    "这是公式单元格，系统不读取公式，文件里也没有保存公式的计算结果。"
+                    "请在 Excel 中复制该列，“选择性粘贴”为数值后再导入。"
+                )
+                self.add(r, key, message)
+                found = True
+        return found
 
     def _value(self, r: int, col: int, merged: dict[tuple[int, int], object]) -> object:
         cell = self.ws._cells.get((r, col))  # see _data_rows

@@ -10,7 +10,16 @@ One module per area; import from here.
 # registry (and with it content types, flushes and dumps) lists them as before.
 # isort: off
 from .organisations import Membership, Organisation, Person, Role
-from .inspections import Category, Finding, HistoricalCategory, HistoricalFinding, HistoricalInspection, Inspection
+from .inspections import (
+    Category,
+    Finding,
+    HistoricalCategory,
+    HistoricalFinding,
+    HistoricalInspection,
+    Inspection,
+    InspectionKind,
+    Recurrence,
+)
 from .measures import (
     HistoricalMeasure,
     Measure,
@@ -47,6 +56,8 @@ from .identity import Profile
 from .acceptance_opinion import AcceptanceOpinion
 from .audit import AUDIT_MINIMUM_DAYS, AdministratorRole, AuditEvent, PasswordRecord
 from .comments import COMMENT_MAX_CHARS, PublicComment
+from .headings import FOUR_FOCUSES, Heading
+from .outcomes import MoneyKind, MoneyRecord, RuleKind, RuleRecord, TreatmentKind, TreatmentRecord
 
 # isort: on
 
@@ -63,6 +74,8 @@ __all__ = [
     "HistoricalFinding",
     "HistoricalInspection",
     "Inspection",
+    "InspectionKind",
+    "Recurrence",
     # measures
     "HistoricalMeasure",
     "Measure",
@@ -130,4 +143,14 @@ __all__ = [
     # comments from the public
     "COMMENT_MAX_CHARS",
     "PublicComment",
+    # standard headings
+    "FOUR_FOCUSES",
+    "Heading",
+    # outcome registers
+    "MoneyKind",
+    "MoneyRecord",
+    "RuleKind",
+    "RuleRecord",
+    "TreatmentKind",
+    "TreatmentRecord",
 ]

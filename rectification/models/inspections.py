@@ -10,8 +10,28 @@ from simple_history.models import HistoricalRecords
 from .organisations import Organisation
 
 
+class InspectionKind(models.TextChoices):
+    REGULAR = "regular", _("常规巡察")
+    SPECIAL = "special", _("专项巡察")
+    FOLLOW_UP = "follow_up", _("巡察“回头看”")
+    ELEVATED = "elevated", _("提级巡察")
+    CROSS = "cross", _("交叉巡察")
+
+
+class Recurrence(models.TextChoices):
+    """What a 回头看 found of a problem the earlier round reported."""
+
+    REBOUND = "rebound", _("反弹")
+    REPEAT = "repeat", _("重复发生")
+
+
 class Inspection(models.Model):
-    """One inspection round of one organisation by one team."""
+    """One inspection round of one organisation by one team.
+
+    ``round_no`` is the district's numbering (第N轮); a 回头看 or a later round ``follows``
+    the earlier inspection whose problems it brings in."""
+
+    Kind = InspectionKind
 
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("被巡察党组织"), on_delete=models.PROTECT, related_name="inspections"
@@ -22,6 +42,20 @@ class Inspection(models.Model):
     onsite_end = models.DateField(_("进驻结束日期"))
     feedback_on = models.DateField(_("反馈日期"))
     deadline = models.DateField(_("整改期限"), null=True, blank=True)
+    kind = models.CharField(
+        _("巡察类型"), max_length=20, choices=InspectionKind.choices, default=InspectionKind.REGULAR
+    )
+    round_no = models.PositiveIntegerField(
+        _("巡察轮次"), null=True, blank=True, help_text=_("区里编排的轮次，如第3轮填3")
+    )
+    follows = models.ForeignKey(
+        "self",
+        verbose_name=_("跟进的前一轮巡察"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -39,7 +73,10 @@ class Inspection(models.Model):
                 condition=Q(deadline__isnull=True) | Q(deadline__gte=F("feedback_on")),
                 name="inspection_deadline_after_feedback",
             ),
+            models.CheckConstraint(condition=Q(kind__in=InspectionKind.values), name="inspection_valid_kind"),
+            models.CheckConstraint(condition=~Q(follows=F("pk")), name="inspection_not_own_follow_up"),
         ]
+        indexes = [models.Index(fields=["round_no"], name="inspection_round")]
 
     def __str__(self) -> str:
         return f"{self.team} · {self.organisation} · {self.feedback_on:%Y-%m-%d}"
@@ -51,6 +88,15 @@ class Category(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="categories")
     title = models.CharField(_("问题类别"), max_length=300)
     position = models.PositiveIntegerField(_("顺序"))
+    # The district's standard heading (models/headings.py) this free-text category maps to.
+    heading = models.ForeignKey(
+        "Heading",
+        verbose_name=_("标准问题方面"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="categories",
+    )
 
     history = HistoricalRecords()
 
@@ -82,6 +128,18 @@ class Finding(models.Model):
     heading = models.CharField(_("整改事项"), max_length=300)
     problem = models.TextField(_("问题描述（内部）"), blank=True)
     lead_in = models.TextField(_("事项概述（公开）"), blank=True)
+    # A problem a 回头看 brought in from the earlier round: where it came from, whether it
+    # was done there when it was brought in, and what the 回头看 found (反弹 / 重复发生).
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("前一轮问题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="carried_into",
+    )
+    carried_done = models.BooleanField(_("前一轮已完成"), null=True, blank=True, editable=False)
+    recurrence = models.CharField(_("回头看发现"), max_length=20, choices=Recurrence.choices, blank=True)
 
     history = HistoricalRecords()
 

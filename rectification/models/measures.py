@@ -149,10 +149,8 @@ class Measure(models.Model):
     unit = models.CharField(_("责任部门"), max_length=100, blank=True)
     note = models.TextField(_("备注"), blank=True)
 
-    # Outcome figures that feed the bulletin's statistics paragraph.
-    rules_made = models.PositiveIntegerField(_("建立完善制度（项）"), default=0)
-    money_recovered = models.DecimalField(_("挽回（追缴）资金（万元）"), max_digits=12, decimal_places=2, default=0)
-    people_handled = models.PositiveIntegerField(_("处理人数"), default=0)
+    # The outcome figures (rules, people dealt with, money) are registers of their own
+    # (models/outcomes.py); selectors/counting.py sums them.
 
     submitted_at = models.DateTimeField(_("提请销号时间"), null=True, blank=True)
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
@@ -214,7 +212,6 @@ class Measure(models.Model):
             models.CheckConstraint(
                 condition=Q(accepted_at__isnull=True) | Q(status="done"), name="measure_accepted_is_done"
             ),
-            models.CheckConstraint(condition=Q(money_recovered__gte=0), name="measure_money_not_negative"),
         ]
         indexes = [
             models.Index(fields=["status", "due_on"], name="measure_status_due"),

@@ -10,6 +10,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Max, Q, QuerySet
 from .. import workflow
 from ..models import Bulletin, BulletinVersion, Category, Inspection, Measure, Organisation, accepted_q
 from .acceptance import acceptance_levels_for_paths
+from .counting import measure_outcome_annotations
 from .inspections import category_tree
 
 # Only what the bulletin prints or counts; the internal problem text never leaves here.
@@ -21,9 +22,6 @@ _MEASURE_FIELDS = (
     "progress",
     "status",
     "kind",
-    "rules_made",
-    "money_recovered",
-    "people_handled",
 )
 _FINDING_FIELDS = ("id", "category_id", "parent_id", "position", "heading", "lead_in")
 
@@ -44,7 +42,7 @@ def bulletin_categories(*, inspection_id: int) -> list[Category]:
     Queries: 3 however large the tree (categories, findings, measures).
     """
     measures = Measure.objects.only(*_MEASURE_FIELDS).annotate(
-        is_accepted=ExpressionWrapper(accepted_q(), output_field=BooleanField())
+        is_accepted=ExpressionWrapper(accepted_q(), output_field=BooleanField()), **measure_outcome_annotations()
     )
     return category_tree(
         inspection_id=inspection_id,

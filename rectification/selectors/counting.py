@@ -9,13 +9,30 @@ evaluate them per measure and adds them up (``Counts.add``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ..models import MeasureKind, MeasureStatus, accepted_q, due_within_q, overdue_q, stale_q
+from ..models import (
+    MeasureKind,
+    MeasureStatus,
+    MoneyKind,
+    MoneyRecord,
+    Recurrence,
+    RuleKind,
+    RuleRecord,
+    TreatmentKind,
+    TreatmentRecord,
+    accepted_q,
+    due_within_q,
+    overdue_q,
+    stale_q,
+)
 
 # The counting rules, stated on the page and in the export.
 COUNTING_RULES = [
@@ -25,8 +42,8 @@ COUNTING_RULES = [
     _("即将到期：尚未销号、完成时限在今天起 {days} 日内（含当天）的措施。"),
     _("完成率：已销号的措施 ÷ 设有完成时限的措施；长期坚持的措施不计入。"),
     _(
-        "已验收：区里规定书记销号后须经上级（街道或区委巡察办）验收的，已销号且最近一次决定是上级验收通过的措施；"
-        "验收退回的措施重新整改，不再计为已销号。未规定验收的，销号即为完成，不显示已验收。"
+        "已验收：区里规定书记销号后须经上级（街道或区委巡察办）验收的，已销号且本次销号已经上级验收通过的措施；"
+        "验收退回的措施重新整改，不再计为已销号；重新销号的，须再次验收。未规定验收的，销号即为完成，不显示已验收。"
     ),
     _("整改事项按最末一级计数，事项下全部措施均已销号即为已完成。"),
     _(
@@ -39,6 +56,22 @@ COUNTING_RULES = [
     _(
         "群众意见建议：收到数为登记簿中本党组织的全部意见建议（网页留言和书记登记的电话、信件、邮件、来访）；"
         "已答复为已记录答复的；未办结为尚未办结的（已答复但未办结的也算）。"
+    ),
+    _(
+        "按期完成率：在原定时限（延期前的时限）当天或之前完成并销号的措施 ÷ 设有完成时限的措施；"
+        "延期后才完成的、尚未完成的都不算按期完成，长期坚持的措施不计入。"
+    ),
+    _("立行立改、限期整改、长期坚持：按措施的整改类型分别计数。"),
+    _(
+        "建章立制：制度登记中每项制度计一次，新建、修订分别计数；由原有数字迁移、未区分新建或修订的计入“未分类”，"
+        "只计入合计。"
+    ),
+    _(
+        "处理人数：按处理方式分别合计登记的人数，不列姓名；资金：按清退、追回、挽回经济损失分别合计，以万元计，保留两位小数。"
+    ),
+    _(
+        "回头看：“回头看”带入的前一轮问题，经查反弹或重复发生的，在“回头看”这一轮计入“发现反弹/重复”，"
+        "在前一轮计入“本轮问题反弹/重复”。"
     ),
     _(
         "报送期限：整改方案、整改情况报告自巡察反馈日期起算，按本党组织或最近的上级党组织规定的期限"
@@ -90,6 +123,9 @@ def count_rules(today: dt.date, due_soon_days: int) -> dict[str, Q]:
         "ongoing": ongoing,
         "bounded": ~ongoing,
         "bounded_done": ~ongoing & Q(status=DONE),
+        "on_time": on_time_q(),
+        "immediate": Q(kind=MeasureKind.IMMEDIATE),
+        "time_bound": Q(kind=MeasureKind.TIME_BOUND),
         "extended": extended,
         # Flagged by the daily sweep: ongoing, open, no progress for STALE_AFTER_DAYS.
         "stale": stale_q(),
@@ -103,10 +139,33 @@ def comment_count_rules() -> dict[str, Q]:
     return {"answered": Q(answered_at__isnull=False), "open": Q(closed_at__isnull=True)}
 
 
-def count_expressions(today: dt.date, due_soon_days: int) -> dict[str, Count]:
-    """The counting rules as conditional counts, for a grouped query."""
+def on_time_q() -> Q:
+    """按期完成: has a deadline, signed off, completed on or before the original deadline
+    (the one before any extension; ``due_on`` where none was recorded)."""
+    original = Coalesce("original_due_on", "due_on")
+    return ~Q(kind=MeasureKind.ONGOING) & Q(status=DONE, completed_on__isnull=False, completed_on__lte=original)
+
+
+def count_expressions(today: dt.date, due_soon_days: int, names: Iterable[str] | None = None) -> dict[str, Count]:
+    """The counting rules as conditional counts, for a grouped query; only ``names`` when
+    given (what a table does not show costs the database for nothing)."""
     rules = count_rules(today, due_soon_days)
-    return {"total": Count("pk"), **{key: Count("pk", filter=q) for key, q in rules.items()}}
+    wanted = set(rules) if names is None else set(names)
+    return {"total": Count("pk"), **{key: Count("pk", filter=q) for key, q in rules.items() if key in wanted}}
+
+
+# What the district statistics count of measures (selectors/statistics.py).
+STATISTICS_COUNTS = (
+    "done",
+    "overdue",
+    "ongoing",
+    "bounded",
+    "bounded_done",
+    "on_time",
+    "immediate",
+    "time_bound",
+    "extended",
+)
 
 
 @dataclass
@@ -124,6 +183,9 @@ class Counts:
     ongoing: int = 0
     bounded: int = 0
     bounded_done: int = 0
+    on_time: int = 0
+    immediate: int = 0
+    time_bound: int = 0
     extended: int = 0
     stale: int = 0
 
@@ -155,3 +217,91 @@ class Counts:
         if not self.bounded:
             return None
         return round(self.bounded_done * 100 / self.bounded, 1)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按期完成率 in percent: measures done by their original deadline among those with a
+        deadline; None when there is nothing with a deadline."""
+        if not self.bounded:
+            return None
+        return round(self.on_time * 100 / self.bounded, 1)
+
+
+# --- outcome registers: rules, people dealt with, money ---------------------------------
+
+ZERO = Decimal("0.00")
+RULE_FIGURES: dict[str, Q] = {
+    "rules_made": Q(kind=RuleKind.MADE),
+    "rules_revised": Q(kind=RuleKind.REVISED),
+    "rules_total": Q(),
+}
+
+
+def outcome_expressions() -> dict[str, dict[str, Any]]:
+    """The registers' figures as conditional aggregates, per register (``outcome_registers``):
+    ``rules_made``, ``rules_revised``, ``rules_total`` over the rules; ``people_<treatment
+    kind>``, ``people_total`` over the treatments; ``money_<money kind>``, ``money_total`` over
+    the money. Each register is aggregated in a query of its own (joined, they would multiply)."""
+    return {
+        "rules": {k: Count("pk", filter=q) for k, q in RULE_FIGURES.items()},
+        "treatments": {
+            **{f"people_{k}": Sum("count", filter=Q(kind=k)) for k in TreatmentKind.values},
+            "people_total": Sum("count"),
+        },
+        "money": {
+            **{f"money_{k}": Sum("amount", filter=Q(kind=k)) for k in MoneyKind.values},
+            "money_total": Sum("amount"),
+        },
+    }
+
+
+def outcome_registers() -> dict[str, type]:
+    return {"rules": RuleRecord, "treatments": TreatmentRecord, "money": MoneyRecord}
+
+
+def measure_outcome_annotations() -> dict[str, Any]:
+    """Per measure, the three figures the documents print (「建立完善制度N项」, 处理N人, 资金N万元):
+    every rule counted (made, revised or unspecified), every person, every amount. Correlated
+    subqueries, so they add no query to the selector that annotates them."""
+
+    def total(model: type, value: Any, output: Any) -> Coalesce:
+        rows = model.objects.filter(measure=OuterRef("pk")).order_by().values("measure")
+        return Coalesce(Subquery(rows.annotate(v=value).values("v")[:1]), Value(0), output_field=output)
+
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return {
+        "rules_made": total(RuleRecord, Count("pk"), IntegerField()),
+        "people_handled": total(TreatmentRecord, Sum("count"), IntegerField()),
+        "money_recovered": total(MoneyRecord, Sum("amount"), money),
+    }
+
+
+# --- rounds and 回头看: over problems (findings) ------------------------------------------
+
+# A problem counts once, at its lowest level (整改事项按最末一级计数): a finding without
+# sub-problems. The join to the sub-problems is why every count below is distinct.
+LEAF = Q(subfindings__isnull=True)
+RECURRENCE_RULES: dict[str, Q] = {
+    "carried": Q(carried_from__isnull=False),  # brought in from the earlier round
+    "carried_open": Q(carried_from__isnull=False, carried_done=False),  # … not done there then
+    "found_rebound": Q(recurrence=Recurrence.REBOUND),  # the 回头看 found it back
+    "found_repeat": Q(recurrence=Recurrence.REPEAT),  # … or happening again
+}
+# Over the later round's copies, counted in the earlier round (grouped by ``carried_from``).
+RECURRENCE_LATER_RULES: dict[str, Q] = {
+    "rebounded_later": Q(recurrence=Recurrence.REBOUND),
+    "repeated_later": Q(recurrence=Recurrence.REPEAT),
+}
+
+
+def recurrence_found_expressions() -> dict[str, Count]:
+    """Over a round's own problems: ``problems`` and ``RECURRENCE_RULES``, leaves only."""
+    return {
+        "problems": Count("pk", filter=LEAF, distinct=True),
+        **{k: Count("pk", filter=LEAF & q, distinct=True) for k, q in RECURRENCE_RULES.items()},
+    }
+
+
+def recurrence_later_expressions() -> dict[str, Count]:
+    """Over the copies a later 回头看 made of a round's problems (``RECURRENCE_LATER_RULES``)."""
+    return {k: Count("pk", filter=LEAF & q, distinct=True) for k, q in RECURRENCE_LATER_RULES.items()}

@@ -104,9 +104,6 @@ MEASURE_HISTORY_FIELDS = (
     "unit",
     "progress",
     "note",
-    "rules_made",
-    "money_recovered",
-    "people_handled",
     "signed_off_by",
     "recheck_on",
 )

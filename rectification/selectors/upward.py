@@ -13,14 +13,14 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from ..models import Category, Inspection, Measure, Membership, Organisation, Person, UpwardDocument
 from ..permissions import secretary_filter
-from .counting import Counts
+from .counting import Counts, measure_outcome_annotations
 from .dashboard import Items, dashboard_items, dashboard_tally, measure_facts
 from .inspections import category_tree
 
 # What the documents print of a measure: the internal ones included (they are never public).
 _MEASURE_FIELDS = (
     "id", "finding_id", "position", "title", "progress", "status", "kind", "due_on", "unit", "leader__name",
-    "leader__title", "rules_made", "money_recovered", "people_handled",
+    "leader__title",
 )  # fmt: skip
 _FINDING_FIELDS = ("id", "category_id", "parent_id", "position", "heading", "problem")
 
@@ -32,6 +32,7 @@ def upward_categories(*, inspection_id: int) -> list[Category]:
     measures = (
         Measure.objects.select_related("leader")
         .only(*_MEASURE_FIELDS)
+        .annotate(**measure_outcome_annotations())
         .prefetch_related(Prefetch("owners", queryset=owners))
     )
     return category_tree(inspection_id=inspection_id, finding_fields=_FINDING_FIELDS, measures=measures)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import workflow
+from ..dates import implausible_date_message
 from ..models import (
     DeadlineExtension,
     Measure,
@@ -40,11 +41,9 @@ from .record import in_record_language, record_language
 Status = MeasureStatus
 
 # Fields whose change alters what a sign-off approved (besides progress and evidence).
-APPROVED_FIELDS = frozenset({"title", "kind", "progress", "rules_made", "money_recovered", "people_handled"})
+APPROVED_FIELDS = frozenset({"title", "kind", "progress"})
 # Fields the secretary may edit through measure_update (status has its own service).
-UPDATABLE_FIELDS = frozenset(
-    {"title", "kind", "due_on", "leader", "owners", "unit", "note", "rules_made", "money_recovered", "people_handled"}
-)
+UPDATABLE_FIELDS = frozenset({"title", "kind", "due_on", "leader", "owners", "unit", "note"})
 
 
 class ConflictError(Exception):
@@ -272,6 +271,8 @@ def _apply_deadline(current: Measure, fields: dict[str, Any]) -> None:
     due_on = fields["due_on"] if "due_on" in fields else current.due_on
     if due_on is None:
         raise ValidationError(_("请填写完成时限。"))
+    if due_on != current.due_on and (implausible := implausible_date_message(due_on)):
+        raise ValidationError(implausible)  # 1800-01-01 would climb the whole reminder ladder at once
     fields["due_on"] = due_on
     if current.original_due_on is None:
         fields["original_due_on"] = due_on
@@ -363,6 +364,8 @@ def extension_request(
         raise ValidationError(refusal)
     if new_due_on <= current.due_on:
         raise ValidationError(_("申请的时限须晚于当前时限 {due}。").format(due=current.due_on))
+    if implausible := implausible_date_message(new_due_on):
+        raise ValidationError(implausible)
     if not reason.strip():
         raise ValidationError(_("请填写延期理由。"))
     if current.extensions.filter(state=DeadlineExtension.State.PENDING).exists():

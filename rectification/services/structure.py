@@ -23,13 +23,25 @@ from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ..models import Category, Finding, Inspection, Measure, Organisation, Person, PlanChange, ProgressEntry
+from ..dates import implausible_date_message
+from ..models import (
+    Category,
+    Finding,
+    Inspection,
+    InspectionKind,
+    Measure,
+    Organisation,
+    Person,
+    PlanChange,
+    ProgressEntry,
+)
 from .document_deadlines import documents_schedule
+from .headings import heading_for_title, headings_for
 from .measures import measure_update
 from .plan_change_requests import fixed_plan, iso, plan_change_request
 
 Direction = Literal["up", "down"]
-INSPECTION_FIELDS = ("deployed_by", "team", "onsite_start", "onsite_end", "feedback_on", "deadline")
+INSPECTION_FIELDS = ("deployed_by", "team", "onsite_start", "onsite_end", "feedback_on", "deadline", "kind", "round_no")
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -154,12 +166,17 @@ def _check_inspection_dates(values: dict) -> None:
     start, end, feedback, deadline = (values.get(k) for k in ("onsite_start", "onsite_end", "feedback_on", "deadline"))
     if not (start and end and feedback):
         raise ValidationError(_("请填写进驻开始、结束日期和反馈日期。"))
+    for day in filter(None, (start, end, feedback, deadline)):
+        if implausible := implausible_date_message(day):
+            raise ValidationError(implausible)
     if end < start:
         raise ValidationError(_("进驻结束日期不能早于开始日期。"))
     if feedback < end:
         raise ValidationError(_("反馈日期不能早于进驻结束日期。"))
     if deadline and deadline < feedback:
         raise ValidationError(_("整改期限不能早于反馈日期。"))
+    if values.get("kind", InspectionKind.REGULAR) not in InspectionKind.values:
+        raise ValidationError(_("未知的巡察类型。"))
 
 
 @transaction.atomic
@@ -173,8 +190,12 @@ def inspection_create(
     feedback_on: dt.date,
     deployed_by: str = "区委",
     deadline: dt.date | None = None,
+    kind: str = InspectionKind.REGULAR,
+    round_no: int | None = None,
 ) -> Inspection:
     values = {
+        "kind": kind or InspectionKind.REGULAR,
+        "round_no": round_no,
         "team": _clean_text(team, _("巡察组")),
         "deployed_by": _clean_text(deployed_by, _("巡察部署单位")),
         "onsite_start": onsite_start,
@@ -226,7 +247,8 @@ def category_create(*, inspection: Inspection, user, title: str) -> Category:
     Inspection.objects.select_for_update().filter(pk=inspection.pk).first()  # serialises concurrent appends
     title = _check_category_title(inspection, title)
     position = _renumber(Category, [*_categories(inspection), None], user)
-    category = Category(inspection=inspection, title=title, position=position)
+    heading = heading_for_title(headings_for(organisation=inspection.organisation), title)  # 四个聚焦 …
+    category = Category(inspection=inspection, title=title, position=position, heading=heading)
     _save(category, user)
     return category
 
@@ -374,6 +396,8 @@ def _check_kind_and_deadline(kind: str, due_on: dt.date | None) -> None:
         raise ValidationError(_("长期坚持的措施不设完成时限。"))
     if kind != Measure.Kind.ONGOING and due_on is None:
         raise ValidationError(_("立行立改和限期整改的措施须填写完成时限。"))
+    if due_on is not None and (implausible := implausible_date_message(due_on)):
+        raise ValidationError(implausible)
 
 
 @transaction.atomic

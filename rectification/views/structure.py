@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors, services, workflow
+from ..forms.rounds import RecurrenceForm
 from ..forms.structure import (
     BulkForm,
     CategoryForm,
@@ -112,6 +113,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "people": people,
         "kinds": Measure.Kind.choices,
+        "recurrence_choices": RecurrenceForm.base_fields["recurrence"].choices,
     }
     # The plan and reports handed upward, for whoever reads them (views/upward.py); an
     # approved plan fixes the measures, which the add forms then say (方案调整).

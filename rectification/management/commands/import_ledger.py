@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rectification.ledger.reader import Limits
+from rectification.ledger.container import Limits
 from rectification.models import Inspection, Organisation
 from rectification.services.ledger import LedgerPlan, ledger_import, ledger_preview
 

@@ -9,16 +9,19 @@ grow with the number of rows, and any problem leaves the database exactly as it 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ...ledger.format import SHEET_INFO, SHEET_LEDGER, Problem
-from ...ledger.reader import Limits, read_ledger
+from ...ledger.container import Limits
+from ...ledger.format import SHEET_INFO, SHEET_LEDGER, Ledger, Problem
+from ...ledger.reader import read_ledger
 from ...models import Inspection, Organisation
 from ..document_deadlines import documents_schedule
 from .apply import LedgerApplier
@@ -26,6 +29,23 @@ from .match import LedgerPlanner
 from .plan import LedgerPlan, PlannedMeasure
 
 __all__ = ["LedgerPlan", "PlannedMeasure", "ledger_import", "ledger_preview"]
+
+
+# How long a parsed workbook is kept: the preview, its reloads and the confirmation read it.
+READ_CACHE_SECONDS = 3600
+
+
+def _read_once(data: bytes, sha256: str, limits: Limits) -> Ledger:
+    """The workbook parsed once per content, limits and language (its messages are
+    translated): the preview, its reloads and the confirmation take the parsed rows from
+    the default cache (Redis, shared by the web workers, in production) instead of parsing
+    the file again; the matching against the database is redone each time."""
+    key = "ledger-read:{}:{}:{}:{}:{}:{}:{}".format(sha256, translation.get_language(), *dataclasses.astuple(limits))
+    ledger = cache.get(key)
+    if ledger is None:
+        ledger = read_ledger(data, limits)
+        cache.set(key, ledger, READ_CACHE_SECONDS)
+    return ledger
 
 
 def ledger_preview(
@@ -39,8 +59,9 @@ def ledger_preview(
 ) -> LedgerPlan:
     """The plan of an import, changing nothing. ``user`` None means the system (the command).
     ``lock`` (inside a transaction) holds the organisation's row while matching."""
-    ledger = read_ledger(data, limits)
-    plan = LedgerPlan(sha256=hashlib.sha256(data).hexdigest(), problems=list(ledger.problems), info=ledger.info)
+    sha256 = hashlib.sha256(data).hexdigest()
+    ledger = _read_once(data, sha256, limits or Limits.from_settings())
+    plan = LedgerPlan(sha256=sha256, problems=list(ledger.problems), info=ledger.info)
     if ledger.info is not None and ledger.rows and not ledger.errors:
         LedgerPlanner(plan, ledger, user).run(organisation, inspection, lock=lock)
     elif not ledger.rows and not ledger.errors:

@@ -9,6 +9,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from ...ledger.format import LedgerRow
 from ...models import Category, Finding, Inspection, Measure, MeasureKind, MeasureStatus, Person, ProgressEntry
+from ..headings import categories_map_headings
 from .plan import LedgerActions, LedgerPlan, norm, owners_differ
 
 
@@ -51,8 +52,10 @@ class LedgerApplier:
             Category(inspection=inspection, title=title, position=pos) for _k, title, pos in self.actions.new_categories
         ]
         if new:
-            for category in bulk_create_with_history(new, Category, default_user=self.user):
+            made = bulk_create_with_history(new, Category, default_user=self.user)
+            for category in made:
                 self.actions.categories[norm(category.title)] = category
+            categories_map_headings(organisation=inspection.organisation, categories=made)  # free text → 四个聚焦 …
 
     def _findings(self) -> None:
         new = [
