@@ -97,6 +97,9 @@ def _form_data(measure: Measure, **changes) -> dict:
     data = model_to_dict(measure)
     data.update(changes)
     data["owners"] = [p.pk for p in data.get("owners") or []]
+    # The outcome registers' inlines (rules, treatments, money), empty.
+    for prefix in ("rules", "treatments", "money"):
+        data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
     return {k: ("" if v is None else v) for k, v in data.items()}
 
 
