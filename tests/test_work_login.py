@@ -209,3 +209,30 @@ def test_off_unless_switched_on_and_configured(client, settings, platform):
     settings.WORK_LOGIN_ENABLED, settings.WORK_MESSAGE_SECRET = True, ""
     assert client.get(reverse("work_login_start")).status_code == 404
     assert platform.authorize_queries == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_the_button_leads_through_the_platform_and_back_logged_in(live_server, platform, zhao):
+    from .helpers.browser import artifacts, chromium, new_page
+
+    shots = artifacts("work-login")
+    platform.login_as = "wx-zhao"
+    with chromium() as browser:
+        page = new_page(browser, {"width": 1280, "height": 900})
+        page.goto(live_server.url + reverse("login"))
+        assert page.inner_text("a.work-login") == "粤政易扫码登录"
+        page.screenshot(path=str(shots / "login-with-work-platform.png"))
+        page.click("a.work-login")
+        page.wait_for_url(live_server.url + "/")
+        assert "赵敏" in page.inner_text(".userbox")
+        page.screenshot(path=str(shots / "logged-in.png"))
+
+        page.context.clear_cookies()
+        platform.login_as = "wx-nobody"
+        page.goto(live_server.url + reverse("login"))
+        page.click("a.work-login")
+        page.wait_for_url(live_server.url + reverse("unified_login_refused"))
+        assert "没有与您的身份对应的账号" in page.inner_text("main")
+        page.screenshot(path=str(shots / "unknown-refused.png"))
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.LOGIN, actor_id=zhao.pk).count() == 1
