@@ -312,6 +312,17 @@ WORK_MESSAGE_CORP_ID = env.str("WORK_MESSAGE_CORP_ID", default="")
 WORK_MESSAGE_AGENT_ID = env.int("WORK_MESSAGE_AGENT_ID", default=0)
 WORK_MESSAGE_SECRET = env.str("WORK_MESSAGE_SECRET", default="")
 WORK_MESSAGE_TIMEOUT = env.float("WORK_MESSAGE_TIMEOUT", default=10)
+# Logging in through the same platform's web login (rectification/work_login.py): its own
+# switch, and the WORK_MESSAGE_* settings above (the code is exchanged with that app's token).
+# The person is found by Profile.work_platform_id. The authorize page defaults to 企业微信's
+# path below the base; a deployment whose login page lives elsewhere names it here.
+WORK_LOGIN_ENABLED = env.bool("WORK_LOGIN_ENABLED", default=False) and bool(
+    WORK_MESSAGE_BASE_URL and WORK_MESSAGE_CORP_ID and WORK_MESSAGE_SECRET
+)
+WORK_LOGIN_AUTHORIZE_URL = env.str("WORK_LOGIN_AUTHORIZE_URL", default=f"{WORK_MESSAGE_BASE_URL}/wwlogin/sso/login")
+WORK_LOGIN_LABEL = env.str("WORK_LOGIN_LABEL", default="")
+if WORK_LOGIN_ENABLED and UNIFIED_LOGIN_BACKEND not in AUTHENTICATION_BACKENDS:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, UNIFIED_LOGIN_BACKEND]
 # A hung mail server must not hold a worker forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Absolute links in e-mail and webhook messages, e.g. https://zhenggai.example.gov.cn

@@ -19,6 +19,9 @@ urlpatterns = [
     # Unified login (OpenID Connect): off to the provider, and back (mozilla-django-oidc).
     path("oidc/authenticate/", account.UnifiedLoginStart.as_view(), name="oidc_authentication_init"),
     path("oidc/callback/", account.UnifiedLoginCallback.as_view(), name="oidc_authentication_callback"),
+    # The work platform's web login (粤政易 / 政务微信, 企业微信-compatible): an adapter of it.
+    path("accounts/work-login/", account.work_login_start, name="work_login_start"),
+    path("accounts/work-login/callback/", account.work_login_callback, name="work_login_callback"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("rectification.urls")),

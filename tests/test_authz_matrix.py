@@ -132,6 +132,9 @@ MATRIX: dict[str, Entry] = {
     "oidc_authentication_callback": Entry(
         get="404 404 404 404 404 404 404 404", post="405 405 405 405 405 405 405 405"
     ),
+    # The work platform's web login (work_login.py) is not configured either: 404, and GET only.
+    "work_login_start": Entry(get="404 404 404 404 404 404 404 404", post="405 405 405 405 405 405 405 405"),
+    "work_login_callback": Entry(get="404 404 404 404 404 404 404 404", post="405 405 405 405 405 405 405 405"),
     "unified_login_refused": Entry(get="403 403 403 403 403 403 403 403", post="405 405 405 405 405 405 405 405"),
     "set_language": Entry(
         get="302 302 302 302 302 302 302 302", post="302 302 302 302 302 302 302 302", data=lambda o: {"language": "en"}

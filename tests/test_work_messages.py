@@ -5,10 +5,6 @@ platform gets retries with backoff and never a duplicate, the token is cached an
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,63 +17,9 @@ from rectification.services import work_messages
 from rectification.services.sweep import sweep_run
 
 from . import factories as f
+from .helpers.work_platform import AGENT, CORP, SECRET, Platform
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CORP, SECRET, AGENT = "ww-test-corp", "s3cret", 1000002
-
-
-class Platform:
-    """The platform's two endpoints. ``failures`` queued (status, body) answers are given
-    to message/send before it accepts; an accepted message is recorded once per msgid."""
-
-    def __init__(self) -> None:
-        self.tokens: list[str] = []
-        self.accepted: list[dict] = []
-        self.refused = 0
-        self.failures: list[tuple[int, dict]] = []
-        platform = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                url = urllib.parse.urlsplit(self.path)
-                query = dict(urllib.parse.parse_qsl(url.query))
-                if url.path != "/cgi-bin/gettoken" or (query.get("corpid"), query.get("corpsecret")) != (CORP, SECRET):
-                    return self._answer(200, {"errcode": 40013, "errmsg": "invalid corpid"})
-                token = f"token-{len(platform.tokens) + 1}"
-                platform.tokens.append(token)
-                self._answer(200, {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
-
-            def do_POST(self) -> None:
-                url = urllib.parse.urlsplit(self.path)
-                token = dict(urllib.parse.parse_qsl(url.query)).get("access_token")
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if url.path != "/cgi-bin/message/send" or token not in platform.tokens[-1:]:
-                    return self._answer(200, {"errcode": 42001, "errmsg": "access_token expired"})
-                if platform.failures:
-                    platform.refused += 1
-                    return self._answer(*platform.failures.pop(0))
-                assert body["agentid"] == AGENT and body["enable_duplicate_check"] == 1
-                platform.accepted.append(body)
-                self._answer(200, {"errcode": 0, "errmsg": "ok", "msgid": f"m{len(platform.accepted)}"})
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

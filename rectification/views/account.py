@@ -1,27 +1,35 @@
 """Logging in and what belongs to it: the login page (local and unified login), the second
 factor (enrolment with recovery codes, the check at login), the password change (audited;
-an expired password leads here first), and the page that explains a refused unified login."""
+an expired password leads here first), the work platform's web login (work_login.py), and
+the page that explains a refused unified login."""
 
 from __future__ import annotations
 
+import secrets
 from base64 import b32encode
 
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from .. import work_login
 from ..forms.accounts import LoginForm, TokenForm
 from ..login_gate import OTP_PENDING, PASSWORD_EXPIRED
-from ..oidc import REFUSAL_KEY, refusal_message
+from ..oidc import REFUSAL_KEY, UnifiedLoginBackend, refusal_message
 from ..services import two_factor
 from ..services.audit import Kind, audit_record
+from ..services.work_messages import PlatformError
 
 
 class LoginView(auth_views.LoginView):
@@ -31,6 +39,8 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["oidc_enabled"] = settings.OIDC_ENABLED
         context["oidc_label"] = settings.OIDC_LOGIN_LABEL or _("统一身份认证登录")
+        context["work_login_enabled"] = work_login.enabled()
+        context["work_login_label"] = settings.WORK_LOGIN_LABEL or _("工作平台扫码登录")
         return context
 
 
@@ -48,6 +58,56 @@ class UnifiedLoginCallback(OIDCAuthenticationCallbackView):
         if not settings.OIDC_ENABLED:
             raise Http404
         return super().get(request)
+
+
+@require_GET
+def work_login_start(request: HttpRequest) -> HttpResponse:
+    """Off to the work platform's authorize page with a fresh ``state``; 404 where the
+    platform's login is not configured."""
+    if not work_login.enabled():
+        raise Http404
+    state = secrets.token_urlsafe(24)
+    request.session[work_login.STATE_KEY] = state
+    next_url = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure())
+    request.session[work_login.NEXT_KEY] = next_url if safe else ""
+    path = reverse("work_login_callback")
+    redirect_uri = f"{settings.SITE_URL}{path}" if settings.SITE_URL else request.build_absolute_uri(path)
+    return redirect(work_login.authorize_url(redirect_uri=redirect_uri, state=state))
+
+
+def _work_login_refused(request: HttpRequest, reason: str, detail: str) -> HttpResponse:
+    request.session[REFUSAL_KEY] = reason
+    audit_record(Kind.LOGIN_FAILED, actor=None, request=request, detail=f"work platform login: {detail}"[:500])
+    return redirect("unified_login_refused")
+
+
+@require_GET
+def work_login_callback(request: HttpRequest) -> HttpResponse:
+    """Back from the platform: the state checked, the code exchanged for the person's
+    userid, the account found by its work-platform id and logged in as a unified login."""
+    if not work_login.enabled():
+        raise Http404
+    expected = request.session.pop(work_login.STATE_KEY, "")
+    next_url = request.session.pop(work_login.NEXT_KEY, "")
+    given, code = request.GET.get("state", ""), request.GET.get("code", "")
+    if not expected or not constant_time_compare(expected, given):
+        return _work_login_refused(request, "state", "state missing or not this session's")
+    if not code:
+        return _work_login_refused(request, "platform", "no code")
+    try:
+        claims = work_login.claims_for_code(code)
+    except PlatformError as exc:
+        return _work_login_refused(request, "platform", str(exc))
+    backend = UnifiedLoginBackend()
+    backend.request = request
+    user = backend.user_for_claims(claims, claim=work_login.CLAIM, field=work_login.FIELD)
+    if user is None:
+        return redirect("unified_login_refused")
+    # As authenticate() would: the audit trail and login_gate read the backend from the user.
+    user.backend = settings.UNIFIED_LOGIN_BACKEND
+    login(request, user, backend=settings.UNIFIED_LOGIN_BACKEND)
+    return redirect(next_url or settings.LOGIN_REDIRECT_URL)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
