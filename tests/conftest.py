@@ -16,17 +16,22 @@ from rectification.models import Membership
 from . import factories as f
 
 
-def pytest_configure(config):
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_flush_lifts_the_audit_trigger():
     """The audit trail's SQLite trigger refuses to DELETE recent events, and so the flush
     that ends every transactional test (a live server's login writes one). Only here, the
     flush lifts the trigger around its DELETEs and sets it again (the same statements as
     the migration); on PostgreSQL the flush is a TRUNCATE, which the trigger lets through."""
     import importlib
 
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db import connection
 
+    if connection.vendor != "sqlite":
+        yield
+        return
+    operations = type(connection.ops)
     trail = importlib.import_module("rectification.migrations.0022_audit_trail")
-    flush = DatabaseOperations.sql_flush
+    flush = operations.sql_flush
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         statements = flush(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
@@ -34,7 +39,9 @@ def pytest_configure(config):
             return statements
         return [*trail.SQLITE_REVERSE, *statements, *trail.SQLITE_FORWARD]
 
-    DatabaseOperations.sql_flush = sql_flush
+    operations.sql_flush = sql_flush
+    yield
+    operations.sql_flush = flush
 
 
 Role = Membership.Role
