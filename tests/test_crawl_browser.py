@@ -46,6 +46,14 @@ DOWNLOADS = {
     "upward_draft_docx",
     "upward_version_pdf",
     "upward_version_docx",
+    "statistics_xlsx",
+    "audit_export",
+    "onboarding_template",
+    "acceptance_opinion_pdf",
+    "acceptance_opinion_docx",
+    "urging_letter_pdf",
+    "urging_letter_docx",
+    "urging_attachment",
 }
 # Pages that are documents rather than app pages: no top bar, no app text to check.
 DOCUMENTS = {"public_bulletin_html", "bulletin_preview", "upward_preview"}
