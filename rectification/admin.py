@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import deadlines, models, services, workflow
-from .selectors.plan_changes import approved_plan
+from . import deadlines, models, services
+from .selectors.plan_changes import plan_fixes_measures
 
 
 @admin.register(models.Organisation)
@@ -76,7 +76,7 @@ class HeadingAdmin(admin.ModelAdmin):
 def _fixed(inspection: models.Inspection | None) -> bool:
     """Whether the inspection's approved 整改方案 fixes its measures and their deadlines: the
     admin then changes neither (方案调整 is asked for in the app and decided above)."""
-    return inspection is not None and workflow.plan_is_fixed(approved_plan(inspection_id=inspection.pk))
+    return inspection is not None and plan_fixes_measures(inspection_id=inspection.pk)
 
 
 PLAN_FIXED = _("整改方案已审核通过：新增、删除措施或调整完成时限需在系统中提出方案调整申请，经上级审批后生效。")

@@ -12,6 +12,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from .. import workflow
 from ..models import Measure, PlanChange, UpwardDocument
 from ..permissions import review_scope
 
@@ -39,6 +40,13 @@ def approved_plan(*, inspection_id: int) -> UpwardDocument | None:
         .only("pk", "inspection_id", "kind", "state", "sequence")
         .first()
     )
+
+
+def plan_fixes_measures(*, inspection_id: int) -> bool:
+    """Whether the inspection's approved plan fixes its measures and their deadlines now: the
+    structure editor, the ledger import and the admin then ask for a 方案调整 instead of
+    changing them. Queries: 1."""
+    return workflow.plan_is_fixed(approved_plan(inspection_id=inspection_id))
 
 
 def extension_forwarded() -> Exists:

@@ -136,15 +136,19 @@ class RollupTotals:
 
 def rollup_totals(rows: list[RollupRow]) -> RollupTotals:
     """The roll-up's total line, summed from its rows (no further query)."""
-    names = Counts.__dataclass_fields__
-    counts = Counts(**{n: sum(getattr(r.counts, n) for r in rows) for n in names})
     last = max((r.last_progress for r in rows if r.last_progress), default=None)
     late = sum(len(r.late_documents) for r in rows)
-    urging = UrgingCounts(**{n: sum(getattr(r.urging, n) for r in rows) for n in UrgingCounts.__dataclass_fields__})
-    conclusions = ConclusionCounts(
-        **{n: sum(getattr(r.conclusions, n) for r in rows) for n in ConclusionCounts.__dataclass_fields__}
-    )
-    comments = CommentCounts(**{n: sum(getattr(r.comments, n) for r in rows) for n in ("received", "answered", "open")})
     return RollupTotals(
-        sum(r.inspections for r in rows), counts, last, late, urging, conclusions=conclusions, comments=comments
+        sum(r.inspections for r in rows),
+        _summed(Counts, [r.counts for r in rows]),
+        last,
+        late,
+        _summed(UrgingCounts, [r.urging for r in rows]),
+        conclusions=_summed(ConclusionCounts, [r.conclusions for r in rows]),
+        comments=_summed(CommentCounts, [r.comments for r in rows]),
     )
+
+
+def _summed(counts_class, values: list):
+    """One counts dataclass whose every field is the sum of that field over ``values``."""
+    return counts_class(**{n: sum(getattr(v, n) for v in values) for n in counts_class.__dataclass_fields__})

@@ -18,7 +18,7 @@ from .. import workflow
 from ..forms.upward import PlanChangeDecisionForm
 from ..models import Inspection, PlanChange
 from ..permissions import visible_organisations
-from ..selectors.plan_changes import approved_plan
+from ..selectors.plan_changes import plan_fixes_measures
 from ..services import plan_changes as service
 from .upward import document_page
 
@@ -28,7 +28,7 @@ DECIDE = "rectification.decide_plan_change"
 def plan_fixed(inspection: Inspection) -> bool:
     """Whether the inspection's approved plan fixes its measures (1 query): the structure
     editor's forms then ask for the reason of a 方案调整."""
-    return workflow.plan_is_fixed(approved_plan(inspection_id=inspection.pk))
+    return plan_fixes_measures(inspection_id=inspection.pk)
 
 
 def say_requested(request: HttpRequest, change: PlanChange) -> None:

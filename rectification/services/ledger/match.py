@@ -19,7 +19,6 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from ... import workflow
 from ...ledger.format import (
     COLUMN_BY_KEY,
     INFO_BY_KEY,
@@ -34,7 +33,7 @@ from ...ledger.format import (
 )
 from ...models import Category, Finding, Inspection, Measure, Organisation, Person
 from ...permissions import ledger_import_organisations
-from ...selectors.plan_changes import approved_plan
+from ...selectors.plan_changes import plan_fixes_measures
 from .plan import LedgerActions, LedgerPlan, NewFinding, PlannedMeasure, norm, owners_differ
 
 
@@ -148,7 +147,7 @@ class LedgerPlanner:
         redated = [(m, row) for m, row, _changes in actions.measure_updates if row.due_on != m.due_on]
         if existing is None or not (actions.new_measures or redated):
             return
-        if not workflow.plan_is_fixed(approved_plan(inspection_id=existing.pk)):
+        if not plan_fixes_measures(inspection_id=existing.pk):
             return
         for _item, _position, row in actions.new_measures:
             message = _(
