@@ -29,7 +29,7 @@ import tempfile
 
 from . import env
 
-PAGES = ("healthz", "healthz-logged-in", "logged-in-frame", "measure-list", "dashboard", "rollup")
+PAGES = ("healthz", "healthz-logged-in", "logged-in-frame", "measure-list", "dashboard", "rollup", "reviews")
 WARM_UP = 4
 COLLECTED = re.compile(r"Collected : (\d+)")
 
@@ -103,10 +103,12 @@ def _child(args: argparse.Namespace) -> int:
         call_command("migrate", verbosity=0, interactive=False)
         data.ensure(spec)
         return 0
-    client, url = _page(args.child, spec)
+    from django.db import transaction
+
     from .cases import as_of
 
-    with as_of(spec.reference_date):
+    with as_of(spec.reference_date), transaction.atomic():
+        client, url = _page(args.child, spec)
         for _ in range(WARM_UP):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
@@ -115,6 +117,7 @@ def _child(args: argparse.Namespace) -> int:
         for _ in range(args.requests):
             client.get(url)
         _counting("off")
+        transaction.set_rollback(True)  # the review queue's documents are written for the count only
     return 0
 
 
@@ -128,7 +131,7 @@ def _page(page: str, spec):
     from django.test import Client
     from django.urls import reverse
 
-    from rectification.devdata.scale import supervisor_username, username
+    from rectification.devdata.scale import district_slug, supervisor_username, username
 
     from .cases import logged_in_client
     from .cases.dashboard import dashboard_page
@@ -146,8 +149,15 @@ def _page(page: str, spec):
         return secretary, reverse("rectification:measure_list")
     if page == "dashboard":
         return secretary, dashboard_page(spec)[1]
-    supervisor = logged_in_client(users.get(username=supervisor_username(spec)))
-    return supervisor, rollup_page(spec)[1]
+    supervisor = users.get(username=supervisor_username(spec))
+    if page == "reviews":  # the review queue's three lists, written as the timed case writes them
+        from rectification.models import Organisation
+
+        from .cases.reviews import generate
+
+        generate(Organisation.objects.get(slug=district_slug(spec)), supervisor.pk, spec.reference_date)
+        return logged_in_client(supervisor), reverse("rectification:review_queue")
+    return logged_in_client(supervisor), rollup_page(spec)[1]
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import io
 import unicodedata
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from openpyxl import load_workbook
 
 from rectification.models import Inspection, Measure, ProgressEntry
@@ -300,3 +300,38 @@ def test_ymd_filter_matches_the_date_filter(settings):
         ours, django = template.render(Context({"v": value})).split("|")
         assert ours == django, value
     assert template.render(Context({"v": late_utc})).startswith("2025-06-30|")
+
+
+def test_id_url_filter_matches_reverse_for_each_view():
+    """``id_url`` (the review queue's links) gives what ``{% url view pk %}`` gives, per view,
+    also under a script prefix; a view without an id in its URL is refused."""
+    from django.urls import reverse, set_script_prefix
+
+    from rectification.templatetags.links import id_url
+
+    views = ("rectification:upward_document", "rectification:bulletin_review", "rectification:measure_detail")
+    for view in views:
+        for pk in (1, 42, 1234567):
+            assert id_url(pk, view) == reverse(view, args=[pk])
+    set_script_prefix("/fuhua/")
+    try:
+        assert id_url(7, views[0]) == reverse(views[0], args=[7]) == "/fuhua/upward/7/"
+    finally:
+        set_script_prefix("/")
+    with pytest.raises(NoReverseMatch):
+        id_url(7, "rectification:review_queue")
+
+
+def test_ymd_hm_filter_matches_the_date_filter(settings):
+    """``ymd_hm`` prints what ``|date:"Y-m-d H:i"`` prints, in local time; not a datetime: ""."""
+    from zoneinfo import ZoneInfo
+
+    from django.template import Context, Template
+
+    template = Template('{% load links %}{{ v|ymd_hm }}|{{ v|date:"Y-m-d H:i" }}')
+    late_utc = dt.datetime(2025, 6, 29, 20, 30, tzinfo=ZoneInfo("UTC"))  # 04:30 on the 30th in Shanghai
+    for value in (late_utc, dt.datetime(2025, 1, 2, 3, 4, tzinfo=ZoneInfo("UTC"))):
+        ours, django = template.render(Context({"v": value})).split("|")
+        assert ours == django, value
+    assert template.render(Context({"v": late_utc})).startswith("2025-06-30 04:30|")
+    assert template.render(Context({"v": None})) == "|"

@@ -119,6 +119,20 @@ def test_rule_text_names_whose_rule_it_is():
     assert document_label(REPORT, 2) == "第二次整改情况报告"
 
 
+def test_document_labels_follow_the_active_language():
+    """The labels are cached per language: switching back and forth never shows one
+    language's label in the other."""
+    from django.utils import translation
+
+    for _ in range(2):
+        assert document_label(REPORT, 2) == "第二次整改情况报告"
+        with translation.override("en"):
+            assert document_label(REPORT, 2) != "第二次整改情况报告"
+            assert "2" in document_label(REPORT, 2)
+            assert document_label(UpwardDocument.Kind.PLAN, 1) != "整改方案"
+        assert document_label(UpwardDocument.Kind.PLAN, 1) == "整改方案"
+
+
 # ---------------------------------------------------------------- whose rules: the selector
 
 

@@ -8,6 +8,8 @@ version) or approved. Nothing of a submitted version is ever updated.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -70,12 +72,20 @@ class UpwardDocument(models.Model):
 def document_label(kind: str, sequence: int) -> str:
     """「整改方案」, 「整改情况报告」, and for later reports 「第二次整改情况报告」: the one name
     of a document wherever it is shown (pages, notices, the dashboard, the roll-up)."""
+    return _document_label(kind, sequence, get_language() or "zh-hans")
+
+
+@lru_cache(maxsize=64)
+def _document_label(kind: str, sequence: int, language: str) -> str:
+    """``document_label`` in ``language`` (the active one: the key keeps a cached label
+    from crossing languages); lists show one a row, and a translation does not change
+    while the process runs."""
     if kind == UpwardDocument.Kind.PLAN:
         return str(UpwardDocument.Kind.PLAN.label)
     if sequence <= 1:
         return str(UpwardDocument.Kind.REPORT.label)
     # 第二次 in Chinese, "no. 2" in English: the numeral follows the language.
-    numeral = chinese_numeral(sequence) if (get_language() or "zh").startswith("zh") else str(sequence)
+    numeral = chinese_numeral(sequence) if language.startswith("zh") else str(sequence)
     return gettext("第{n}次整改情况报告").format(n=numeral)
 
 

@@ -72,7 +72,7 @@ def pending_plan_change_rows(*, user) -> QuerySet[PlanChange]:
     inspection and organisation, its measure and who asked: a queryset to count and cut
     into pages; ``described`` then adds what a row shows. Queries: 1 per evaluation (all
     joined)."""
-    return pending_changes(user).select_related(*_QUEUE_RELATED).defer("plan__content").order_by("requested_at", "pk")
+    return pending_changes(user).select_related(*_QUEUE_RELATED).only(*_QUEUE_FIELDS).order_by("requested_at", "pk")
 
 
 def pending_plan_changes(*, user) -> list[PlanChange]:
@@ -89,31 +89,35 @@ def plan_changes_of(*, plan: UpwardDocument) -> list[PlanChange]:
     )
 
 
-def _date(value: str | None) -> str:
-    return dt.date.fromisoformat(value).isoformat() if value else _("不设时限")
+def _date(value: str | None, open_ended: str) -> str:
+    return dt.date.fromisoformat(value).isoformat() if value else open_ended
 
 
 def described(changes: Iterable[PlanChange], *, where: bool = True) -> list[PlanChange]:
-    """The rows, each with what a reader needs to decide it: ``title`` (the measure's, or
-    the proposed or removed one's), ``detail`` (the new measure's kind and deadline, or the
-    deadline's move) and, with ``where`` (the rows' findings and measures' findings
-    loaded), ``where``: the item it concerns."""
+    """The rows, each with what a reader needs to decide it: ``action_label``, ``title``
+    (the measure's, or the proposed or removed one's), ``detail`` (the new measure's kind
+    and deadline, or the deadline's move) and, with ``where`` (the rows' findings and
+    measures' findings loaded), ``where``: the item it concerns. The wording is translated
+    once, not once a row (the review queue shows 25)."""
     rows = list(changes)
+    actions = {value: str(label) for value, label in PlanChange.Action.choices}
+    kinds = {value: str(label) for value, label in Measure.Kind.choices}
+    open_ended, added, redated = _("不设时限"), _("%(kind)s · 完成时限 %(due)s"), _("完成时限 %(old)s → %(new)s")
     for change in rows:
         p = change.proposal or {}
         measure = change.measure
+        change.action_label = actions.get(change.action, change.action)
         change.title = measure.title if measure else p.get("title", "")
         finding = None
         if where:
             finding = change.finding if change.action == PlanChange.Action.ADD else getattr(measure, "finding", None)
         change.where = finding.heading if finding else ""
         if change.action == PlanChange.Action.ADD:
-            kind = Measure.Kind(p["kind"]).label if p.get("kind") in Measure.Kind.values else ""
-            change.detail = _("%(kind)s · 完成时限 %(due)s") % {"kind": kind, "due": _date(p.get("due_on"))}
+            change.detail = added % {"kind": kinds.get(p.get("kind"), ""), "due": _date(p.get("due_on"), open_ended)}
         elif change.action == PlanChange.Action.REDATE:
-            change.detail = _("完成时限 %(old)s → %(new)s") % {
-                "old": _date(p.get("old_due_on")),
-                "new": _date(p.get("due_on")),
+            change.detail = redated % {
+                "old": _date(p.get("old_due_on"), open_ended),
+                "new": _date(p.get("due_on"), open_ended),
             }
         else:
             change.detail = ""
