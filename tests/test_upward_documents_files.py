@@ -250,6 +250,15 @@ def test_docx_sections_portrait_body_then_landscape_annexes(files):
         35.0,
     ]
     assert wide.footer.is_linked_to_previous  # the page numbers go on
+    # The portrait pages keep the bulletin's grid of 22 lines, the landscape ones have none;
+    # table text stays off the grid (as Word does without adjustLineHeightInTable).
+    from .test_bulletin_docx import _parts, _snaps
+
+    grids = [s._sectPr.find(qn("w:docGrid")) for s in (body, wide)]
+    assert [g.get(qn("w:type")) for g in grids] == ["lines", None]
+    (styles,) = _parts(files["plan"].docx, "word/styles.xml")
+    assert _snaps(styles, "GongwenBody") and _snaps(styles, "GongwenAnnexLabel")
+    assert not _snaps(styles, "GongwenTable") and not _snaps(styles, "GongwenTableHeader")
     labels = [p for p in word.paragraphs if p.style.name == "附件标识"]
     assert [p.text for p in labels] == ["附件1", "附件2", "附件3"]
     assert labels[0].paragraph_format.page_break_before and labels[2].paragraph_format.page_break_before

@@ -5,16 +5,15 @@ only, every word and number comes from the document's kind (kinds/) and every me
 from layout.py. This module writes the content; docx_styles.py sets up the page, the
 styles and the footers, docx_ooxml.py holds the raw OOXML helpers.
 What Word users expect, and python-docx has no API for, is written as OOXML directly:
-the document grid (``w:docGrid`` linesAndChars: 22 lines × 28 characters), East Asian
-fonts (``w:rFonts w:eastAsia``), indents in characters (``w:ind w:firstLineChars``) and
-the page number field (``PAGE``) in different odd and even footers.
+the document grid (``w:docGrid``: 22 lines a page), East Asian fonts (``w:rFonts
+w:eastAsia``), indents in characters (``w:ind w:firstLineChars``) and the page number
+field (``PAGE``) in different odd and even footers.
 
-The grid: the section carries Word's 22 × 28 grid (Word's page setup shows it, lines are
-exact at its pitch), but paragraphs do not snap to its character cells; the 16 pt text is
-narrowed instead (``w:spacing``, a fraction of a point) so that 28 characters fill a
-line by themselves. Word and WPS lay out both forms alike, but LibreOffice gives every
-character wider than a cell (16 pt on Word's 15.79 pt cells) two cells: a snapped file
-came out at 14 characters a line there.
+The grid: body paragraphs snap to a grid of 22 lines (lines exact at its pitch), and the
+16 pt text is narrowed (``w:spacing``, a fraction of a point) so that 28 characters fill
+a line by themselves. Not a character grid: Word would fit 28 of 16 pt into its 15.79 pt
+cells, but LibreOffice 7.4 gives every character wider than a cell two cells (14 a
+line). docx_styles.py has the details, the sources and what else was measured.
 
 Fonts are the official family names the recipient's Word knows (方正小标宋简体, 仿宋_GB2312,
 黑体, 楷体_GB2312), whatever the PDF's font setting: the file is edited on machines that

@@ -1,6 +1,33 @@
 """The .docx writer's page and styles: the page geometry and Word's grid in twips, the
 paragraph and character styles of each font role, the odd and even footers with the page
-number field. Every figure comes from layout.py; see docx.py for why it is done this way."""
+number field. Every figure comes from layout.py; see docx.py for why it is done this way.
+
+The document grid. Body paragraphs snap to it (Normal's ``w:snapToGrid`` on, ECMA-376
+17.3.1.32; Word's 「如果定义了文档网格，则对齐到网格」), and it is a line grid (``w:docGrid
+w:type="lines"``, ST_DocGrid 17.18.14; Word's 「只指定行网格」): 22 lines at ``linePitch``.
+The 28 characters a line come from the runs' character spacing (``w:spacing``, a fraction
+of a point: 16 pt → 15.70 pt), not from a character grid. Why not Word's 「指定行和字符网格」
+(``linesAndChars``) with a 15.79 pt pitch: Word adds the pitch minus the Normal size to
+every character (17.6.5 ``charSpace``: −0.21 pt, so 28 of 16 pt fill a line), but the
+LibreOffice the tests render with (7.4, Debian 12) gives every character a whole number
+of cells (sw/source/core/text/justify.cxx, ``lcl_MinGridWidth``, before run kerning):
+a 16 pt character takes two 15.79 pt cells. Measured on the Fuhua bulletin (8 pages)
+with body paragraphs snapped: ``linesAndChars`` 14 characters a line, 12 pages with the
+run spacing and 14 without; ``snapToChars`` (one character per cell in Word, MS-OI29500
+2.1.534) 14 a line; ``linesAndChars`` with ``charSpace`` 0 (16 pt cells) 28 a line, but
+Word's page setup would then say 27; glyphs narrowed to 98 % (``w:w``) 28 a line, but
+no longer the 三号 face. LibreOffice ignores ``w:snapToGrid`` on runs (ECMA 17.3.2, "Use
+Document Grid Settings For Inter-Character Spacing"), so runs cannot leave the character
+grid while their paragraph keeps the line grid. Newer LibreOffice sources carry Word's
+rule as a compatibility variant (``lcl_MsoCompatSnapToGridEdge``: a character takes its
+width plus the pitch minus the base size); once the renderer has it, the character grid
+is a matter of ``GRID_TYPE`` and dropping the run spacing. ``charSpace`` is written all
+the same: it is the grid's character pitch (28 a line) should a user switch the grid to
+lines and characters.
+
+Not snapped: the title (LibreOffice's line grid ignores exact spacing and gives the 22 pt
+line two pitches), the table text (Word keeps tables off the line grid unless the
+``adjustLineHeightInTable`` compatibility option is set) and the page number."""
 
 from __future__ import annotations
 
@@ -23,7 +50,8 @@ TWIPS_PER_MM = 1440 / 25.4
 # ECMA-376 17.6.5: w:charSpace is the difference between the grid's character pitch and
 # the Normal font size, in 4096ths of a point.
 CHAR_SPACE_UNIT = 4096
-# Every zip member gets this timestamp, so the same document gives the same bytes.
+# The portrait pages' grid (see above); landscape annex pages have none.
+GRID_TYPE = "lines"
 
 
 @dataclass(frozen=True)
@@ -59,7 +87,8 @@ CHARACTER_STYLES: dict[str, StyleName] = {
     if role in OUTLINE_LEVELS
 }
 INDENTED_ROLES = ("body", "heading1", "heading2", "heading3", "heading4")
-# Set at their natural width, not narrowed to 28 a line: the 22 pt title and the page number.
+# Set at their natural width, not narrowed to 28 a line, and not snapped to the grid: the
+# 22 pt title, the page number and the table text.
 NATURAL_WIDTH_ROLES = ("title", "page_number", "table", "table_header")
 TABLE_ROLES = ("table", "table_header")
 
@@ -107,8 +136,8 @@ class Geometry:
 
     def fit_spacing(self, size_pt: float) -> int:
         """Character spacing (twentieths of a point, ≤ 0) that makes ``chars`` characters
-        of ``size_pt`` fill a line without snapping to the grid, with one twentieth to
-        spare for applications that round glyph advances up (LibreOffice does)."""
+        of ``size_pt`` fill a line on a grid of lines only, with one twentieth to spare for
+        applications that round glyph advances up (LibreOffice does)."""
         return min(0, math.floor(self.char_pitch - size_pt * TWIPS_PER_PT) - 1)
 
     def chars_to_twips(self, chars: float) -> int:
@@ -183,7 +212,7 @@ def _doc_defaults(doc, geo: Geometry) -> None:
 def _normal(doc, geo: Geometry) -> None:
     """Normal is the body without indent (what a Word user types into): justified, no
     space between paragraphs, no extra space between Chinese and Latin (the PDF adds none,
-    and it would cost characters per line), not snapped to character cells (see above)."""
+    and it would cost characters per line), snapped to the document grid (see above)."""
     normal = doc.styles["Normal"]
     _style_fonts(normal, ROLE_BODY, geo)
     fmt = normal.paragraph_format
@@ -193,7 +222,7 @@ def _normal(doc, geo: Geometry) -> None:
     ppr = normal.element.get_or_add_pPr()
     toggle(ppr, "w:autoSpaceDE", False)
     toggle(ppr, "w:autoSpaceDN", False)
-    toggle(ppr, "w:snapToGrid", False)
+    toggle(ppr, "w:snapToGrid", True)
 
 
 def _paragraph_style(doc, role: str, geo: Geometry):
@@ -209,6 +238,8 @@ def _paragraph_style(doc, role: str, geo: Geometry):
         chars = LAYOUT["indent_chars"]
         fmt.first_line_indent = Twips(geo.chars_to_twips(chars))
         set_ind(ppr, firstLineChars=round(chars * 100))
+    if role in NATURAL_WIDTH_ROLES:
+        toggle(ppr, "w:snapToGrid", False)
     if role in OUTLINE_LEVELS:
         fmt.keep_with_next = True
         ppr.get_or_add_outlineLvl().set(qn("w:val"), str(OUTLINE_LEVELS[role]))
@@ -265,21 +296,10 @@ def apply_extra_styles(doc, geo: Geometry) -> None:
 # ---------------------------------------------------------------------------- page
 
 
-def _section(doc, geo: Geometry) -> None:
-    section = doc.sections[0]
-    section.page_width, section.page_height = Twips(geo.width), Twips(geo.height)
-    section.top_margin, section.bottom_margin = Twips(geo.top), Twips(geo.bottom)
-    section.left_margin, section.right_margin = Twips(geo.left), Twips(geo.right)
-    section.gutter = Twips(0)
-    grid = child(section._sectPr, "w:docGrid")
-    grid.set(qn("w:type"), "linesAndChars")
-    grid.set(qn("w:linePitch"), str(geo.line_pitch))
-    grid.set(qn("w:charSpace"), str(geo.char_space(role_size_pt(ROLE_BODY))))
-
-
 def set_page(section, geo: Geometry, *, landscape: bool = False) -> None:
-    """Size, orientation and margins of a section; a landscape section (wide annex
-    tables) has no character grid, its paragraphs are set at exact line heights."""
+    """Size, orientation and margins of a section, and its grid: 22 lines on a portrait
+    page; none on a landscape page (wide annex tables), whose paragraphs are set at exact
+    line heights."""
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Twips(geo.width), Twips(geo.height)
     section.top_margin, section.bottom_margin = Twips(geo.top), Twips(geo.bottom)
@@ -288,11 +308,10 @@ def set_page(section, geo: Geometry, *, landscape: bool = False) -> None:
     section.footer_distance = Twips(footer_distance(geo))
     grid = child(section._sectPr, "w:docGrid")
     grid.attrib.clear()
-    if landscape:
-        grid.set(qn("w:linePitch"), str(geo.line_pitch))
-    else:
-        grid.set(qn("w:type"), "linesAndChars")
-        grid.set(qn("w:linePitch"), str(geo.line_pitch))
+    if not landscape:
+        grid.set(qn("w:type"), GRID_TYPE)
+    grid.set(qn("w:linePitch"), str(geo.line_pitch))
+    if not landscape:
         grid.set(qn("w:charSpace"), str(geo.char_space(role_size_pt(ROLE_BODY))))
 
 
@@ -317,12 +336,11 @@ def _page_number(footer, *, odd: bool) -> None:
     add_text(paragraph, f" {dash}")
 
 
-def _footers(doc, geo: Geometry) -> None:
+def _footers(doc) -> None:
     doc.settings.odd_and_even_pages_header_footer = True
     if LAYOUT["page"]["mirror_margins"]:
         child(doc.settings.element, "w:mirrorMargins", AFTER_MIRROR_MARGINS)
     section = doc.sections[0]
-    section.footer_distance = Twips(footer_distance(geo))
     _page_number(section.footer, odd=True)  # the first page is odd
     _page_number(section.even_page_footer, odd=False)
 
@@ -335,8 +353,8 @@ def _settings(doc) -> None:
 
 def apply_page(doc, geo: Geometry) -> None:
     """Page size and margins with the grid, the footers, the settings."""
-    _section(doc, geo)
-    _footers(doc, geo)
+    set_page(doc.sections[0], geo)
+    _footers(doc)
     _settings(doc)
 
 
