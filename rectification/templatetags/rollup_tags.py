@@ -2,8 +2,9 @@
 template markup: as markup, with an included template for each supervising cell and a
 ``{% url %}`` and ``{% blocktranslate %}``s inside them, the district's page took 340 M
 instructions a request, 150 M this way (BENCHMARKS.md). The texts are the msgids the
-templates had, so their translations stand; as in dashboard_tags, counts print as
-``str(n)``, dates as ISO dates, and the rest goes through ``escape``."""
+templates had, so their translations stand; they are translated outside f-strings, which
+makemessages does not read. As in dashboard_tags, counts print as ``str(n)``, dates as ISO
+dates, and the rest goes through ``escape``."""
 
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def _progress_cells(r: RollupRow) -> str:
     c = r.counts
     latest = ""
     if r.latest_feedback:
-        latest = f'<div class="muted small">{escape(_("最近反馈"))} {ymd(r.latest_feedback)}</div>'
+        label = _("最近反馈")
+        latest = f'<div class="muted small">{escape(label)} {ymd(r.latest_feedback)}</div>'
     rate = NONE
     if c.rate is not None:
         shown = percent(c.rate)
@@ -77,10 +79,8 @@ def _late_documents_cell(documents: list[LateDocument]) -> str:
     """「整改方案 超期 5 天」 for each document the organisation is late with, or a dash."""
     if not documents:
         return f'<td class="late-docs-cell">{NONE}</td>'
-    items = "".join(
-        f"<li>{escape(_('%(document)s 超期 %(days)s 天') % {'document': d.label, 'days': int(d.days)})}</li>"
-        for d in documents
-    )
+    text = _("%(document)s 超期 %(days)s 天")
+    items = "".join(f"<li>{escape(text % {'document': d.label, 'days': int(d.days)})}</li>" for d in documents)
     return f'<td class="late-docs-cell is-late"><ul class="late-docs">{items}</ul></td>'
 
 
@@ -91,12 +91,13 @@ def _urging_cells(organisation_pk: int, u: UrgingCounts) -> str:
     if u.open or u.answered:
         text = escape(_("待回复 %(open)s · 已回复 %(answered)s") % {"open": int(u.open), "answered": int(u.answered)})
         if u.late:
-            text += f'<div class="danger small">{escape(_("逾期 %(late)s") % {"late": int(u.late)})}</div>'
+            late = _("逾期 %(late)s") % {"late": int(u.late)}
+            text += f'<div class="danger small">{escape(late)}</div>'
     else:
         text = escape(_("督办"))
-    late = " is-late" if u.late else ""
+    marked = " is-late" if u.late else ""
     return (
-        f'<td class="urging-cell{late}"><a href="{url}">{text}</a></td>\n'
+        f'<td class="urging-cell{marked}"><a href="{url}">{text}</a></td>\n'
         f'<td class="num"><a href="{url}#talks">{int(u.talks)}</a></td>'
     )
 
@@ -107,14 +108,15 @@ def conclusions_cell(k: ConclusionCounts) -> SafeString:
     those are past their date), or a dash. A row's cell and the total line's."""
     parts = []
     if k.passed:
-        parts.append(f'<span class="nowrap">{escape(_("通过 %(n)s") % {"n": int(k.passed)})}</span>')
+        parts.append(_("通过 %(n)s") % {"n": int(k.passed)})
     if k.second_round:
-        parts.append(f'<span class="nowrap">{escape(_("二次整改 %(n)s") % {"n": int(k.second_round)})}</span>')
-    text = " · ".join(parts) or NONE
+        parts.append(_("二次整改 %(n)s") % {"n": int(k.second_round)})
+    text = " · ".join(f'<span class="nowrap">{escape(part)}</span>' for part in parts) or NONE
     if k.second_round and k.second_late:
-        text += f'<div class="danger small">{escape(_("逾期 %(n)s") % {"n": int(k.second_late)})}</div>'
-    late = " is-late" if k.second_late else ""
-    return mark_safe(f'<td class="conclusions-cell{late}">{text}</td>')
+        late = _("逾期 %(n)s") % {"n": int(k.second_late)}
+        text += f'<div class="danger small">{escape(late)}</div>'
+    marked = " is-late" if k.second_late else ""
+    return mark_safe(f'<td class="conclusions-cell{marked}">{text}</td>')
 
 
 @register.simple_tag
