@@ -2,7 +2,8 @@
 
 ``{% url 'rectification:measure_detail' m.pk %}`` resolves the URL pattern on every call
 (about 70 µs); a list of 50 measures spent 3.5 ms on it. ``measure_url`` reverses once
-per script prefix and fills in the id.
+per script prefix and fills in the id; ``id_url`` does the same for any view whose URL
+takes one id.
 """
 
 from __future__ import annotations
@@ -33,17 +34,16 @@ def _around_id(view: str, prefix: str) -> tuple[str, str]:
 
 
 @register.filter
-def measure_url(pk: int) -> str:
-    """The measure page of ``pk``: what ``{% url 'rectification:measure_detail' pk %}`` gives."""
-    head, tail = _around_id("rectification:measure_detail", get_script_prefix())
+def id_url(pk: int, view: str) -> str:
+    """``{{ pk|id_url:"rectification:upward_document" }}``: what ``{% url view pk %}`` gives."""
+    head, tail = _around_id(view, get_script_prefix())
     return f"{head}{int(pk)}{tail}"
 
 
 @register.filter
-def urging_url(organisation_pk: int) -> str:
-    """An organisation's urging page (督办函 and 约谈): ``{% url 'rectification:urging_organisation' pk %}``."""
-    head, tail = _around_id("rectification:urging_organisation", get_script_prefix())
-    return f"{head}{int(organisation_pk)}{tail}"
+def measure_url(pk: int) -> str:
+    """The measure page of ``pk``: what ``{% url 'rectification:measure_detail' pk %}`` gives."""
+    return id_url(pk, "rectification:measure_detail")
 
 
 @register.filter

@@ -19,7 +19,7 @@ from ..selectors.comments import CommentCounts
 from ..selectors.deadlines import LateDocument
 from ..selectors.rollup import RollupRow
 from ..selectors.urging import UrgingCounts
-from .links import percent, urging_url, ymd
+from .links import id_url, percent, ymd
 
 register = template.Library()
 
@@ -87,7 +87,7 @@ def _late_documents_cell(documents: list[LateDocument]) -> str:
 def _urging_cells(organisation_pk: int, u: UrgingCounts) -> str:
     """Two cells linking to the organisation's urging page: its letters (open, answered,
     late) and the number of talks held."""
-    url = escape(urging_url(organisation_pk))
+    url = escape(id_url(organisation_pk, "rectification:urging_organisation"))
     if u.open or u.answered:
         text = escape(_("待回复 %(open)s · 已回复 %(answered)s") % {"open": int(u.open), "answered": int(u.answered)})
         if u.late:
