@@ -8,6 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import translation
 
@@ -132,9 +133,14 @@ def test_english_uses_the_catalogue_of_the_former_templates():
         )
 
 
-@pytest.mark.parametrize(("rate", "shown"), [(None, ""), (50.0, "50%"), (57.1, "57.1%"), (100.0, "100%"), (0.0, "0%")])
-def test_percent_prints_as_floatformat_minus_one(rate, shown):
-    assert percent(rate) == shown
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_percent_prints_what_floatformat_printed(language):
+    """Every rate ``Counts.rate`` can give up to 60 measures with a deadline: ``percent`` is
+    ``|floatformat:"-1"`` and a percent sign (the template's former filter)."""
+    rates = {Counts(bounded=n, bounded_done=done).rate for n in range(1, 61) for done in range(n + 1)}
+    with translation.override(language):
+        assert {r: percent(r) for r in rates} == {r: f"{floatformat(r, '-1')}%" for r in rates}
+    assert percent(None) == ""
 
 
 @pytest.mark.django_db
