@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 
 from ..models import Inspection, Measure, Organisation
 from .acceptance_opinions import ConclusionCounts, conclusion_counts
@@ -73,7 +73,9 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
     organisation, late documents, letters and talks grouped by organisation, issued
     opinions, comments grouped by organisation), whatever the number of organisations,
     measures or letters."""
-    orgs = list(Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk).select_related("parent"))
+    below = Organisation.objects.filter(path__startswith=root.path).exclude(pk=root.pk)
+    # The parent's name only, not the parent: half the model instances to build.
+    orgs = list(below.annotate(parent_short_name=F("parent__short_name")))
     org_ids = [o.pk for o in orgs]
     insp_rows = (
         Inspection.objects.filter(organisation_id__in=org_ids)
@@ -99,7 +101,7 @@ def rollup_rows(*, root: Organisation, today: dt.date, sort: str = "org") -> lis
         RollupRow(
             organisation=o,
             depth=o.path.count("/") - root_depth,
-            parent_name=o.parent.short_name if o.parent else "",
+            parent_name=o.parent_short_name or "",
             inspections=inspections.get(o.pk, {}).get("n", 0),
             latest_feedback=inspections.get(o.pk, {}).get("latest"),
             counts=Counts.from_row(measures.get(o.pk, {})),

@@ -19,6 +19,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .links import percent
+
 register = template.Library()
 
 
@@ -83,10 +85,8 @@ COMPACT_COLUMNS = ("total", "done", "open", "overdue", "due_soon")
 
 
 def _rate(rate: float | None) -> str:
-    """As ``|floatformat:"-1"`` with a percent sign: 57.1%, 50%."""
-    if rate is None:
-        return "—"
-    return f"{rate:.0f}%" if rate == int(rate) else f"{rate:.1f}%"
+    """As ``|floatformat:"-1"`` with a percent sign: 57.1%, 50%; a dash for none."""
+    return percent(rate) or "—"
 
 
 def _rate_cell(c) -> str:

@@ -64,6 +64,16 @@ def clip(value: str, length: int) -> str:
     return value if len(value) <= int(length) else truncatechars(value, length)
 
 
+@register.filter
+def percent(rate: float | None) -> str:
+    """A rate such as ``Counts.rate`` as ``|floatformat:"-1"`` prints it, with a percent sign:
+    "57.1%", "50%" ("" for None). ``floatformat`` goes through ``Decimal`` and the active
+    language's formats (~40 µs a call); the rates are rounded to one place already."""
+    if rate is None:
+        return ""
+    return f"{rate:.0f}%" if rate == int(rate) else f"{rate:.1f}%"
+
+
 @register.filter(expects_localtime=True)
 def ymd(value: dt.date | dt.datetime | None) -> str:
     """``|date:"Y-m-d"`` at a fifth of its cost (it builds a formatter per call, ~25–35 µs;
