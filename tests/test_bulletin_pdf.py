@@ -12,6 +12,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from django.conf import settings
+from fontTools.ttLib import TTFont
 
 from rectification.documents import fonts
 from rectification.documents import pdf as bulletin_pdf
@@ -117,6 +118,32 @@ def test_fonts_embedded_subset_and_ours(fuhua):
         assert re.fullmatch(r"[A-Z]{6}\+GB-.*", name), row
     assert fuhua.missing == []
     assert fuhua.warnings == []
+
+
+def test_fonts_inside_the_pdf_are_compact(fuhua):
+    """Issue 23: the Fuhua bulletin's PDF is under 300 KB with every font embedded (above).
+    The vendored fonts are built for it (scripts/build_fonts.py compact_for_pdf): outlines
+    on a 256-unit em, glyphs in text order, CID == glyph id; WeasyPrint's subsets keep every
+    glyph id up to the last one used, so the page numbers' subset, digits and a dash, stays
+    near the start of the font."""
+    assert len(fuhua.pdf) < 300 * 1000, len(fuhua.pdf)
+    with pdfplumber.open(io.BytesIO(fuhua.pdf)) as pdf:
+        fonts_in_pdf = {}
+        for obj in pdf.doc.xrefs[0].get_objids():
+            try:
+                stream = pdf.doc.getobj(obj)
+            except Exception:  # free objects of the xref table
+                continue
+            if (
+                getattr(stream, "attrs", {}).get("Subtype") is not None
+                and str(stream.attrs["Subtype"]) == "/'OpenType'"
+            ):
+                font = TTFont(io.BytesIO(stream.get_data()))
+                fonts_in_pdf[font["name"].getDebugName(4)] = (font["head"].unitsPerEm, len(font.getGlyphOrder()))
+    assert len(fonts_in_pdf) == 5, fonts_in_pdf
+    assert {upem for upem, _ in fonts_in_pdf.values()} == {256}
+    # Digits (ASCII, first) and the em dash (GB 2312 row 1): the page numbers' font ends early.
+    assert fonts_in_pdf["Noto Serif CJK SC"][1] < 200, fonts_in_pdf
 
 
 def test_one_typeface_per_heading_level(fuhua):
