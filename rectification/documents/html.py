@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .fitting import Fits, split_runs, spreads
@@ -158,19 +159,10 @@ h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {p
 
 
 @dataclass(frozen=True)
-class _RunView:
-    cls: str
-    text: str
-    # The text in pieces, each with its CSS letter-spacing ("" for none): a PDF's
-    # justified lines (fitting.py); one piece without spacing otherwise.
-    pieces: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
 class _BlockView:
     tag: str
     cls: str
-    runs: tuple[_RunView, ...]
+    content: str  # the inner HTML (safe): escaped text in its role's spans
     fit: int | None = None  # the data-fit mark of a PDF layout
 
 
@@ -213,31 +205,49 @@ def _table_view(table: Table) -> _TableView:
     return _TableView(widths, tuple(c.label for c in table.columns), groups)
 
 
-def _fitted(view: _BlockView, mark: int, fits: Fits | None) -> _BlockView:
-    """The block marked for a PDF layout, its lines spread when they were measured."""
+def _run_html(cls: str, pieces: tuple[tuple[str, str], ...], spacings: dict[str, str]) -> str:
+    """A run's HTML: its pieces (each stretched one in the span of its letter-spacing's
+    class), inside the span of the run's role when it has one."""
+    inner = "".join(
+        f'<span class="{spacings.setdefault(spacing, f"ls{len(spacings)}")}">{escape(text)}</span>'
+        if spacing
+        else escape(text)
+        for text, spacing in pieces
+    )
+    return f'<span class="{escape(cls)}">{inner}</span>' if cls else inner
+
+
+def _text_view(
+    tag: str, cls: str, runs: list[tuple[str, str]], mark: int, fits: Fits | None, spacings: dict[str, str]
+) -> _BlockView:
+    """A paragraph or heading from its (role class, text) runs. A PDF layout's block is
+    marked; its lines spread when they were measured (fitting.py). The letter-spacings
+    are classes (``spacings``: spacing -> class, filled here, written in the stylesheet)
+    rather than ``style`` attributes: WeasyPrint computes a style attribute's style once
+    per element, a class's once per parent."""
     if fits is None:
-        return view
-    stretches = spreads("".join(r.text for r in view.runs), fits.get(mark, ()), body_size_pt() / 0.75)
-    pieces = split_runs([r.text for r in view.runs], stretches)
-    runs = tuple(_RunView(r.cls, r.text, p) for r, p in zip(view.runs, pieces, strict=True))
-    return _BlockView(view.tag, view.cls, runs, mark)
+        return _BlockView(tag, cls, mark_safe("".join(_run_html(c, ((t, ""),), spacings) for c, t in runs)))
+    stretches = spreads("".join(t for _, t in runs), fits.get(mark, ()), body_size_pt() / 0.75)
+    pieces = split_runs([t for _, t in runs], stretches)
+    content = "".join(_run_html(c, p, spacings) for (c, _), p in zip(runs, pieces, strict=True))
+    return _BlockView(tag, cls, mark_safe(content), mark)
 
 
-def _block_view(block: Block, mark: int = 0, fits: Fits | None = None) -> _BlockView | _TableView:
+def _block_view(block: Block, mark: int, fits: Fits | None, spacings: dict[str, str]) -> _BlockView | _TableView:
     if isinstance(block, Table):
         return _table_view(block)
     if isinstance(block, Heading):
-        role = block.role
-        view = _BlockView(
-            f"h{block.level + 1}", f"block heading {role_class(role, False)}", (_RunView("", block.label),)
-        )
-        return _fitted(view, mark, fits)
-    runs = tuple(
-        _RunView(role_class(run.role or ROLE_BODY, run.bold) if (run.role or run.bold) else "", run.text)
-        for run in block.runs
-    )
+        cls = f"block heading {role_class(block.role, False)}"
+        return _text_view(f"h{block.level + 1}", cls, [("", block.label)], mark, fits, spacings)
+    runs = [
+        (role_class(run.role or ROLE_BODY, run.bold) if (run.role or run.bold) else "", run.text) for run in block.runs
+    ]
     flush = " flush" if block.flush_left else ""
-    return _fitted(_BlockView("p", f"block p-{block.kind}{flush} {ROLE_BODY}", runs), mark, fits)
+    return _text_view("p", f"block p-{block.kind}{flush} {ROLE_BODY}", runs, mark, fits, spacings)
+
+
+def _spacing_rules(spacings: dict[str, str]) -> str:
+    return "".join(f".{cls} {{ letter-spacing: {spacing}; }}\n" for spacing, cls in spacings.items())
 
 
 def render_html(document: Document, *, faces: dict[str, Face] | None = None, fits: Fits | None = None) -> str:
@@ -247,15 +257,22 @@ def render_html(document: Document, *, faces: dict[str, Face] | None = None, fit
     faces = faces or resolve_faces()
     extras = document.has_extras
     marks = itertools.count()
-    blocks = [_block_view(b, next(marks), fits) for b in document.blocks]
+    spacings: dict[str, str] = {}
+    blocks = [_block_view(b, next(marks), fits, spacings) for b in document.blocks]
     annexes = [
-        _AnnexView(label, annex.title, annex.landscape, tuple(_block_view(b, next(marks), fits) for b in annex.blocks))
+        _AnnexView(
+            label,
+            annex.title,
+            annex.landscape,
+            tuple(_block_view(b, next(marks), fits, spacings) for b in annex.blocks),
+        )
         for label, annex in zip(document.annex_labels(), document.annexes, strict=True)
     ]
     context = {
         "document": document,
         "page_title": document.title.text,
-        "css": mark_safe(stylesheet(faces, extras=extras)),  # built from LAYOUT only, no user input
+        # Built from LAYOUT and the measured letter-spacings only, no user input.
+        "css": mark_safe(stylesheet(faces, extras=extras) + _spacing_rules(spacings)),
         "blocks": blocks,
         "annex_note": document.annex_note(),
         "attestation": document.attestation,
