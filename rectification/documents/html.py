@@ -164,6 +164,7 @@ class _BlockView:
     cls: str
     content: str  # the inner HTML (safe): escaped text in its role's spans
     fit: int | None = None  # the data-fit mark of a PDF layout
+    is_table: bool = False  # (the template asks every block)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ def _static_name(url: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1)
 def _fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
