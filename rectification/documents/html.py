@@ -103,12 +103,21 @@ def _extra_rules(pitch: float) -> str:
 """
 
 
-def stylesheet(faces: dict[str, Face], *, extras: bool = False) -> str:
-    m = margins_mm()
-    size, pitch = body_size_pt(), line_pitch_pt()
-    sig = LAYOUT["signature"]
+# The pages of the PDF's measuring layout (``measuring`` below) are this many pages tall.
+MEASURING_PAGES = 50
+
+
+def _page_rules(faces: dict[str, Face], *, measuring: bool) -> str:
+    """The @page rules: A4 with the page numbers; for the measuring layout, pages as wide
+    and many times as tall, without page numbers."""
+    m, page = margins_mm(), LAYOUT["page"]
+    margins = f"margin: {m['top']}mm {m['right']}mm {m['bottom']}mm {m['left']}mm;"
+    mirror = (
+        f"@page :left {{ margin-left: {m['right']}mm; margin-right: {m['left']}mm; }}" if page["mirror_margins"] else ""
+    )
+    if measuring:
+        return f"@page {{ size: {page['width_mm']}mm {page['height_mm'] * MEASURING_PAGES}mm; {margins} }}\n{mirror}"
     num = LAYOUT["page_number"]
-    title = LAYOUT["title"]
     page_face = faces[role_typeface("page_number", False)]
     page_number = (
         f'content: "{num["dash"]} " counter(page) " {num["dash"]}"; font-family: {_stack(page_face)}; '
@@ -116,16 +125,19 @@ def stylesheet(faces: dict[str, Face], *, extras: bool = False) -> str:
         f"vertical-align: top; padding-top: {num['below_type_area_mm']}mm;"
     )
     inset = f"{num['inset_chars']}em"
-    mirror = (
-        f"@page :left {{ margin-left: {m['right']}mm; margin-right: {m['left']}mm; }}"
-        if LAYOUT["page"]["mirror_margins"]
-        else ""
-    )
-    return f"""{_font_faces()}
-@page {{ size: {LAYOUT["page"]["size"]}; margin: {m["top"]}mm {m["right"]}mm {m["bottom"]}mm {m["left"]}mm; }}
+    return f"""@page {{ size: {page["size"]}; {margins} }}
 @page :right {{ @bottom-right {{ {page_number} text-align: right; padding-right: {inset}; }} }}
 @page :left {{ @bottom-left {{ {page_number} text-align: left; padding-left: {inset}; }} }}
-{mirror}
+{mirror}"""
+
+
+def stylesheet(faces: dict[str, Face], *, extras: bool = False, measuring: bool = False) -> str:
+    m = margins_mm()
+    size, pitch = body_size_pt(), line_pitch_pt()
+    sig = LAYOUT["signature"]
+    title = LAYOUT["title"]
+    return f"""{_font_faces()}
+{_page_rules(faces, measuring=measuring)}
 html {{ font-size: {size}pt; line-height: {pitch}pt; color: #000; background: #fff; }}
 body {{ margin: 0; }}
 h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {pitch}pt; font-style: normal; }}
@@ -251,10 +263,18 @@ def _spacing_rules(spacings: dict[str, str]) -> str:
     return "".join(f".{cls} {{ letter-spacing: {spacing}; }}\n" for spacing, cls in spacings.items())
 
 
-def render_html(document: Document, *, faces: dict[str, Face] | None = None, fits: Fits | None = None) -> str:
+def render_html(
+    document: Document, *, faces: dict[str, Face] | None = None, fits: Fits | None = None, measuring: bool = False
+) -> str:
     """The complete HTML page of the document. ``fits`` is for the PDF only: an empty
     dict marks the blocks whose lines the first layout measures, the measured lines
-    spread them to the margin (fitting.py)."""
+    spread them to the margin (fitting.py). ``measuring``: the HTML of that first layout,
+    its blocks marked, its pages as wide as the PDF's and many times as tall, without
+    page numbers: a block's lines break where they break on A4 (only the width decides),
+    and WeasyPrint spends nothing on page breaks and page numbers that layout would
+    throw away."""
+    if measuring:
+        fits = {}
     faces = faces or resolve_faces()
     extras = document.has_extras
     marks = itertools.count()
@@ -273,7 +293,7 @@ def render_html(document: Document, *, faces: dict[str, Face] | None = None, fit
         "document": document,
         "page_title": document.title.text,
         # Built from LAYOUT and the measured letter-spacings only, no user input.
-        "css": mark_safe(stylesheet(faces, extras=extras) + _spacing_rules(spacings)),
+        "css": mark_safe(stylesheet(faces, extras=extras, measuring=measuring) + _spacing_rules(spacings)),
         "blocks": blocks,
         "annex_note": document.annex_note(),
         "attestation": document.attestation,

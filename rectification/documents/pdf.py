@@ -126,7 +126,7 @@ def write_pdf(html: str, *, fetcher=None) -> bytes:
 def fitted_html(document: Document, faces: dict[str, Face], *, fetcher=None) -> str:
     """The HTML the PDF is written from: a first layout measures the lines, this HTML
     spreads the short ones to the margin (fitting.py)."""
-    fits = measure(_layout(render_html(document, faces=faces, fits={}), fetcher or make_fetcher()))
+    fits = measure(_layout(render_html(document, faces=faces, measuring=True), fetcher or make_fetcher()))
     return render_html(document, faces=faces, fits=fits)
 
 
