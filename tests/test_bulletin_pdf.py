@@ -3,6 +3,7 @@ restricted URL fetcher, the cache."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -16,6 +17,7 @@ from fontTools.ttLib import TTFont
 
 from rectification.documents import fonts
 from rectification.documents import pdf as bulletin_pdf
+from rectification.documents.fitting import measure
 from rectification.documents.fonts import missing_glyphs, resolve_faces
 from rectification.documents.html import render_html, stylesheet
 from rectification.documents.kinds.bulletin import bulletin_document
@@ -369,3 +371,32 @@ def test_lines_broken_by_the_line_breaking_rules_are_justified_too():
     assert _short_lines(result.pdf) == []
     extracted = normalise(pdftotext(result.pdf))
     assert text in extracted and text[::-1] in extracted
+
+
+def _measured(html: str):
+    rendered = bulletin_pdf._layout(html, bulletin_pdf.make_fetcher())
+    return len(rendered.pages), measure(rendered)
+
+
+def test_the_measuring_layout_breaks_every_line_where_the_printed_pages_do(demo):
+    """The first layout measures on pages as wide as A4 and many times as tall, without page
+    numbers (it only reads where lines break): its lines are those of the A4 pages, also
+    of a paragraph split over two pages and of paragraphs on a landscape annex page."""
+    from rectification.documents.model import Annex, Cell, Column, Paragraph, Run, Table
+
+    fuhua = bulletin_document(_draft(demo))
+    text = "社区针对“房中房”动态隐患问题，采取安全检查“回头看”与隐患整改“全闭环”的管理策略，" * 12
+    table = Table((Column("序号", 1), Column("问题", 6)), ((Cell("1"), Cell(text[:80])),))
+    annexes = (
+        Annex("问题清单", (Paragraph((Run(text),)), table)),
+        Annex("任务清单", (table, Paragraph((Run("2024年9月25日，"), Run(text, bold=True)))), landscape=True),
+    )
+    blocks = fuhua.blocks + tuple(Paragraph((Run(text),)) for _ in range(4))
+    for document in (fuhua, dataclasses.replace(fuhua, blocks=blocks, annexes=annexes)):
+        printed_pages, printed = _measured(render_html(document, fits={}))
+        measuring_pages, measured = _measured(render_html(document, measuring=True))
+        assert measured == printed and len(measured) == len(document.blocks) + sum(
+            1 for a in document.annexes for b in a.blocks if not isinstance(b, Table)
+        )
+        assert measuring_pages < printed_pages
+    assert "counter(page)" not in render_html(fuhua, measuring=True)

@@ -12,6 +12,7 @@ margin and the break stays where it was). The HTML preview is not fitted: it ref
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Part of the PDF cache key: a change here must not serve PDFs laid out the old way.
@@ -22,6 +23,8 @@ FIT_ATTRIBUTE = "data-fit"
 SLACK_PX = 0.05
 # A line shorter than this (in ems) is left alone: stretched that far it would not read.
 MAX_GAP_EMS = 4
+# str.isspace() characters, and the others (re's \s is str.isspace()).
+_SPACE, _VISIBLE = re.compile(r"\s"), re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,8 @@ def spreads(text: str, lines: tuple[Line, ...], em_px: float) -> list[tuple[int,
     """(start, end, letter-spacing in px) of ``text`` for each line to stretch: all its
     characters but the last. Nothing when the lines do not add up to the text (the
     layout did something unforeseen: better ragged than wrong)."""
-    visible = [i for i, ch in enumerate(text) if not ch.isspace()]
+    # The index of each visible character (most texts have no white space at all).
+    visible = range(len(text)) if _SPACE.search(text) is None else [m.start() for m in _VISIBLE.finditer(text)]
     if sum(line.chars for line in lines) != len(visible):
         return []
     out, seen = [], 0

@@ -156,7 +156,8 @@ def missing_glyphs(text_by_role: dict[tuple[str, bool], str], faces: dict[str, F
     for (role, bold), text in text_by_role.items():
         face = faces[role_typeface(role, bold)]
         cmap = codepoints(face)
-        for ch in set(text):
-            if _printable(ch) and (cmap is None or ord(ch) not in cmap):
+        absent = set(map(ord, text)) - cmap if cmap is not None else set(map(ord, text))
+        for ch in map(chr, absent):
+            if _printable(ch):
                 missing.setdefault((ch, face.family), MissingGlyph(ch, face.typeface, face.family))
     return sorted(missing.values(), key=lambda m: (m.family, m.char))

@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .fitting import Fits, split_runs, spreads
@@ -102,12 +103,21 @@ def _extra_rules(pitch: float) -> str:
 """
 
 
-def stylesheet(faces: dict[str, Face], *, extras: bool = False) -> str:
-    m = margins_mm()
-    size, pitch = body_size_pt(), line_pitch_pt()
-    sig = LAYOUT["signature"]
+# The pages of the PDF's measuring layout (``measuring`` below) are this many pages tall.
+MEASURING_PAGES = 50
+
+
+def _page_rules(faces: dict[str, Face], *, measuring: bool) -> str:
+    """The @page rules: A4 with the page numbers; for the measuring layout, pages as wide
+    and many times as tall, without page numbers."""
+    m, page = margins_mm(), LAYOUT["page"]
+    margins = f"margin: {m['top']}mm {m['right']}mm {m['bottom']}mm {m['left']}mm;"
+    mirror = (
+        f"@page :left {{ margin-left: {m['right']}mm; margin-right: {m['left']}mm; }}" if page["mirror_margins"] else ""
+    )
+    if measuring:
+        return f"@page {{ size: {page['width_mm']}mm {page['height_mm'] * MEASURING_PAGES}mm; {margins} }}\n{mirror}"
     num = LAYOUT["page_number"]
-    title = LAYOUT["title"]
     page_face = faces[role_typeface("page_number", False)]
     page_number = (
         f'content: "{num["dash"]} " counter(page) " {num["dash"]}"; font-family: {_stack(page_face)}; '
@@ -115,16 +125,19 @@ def stylesheet(faces: dict[str, Face], *, extras: bool = False) -> str:
         f"vertical-align: top; padding-top: {num['below_type_area_mm']}mm;"
     )
     inset = f"{num['inset_chars']}em"
-    mirror = (
-        f"@page :left {{ margin-left: {m['right']}mm; margin-right: {m['left']}mm; }}"
-        if LAYOUT["page"]["mirror_margins"]
-        else ""
-    )
-    return f"""{_font_faces()}
-@page {{ size: {LAYOUT["page"]["size"]}; margin: {m["top"]}mm {m["right"]}mm {m["bottom"]}mm {m["left"]}mm; }}
+    return f"""@page {{ size: {page["size"]}; {margins} }}
 @page :right {{ @bottom-right {{ {page_number} text-align: right; padding-right: {inset}; }} }}
 @page :left {{ @bottom-left {{ {page_number} text-align: left; padding-left: {inset}; }} }}
-{mirror}
+{mirror}"""
+
+
+def stylesheet(faces: dict[str, Face], *, extras: bool = False, measuring: bool = False) -> str:
+    m = margins_mm()
+    size, pitch = body_size_pt(), line_pitch_pt()
+    sig = LAYOUT["signature"]
+    title = LAYOUT["title"]
+    return f"""{_font_faces()}
+{_page_rules(faces, measuring=measuring)}
 html {{ font-size: {size}pt; line-height: {pitch}pt; color: #000; background: #fff; }}
 body {{ margin: 0; }}
 h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {pitch}pt; font-style: normal; }}
@@ -158,20 +171,12 @@ h1, h2, h3, h4, h5, p {{ margin: 0; padding: 0; font-size: 1rem; line-height: {p
 
 
 @dataclass(frozen=True)
-class _RunView:
-    cls: str
-    text: str
-    # The text in pieces, each with its CSS letter-spacing ("" for none): a PDF's
-    # justified lines (fitting.py); one piece without spacing otherwise.
-    pieces: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
 class _BlockView:
     tag: str
     cls: str
-    runs: tuple[_RunView, ...]
+    content: str  # the inner HTML (safe): escaped text in its role's spans
     fit: int | None = None  # the data-fit mark of a PDF layout
+    is_table: bool = False  # (the template asks every block)
 
 
 @dataclass(frozen=True)
@@ -213,49 +218,82 @@ def _table_view(table: Table) -> _TableView:
     return _TableView(widths, tuple(c.label for c in table.columns), groups)
 
 
-def _fitted(view: _BlockView, mark: int, fits: Fits | None) -> _BlockView:
-    """The block marked for a PDF layout, its lines spread when they were measured."""
+def _run_html(cls: str, pieces: tuple[tuple[str, str], ...], spacings: dict[str, str]) -> str:
+    """A run's HTML: its pieces (each stretched one in the span of its letter-spacing's
+    class), inside the span of the run's role when it has one."""
+    inner = "".join(
+        f'<span class="{spacings.setdefault(spacing, f"ls{len(spacings)}")}">{escape(text)}</span>'
+        if spacing
+        else escape(text)
+        for text, spacing in pieces
+    )
+    return f'<span class="{escape(cls)}">{inner}</span>' if cls else inner
+
+
+def _text_view(
+    tag: str, cls: str, runs: list[tuple[str, str]], mark: int, fits: Fits | None, spacings: dict[str, str]
+) -> _BlockView:
+    """A paragraph or heading from its (role class, text) runs. A PDF layout's block is
+    marked; its lines spread when they were measured (fitting.py). The letter-spacings
+    are classes (``spacings``: spacing -> class, filled here, written in the stylesheet)
+    rather than ``style`` attributes: WeasyPrint computes a style attribute's style once
+    per element, a class's once per parent."""
     if fits is None:
-        return view
-    stretches = spreads("".join(r.text for r in view.runs), fits.get(mark, ()), body_size_pt() / 0.75)
-    pieces = split_runs([r.text for r in view.runs], stretches)
-    runs = tuple(_RunView(r.cls, r.text, p) for r, p in zip(view.runs, pieces, strict=True))
-    return _BlockView(view.tag, view.cls, runs, mark)
+        return _BlockView(tag, cls, mark_safe("".join(_run_html(c, ((t, ""),), spacings) for c, t in runs)))
+    stretches = spreads("".join(t for _, t in runs), fits.get(mark, ()), body_size_pt() / 0.75)
+    pieces = split_runs([t for _, t in runs], stretches)
+    content = "".join(_run_html(c, p, spacings) for (c, _), p in zip(runs, pieces, strict=True))
+    return _BlockView(tag, cls, mark_safe(content), mark)
 
 
-def _block_view(block: Block, mark: int = 0, fits: Fits | None = None) -> _BlockView | _TableView:
+def _block_view(block: Block, mark: int, fits: Fits | None, spacings: dict[str, str]) -> _BlockView | _TableView:
     if isinstance(block, Table):
         return _table_view(block)
     if isinstance(block, Heading):
-        role = block.role
-        view = _BlockView(
-            f"h{block.level + 1}", f"block heading {role_class(role, False)}", (_RunView("", block.label),)
-        )
-        return _fitted(view, mark, fits)
-    runs = tuple(
-        _RunView(role_class(run.role or ROLE_BODY, run.bold) if (run.role or run.bold) else "", run.text)
-        for run in block.runs
-    )
+        cls = f"block heading {role_class(block.role, False)}"
+        return _text_view(f"h{block.level + 1}", cls, [("", block.label)], mark, fits, spacings)
+    runs = [
+        (role_class(run.role or ROLE_BODY, run.bold) if (run.role or run.bold) else "", run.text) for run in block.runs
+    ]
     flush = " flush" if block.flush_left else ""
-    return _fitted(_BlockView("p", f"block p-{block.kind}{flush} {ROLE_BODY}", runs), mark, fits)
+    return _text_view("p", f"block p-{block.kind}{flush} {ROLE_BODY}", runs, mark, fits, spacings)
 
 
-def render_html(document: Document, *, faces: dict[str, Face] | None = None, fits: Fits | None = None) -> str:
+def _spacing_rules(spacings: dict[str, str]) -> str:
+    return "".join(f".{cls} {{ letter-spacing: {spacing}; }}\n" for spacing, cls in spacings.items())
+
+
+def render_html(
+    document: Document, *, faces: dict[str, Face] | None = None, fits: Fits | None = None, measuring: bool = False
+) -> str:
     """The complete HTML page of the document. ``fits`` is for the PDF only: an empty
     dict marks the blocks whose lines the first layout measures, the measured lines
-    spread them to the margin (fitting.py)."""
+    spread them to the margin (fitting.py). ``measuring``: the HTML of that first layout,
+    its blocks marked, its pages as wide as the PDF's and many times as tall, without
+    page numbers: a block's lines break where they break on A4 (only the width decides),
+    and WeasyPrint spends nothing on page breaks and page numbers that layout would
+    throw away."""
+    if measuring:
+        fits = {}
     faces = faces or resolve_faces()
     extras = document.has_extras
     marks = itertools.count()
-    blocks = [_block_view(b, next(marks), fits) for b in document.blocks]
+    spacings: dict[str, str] = {}
+    blocks = [_block_view(b, next(marks), fits, spacings) for b in document.blocks]
     annexes = [
-        _AnnexView(label, annex.title, annex.landscape, tuple(_block_view(b, next(marks), fits) for b in annex.blocks))
+        _AnnexView(
+            label,
+            annex.title,
+            annex.landscape,
+            tuple(_block_view(b, next(marks), fits, spacings) for b in annex.blocks),
+        )
         for label, annex in zip(document.annex_labels(), document.annexes, strict=True)
     ]
     context = {
         "document": document,
         "page_title": document.title.text,
-        "css": mark_safe(stylesheet(faces, extras=extras)),  # built from LAYOUT only, no user input
+        # Built from LAYOUT and the measured letter-spacings only, no user input.
+        "css": mark_safe(stylesheet(faces, extras=extras, measuring=measuring) + _spacing_rules(spacings)),
         "blocks": blocks,
         "annex_note": document.annex_note(),
         "attestation": document.attestation,

@@ -57,6 +57,7 @@ def _static_name(url: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1)
 def _fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -125,7 +126,7 @@ def write_pdf(html: str, *, fetcher=None) -> bytes:
 def fitted_html(document: Document, faces: dict[str, Face], *, fetcher=None) -> str:
     """The HTML the PDF is written from: a first layout measures the lines, this HTML
     spreads the short ones to the margin (fitting.py)."""
-    fits = measure(_layout(render_html(document, faces=faces, fits={}), fetcher or make_fetcher()))
+    fits = measure(_layout(render_html(document, faces=faces, measuring=True), fetcher or make_fetcher()))
     return render_html(document, faces=faces, fits=fits)
 
 
