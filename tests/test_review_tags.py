@@ -17,8 +17,7 @@ HOSTILE = '<script>alert("x")</script>'
 LATE_UTC = dt.datetime(2025, 6, 29, 20, 30, tzinfo=ZoneInfo("UTC"))  # 04:30 on the 30th in Shanghai
 
 
-def _inspection(name=HOSTILE):
-    return SimpleNamespace(team="区委第一巡察组", organisation=SimpleNamespace(short_name=name))
+TEAM = "区委第一巡察组"
 
 
 def _cells(row: str) -> list[str]:
@@ -27,7 +26,7 @@ def _cells(row: str) -> list[str]:
 
 def test_document_row():
     d = SimpleNamespace(
-        pk=7, inspection=_inspection(), label="第二次整改情况报告", version_number=3, submitted_by="",
+        pk=7, organisation_name=HOSTILE, team=TEAM, label="第二次整改情况报告", version_number=3, submitted_by="",
         submitted_by_username="wang&li", submitted_at=LATE_UTC, due_on=None,
     )  # fmt: skip
     row = str(document_row(d, queue_labels()))
@@ -43,9 +42,9 @@ def test_document_row():
 
 def test_plan_change_row_cuts_a_long_reason_and_escapes_it():
     c = SimpleNamespace(
-        pk=5, plan_id=9, plan=SimpleNamespace(inspection=_inspection("福华社区党委")), action_label="新增措施",
+        pk=5, plan_id=9, organisation_name="福华社区党委", team=TEAM, action_label="新增措施",
         title="<b>建立台账</b>", detail="限期整改 · 完成时限 2025-09-30", reason="理由" * 60,
-        requested_by=SimpleNamespace(first_name="", username="secretary"), requested_at=LATE_UTC,
+        requested_by_name="", requested_by_username="secretary", requested_at=LATE_UTC,
     )  # fmt: skip
     row = str(plan_change_row(c, queue_labels()))
     assert row.startswith('<tr id="pc5" class="plan-change-row">')
@@ -60,8 +59,8 @@ def test_plan_change_row_cuts_a_long_reason_and_escapes_it():
 
 def test_bulletin_review_row_in_english():
     r = SimpleNamespace(
-        pk=4, number=2, bulletin=SimpleNamespace(inspection=_inspection("Fuhua")), submitted_at=LATE_UTC,
-        submitted_by=SimpleNamespace(first_name="Wang", username="secretary"),
+        pk=4, number=2, organisation_name="Fuhua", team=TEAM, submitted_at=LATE_UTC,
+        submitted_by_name="Wang", submitted_by_username="secretary",
     )  # fmt: skip
     with translation.override("en"):
         labels = queue_labels()

@@ -29,17 +29,15 @@ def _awaiting(user) -> QuerySet[UpwardDocument]:
     return UpwardDocument.objects.filter(review_scope(user, "inspection__organisation__path"), state=State.SUBMITTED)
 
 
-# What a row of the queue shows (a district's office reads hundreds: only these columns).
-_QUEUE_FIELDS = (
-    "id", "inspection_id", "kind", "sequence", "state", "due_on", "inspection__team", "inspection__organisation_id",
-    "inspection__organisation__short_name", "inspection__organisation__path",
-)  # fmt: skip
+# What a row of the queue shows (a district's office reads hundreds: only these columns,
+# and the organisation's name and the inspection's team as values, not as model instances).
+_QUEUE_FIELDS = ("id", "inspection_id", "kind", "sequence", "state", "due_on")
 
 
 def review_queue_rows(*, user) -> QuerySet[UpwardDocument]:
     """What awaits the supervisor's decision across their subtree, oldest submission
-    first, as a queryset to count and cut into pages. Each document carries its
-    inspection and organisation and, from its latest version, ``version_number``,
+    first, as a queryset to count and cut into pages. Each document carries
+    ``organisation_name``, ``team`` and, from its latest version, ``version_number``,
     ``submitted_at``, ``submitted_by`` (name) and ``submitted_by_username``.
 
     Queries: 1 per evaluation (the documents joined to inspection and organisation, the
@@ -48,9 +46,10 @@ def review_queue_rows(*, user) -> QuerySet[UpwardDocument]:
     latest = _latest_version()
     return (
         _awaiting(user)
-        .select_related("inspection__organisation")
         .only(*_QUEUE_FIELDS)
         .annotate(
+            organisation_name=F("inspection__organisation__short_name"),
+            team=F("inspection__team"),
             version_number=Subquery(latest.values("number")[:1]),
             submitted_at=Subquery(latest.values("signed_at")[:1]),
             submitted_by=Subquery(latest.values("signed_by__first_name")[:1]),

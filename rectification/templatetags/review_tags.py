@@ -56,7 +56,7 @@ def document_row(d, labels: dict[str, str]) -> SafeString:
     due = ymd(d.due_on) if d.due_on else NONE
     return mark_safe(
         f'<tr id="d{int(d.pk)}">'
-        f'<td data-label="{labels["org"]}">{_organisation(d.inspection.organisation.short_name, d.inspection.team)}</td>'
+        f'<td data-label="{labels["org"]}">{_organisation(d.organisation_name, d.team)}</td>'
         f'<td data-label="{labels["doc"]}">{escape(d.label)}</td>'
         f'<td data-label="{labels["version"]}">{escape(version)}</td>'
         f'<td data-label="{labels["submitted"]}">'
@@ -71,17 +71,16 @@ def document_row(d, labels: dict[str, str]) -> SafeString:
 def plan_change_row(c, labels: dict[str, str]) -> SafeString:
     """A change asked of an approved plan (selectors.plan_changes.described rows): what
     it changes, why, who asked and when; decided on the plan's page."""
-    inspection = c.plan.inspection
     detail = f"<br><small>{escape(c.detail)}</small>" if c.detail else ""
     reason = clip(c.reason, 80)
     href = f"{id_url(c.plan_id, 'rectification:upward_document')}#pc{int(c.pk)}"
     return mark_safe(
         f'<tr id="pc{int(c.pk)}" class="plan-change-row">'
-        f'<td data-label="{labels["org"]}">{_organisation(inspection.organisation.short_name, inspection.team)}</td>'
+        f'<td data-label="{labels["org"]}">{_organisation(c.organisation_name, c.team)}</td>'
         f'<td data-label="{labels["change"]}"><strong>{escape(c.action_label)}</strong> {escape(c.title)}{detail}</td>'
         f'<td data-label="{labels["reason"]}">{escape(reason)}</td>'
         f'<td data-label="{labels["asked"]}">'
-        f"{_who_when(c.requested_by.first_name, c.requested_by.username, c.requested_at)}</td>"
+        f"{_who_when(c.requested_by_name, c.requested_by_username, c.requested_at)}</td>"
         f'<td><a class="btn btn-small plan-change-open" href="{href}">{labels["decide"]}</a></td></tr>'
     )
 
@@ -90,14 +89,13 @@ def plan_change_row(c, labels: dict[str, str]) -> SafeString:
 def bulletin_review_row(r, labels: dict[str, str]) -> SafeString:
     """A bulletin draft awaiting approval before publication: which submission, who
     submitted it and when."""
-    inspection = r.bulletin.inspection
     round_ = _("第 %(n)s 次") % {"n": r.number}
     return mark_safe(
         f'<tr id="br{int(r.pk)}" class="bulletin-review-row">'
-        f'<td data-label="{labels["org"]}">{_organisation(inspection.organisation.short_name, inspection.team)}</td>'
+        f'<td data-label="{labels["org"]}">{_organisation(r.organisation_name, r.team)}</td>'
         f'<td data-label="{labels["round"]}">{escape(round_)}</td>'
         f'<td data-label="{labels["submitted"]}">'
-        f"{_who_when(r.submitted_by.first_name, r.submitted_by.username, r.submitted_at)}</td>"
+        f"{_who_when(r.submitted_by_name, r.submitted_by_username, r.submitted_at)}</td>"
         f'<td><a class="btn btn-small bulletin-review-open" href="{id_url(r.pk, "rectification:bulletin_review")}'
         f'#decide">{labels["review"]}</a></td></tr>'
     )
