@@ -65,10 +65,10 @@ def pending_changes(user) -> QuerySet[PlanChange]:
 
 
 def pending_plan_change_rows(*, user) -> QuerySet[PlanChange]:
-    """What awaits the supervisor's decision, oldest request first, each with its plan's
-    inspection and organisation, its measure and who asked: a queryset to count and cut
-    into pages; ``described`` then adds what a row shows. Queries: 1 per evaluation (all
-    joined)."""
+    """What awaits the supervisor's decision, oldest request first, each with its measure
+    and, as values, ``organisation_name``, ``team``, ``requested_by_name`` and
+    ``requested_by_username``: a queryset to count and cut into pages; ``described`` then
+    adds what a row shows. Queries: 1 per evaluation (all joined)."""
     return (
         pending_changes(user)
         .select_related("measure")
